@@ -1,0 +1,49 @@
+# The two commands a fresh machine needs: `make run` and `make test`.
+# Both create .venv, install the Python packages and the Debian packages the project needs
+# (Chromium for the browser tests, a Java runtime for the HermiT reasoner).
+
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+SYSTEM_STAMP := $(VENV)/.system
+PORT   ?= 8501
+
+.PHONY: run test lint bench install system clean
+
+install: $(STAMP)
+
+$(SYSTEM_STAMP):
+	@mkdir -p $(VENV)
+	@if ! command -v chromium >/dev/null 2>&1 || ! command -v java >/dev/null 2>&1; then \
+	    echo "Installing Debian packages: chromium default-jre-headless"; \
+	    apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends chromium default-jre-headless; \
+	fi
+	@touch $@
+
+$(STAMP): pyproject.toml $(SYSTEM_STAMP)
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q -e ".[dev]"
+	@touch $@
+
+system: $(SYSTEM_STAMP)
+
+run: $(STAMP)
+	$(BIN)/ropa stats
+	$(BIN)/ropa validate --format text || true
+	$(BIN)/ropa dashboard --port $(PORT)
+
+lint: $(STAMP)
+	$(BIN)/ruff check src tests dashboard
+	$(BIN)/ruff format --check src tests dashboard
+	$(BIN)/mypy
+
+test: lint
+	$(BIN)/python -m pytest -n 2 --dist loadgroup
+
+bench: $(STAMP)
+	$(BIN)/python -m ropa_kg.bench --output benchmarks/RESULTS.md
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .ropa-cache test-output

@@ -1,0 +1,25 @@
+"""``ropa stats``: load a record and say what is in it."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+
+import click
+
+from ropa_kg.cli.app import input_errors_exit_2, main, paths_argument
+from ropa_kg.graph import load_graph, record_stats
+
+
+@main.command()
+@paths_argument
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@input_errors_exit_2
+def stats(paths: tuple[str, ...], fmt: str) -> None:
+    """Load ontology + record (default: the bundled Alumeco record) and count what it holds."""
+    counts = record_stats(load_graph(list(paths) or None))
+    if fmt == "json":
+        click.echo(json.dumps(dataclasses.asdict(counts), indent=2))
+        return
+    for field in dataclasses.fields(counts):
+        click.echo(f"{field.name.replace('_', ' '):<26}{getattr(counts, field.name):>8}")
