@@ -82,10 +82,12 @@ def parse_into(graph: Graph, path: Path) -> None:
 
 def _describe_parse_error(exc: Exception) -> tuple[int | None, str]:
     """Return (1-based line, cause) from a parser exception of rdflib's Turtle, XML or JSON-LD parsers."""
-    lines = getattr(exc, "lines", None)
+    source = getattr(exc, "_str", None)
+    offset = getattr(exc, "_i", None)
     why = getattr(exc, "_why", None)
-    if isinstance(lines, int):
-        return lines + 1, f"syntax error: {why or exc}"
+    if isinstance(source, bytes | str) and isinstance(offset, int):  # rdflib's Turtle/N3 BadSyntax
+        newline = b"\n" if isinstance(source, bytes) else "\n"
+        return source[:offset].count(newline) + 1, f"syntax error: {why or exc}"  # type: ignore[arg-type]
     line = getattr(exc, "lineno", None) or getattr(exc, "line", None)
     if isinstance(line, int):
         return line, f"syntax error: {getattr(exc, 'msg', exc)}"
