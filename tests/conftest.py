@@ -1,0 +1,46 @@
+"""Shared fixtures: the repository, ../shared (official DPV files and the seed policy), the Alumeco graph."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+from rdflib import Graph
+
+from ropa_kg.graph import load_graph
+
+REPO = Path(__file__).resolve().parents[1]
+SHARED = Path(os.environ.get("ROPA_SHARED_DIR", REPO.parent / "shared"))
+
+
+def _shared_path(*parts: str) -> Path:
+    """A path under ../shared; skips when absent, but fails in CI (ROPA_REQUIRE_DPV=1 set by .ci/run)."""
+    path = SHARED.joinpath(*parts)
+    if not path.exists():
+        message = f"{path} is absent (the official DPV files and the seed policy live in ../shared)"
+        if os.environ.get("ROPA_REQUIRE_DPV") == "1":
+            pytest.fail(message + "; ROPA_REQUIRE_DPV=1 makes this a failure")
+        pytest.skip(message)
+    return path
+
+
+@pytest.fixture(scope="session")
+def repo() -> Path:
+    return REPO
+
+
+@pytest.fixture(scope="session")
+def dpv_dir() -> Path:
+    return _shared_path("dpv")
+
+
+@pytest.fixture(scope="session")
+def seed_text() -> str:
+    return _shared_path("seed", "alumeco-tietosuojaseloste.txt").read_text(encoding="utf-8")
+
+
+@pytest.fixture(scope="session")
+def alumeco_graph() -> Graph:
+    """The bundled Alumeco record with the project's ontology (read-only: do not modify)."""
+    return load_graph()
