@@ -12,8 +12,10 @@ from ropa_kg.namespaces import ALU, DPV, EU_GDPR, LOC, PD, ROPA, TECH
 
 REPO = Path(__file__).resolve().parents[1]
 DATA = REPO / "data" / "alumeco"
-LABEL_PREDICATES = {URIRef("http://www.w3.org/2004/02/skos/core#prefLabel"),
-                    URIRef("http://www.w3.org/2000/01/rdf-schema#comment")}
+LABEL_PREDICATES = {
+    URIRef("http://www.w3.org/2004/02/skos/core#prefLabel"),
+    URIRef("http://www.w3.org/2000/01/rdf-schema#comment"),
+}
 
 
 def objects(graph: Graph, subject: URIRef, predicate: URIRef) -> set[object]:
@@ -22,9 +24,18 @@ def objects(graph: Graph, subject: URIRef, predicate: URIRef) -> set[object]:
 
 def test_ten_activities_one_per_described_activity(alumeco_graph: Graph) -> None:
     activities = set(alumeco_graph.subjects(RDF.type, DPV.Process))
-    assert activities == {ALU.CustomerRelations, ALU.Website, ALU.VisitorIdentification, ALU.Chat, ALU.WebShop,
-                          ALU.SocialMediaYouTube, ALU.SocialMediaLinkedIn, ALU.SocialMediaFacebook,
-                          ALU.SocialMediaInstagram, ALU.RightsRequests}
+    assert activities == {
+        ALU.CustomerRelations,
+        ALU.Website,
+        ALU.VisitorIdentification,
+        ALU.Chat,
+        ALU.WebShop,
+        ALU.SocialMediaYouTube,
+        ALU.SocialMediaLinkedIn,
+        ALU.SocialMediaFacebook,
+        ALU.SocialMediaInstagram,
+        ALU.RightsRequests,
+    }
     for activity in activities:
         assert objects(alumeco_graph, activity, DPV.hasDataController) == {ALU.Alumeco}
 
@@ -41,8 +52,14 @@ def test_controller_is_the_group_with_its_contact(alumeco_graph: Graph) -> None:
 
 def test_rights_the_policy_lists(alumeco_graph: Graph) -> None:
     rights = objects(alumeco_graph, ALU.PrivacyPolicy, DPV.hasRight)
-    assert rights == {EU_GDPR["A15"], EU_GDPR["A16"], EU_GDPR["A17"], EU_GDPR["A18"], EU_GDPR["A21"],
-                      EU_GDPR["A7-3"]}
+    assert rights == {
+        EU_GDPR["A15"],
+        EU_GDPR["A16"],
+        EU_GDPR["A17"],
+        EU_GDPR["A18"],
+        EU_GDPR["A21"],
+        EU_GDPR["A7-3"],
+    }
     # Not listed by the policy: portability and the right to complain.
     assert EU_GDPR["A20"] not in rights and EU_GDPR["A77"] not in rights
 
@@ -54,25 +71,44 @@ def test_customers_contract_where_one_exists_otherwise_legitimate_interest(alume
 
 def test_customers_purposes_each_listed_separately(alumeco_graph: Graph) -> None:
     purposes = objects(alumeco_graph, ALU.CustomerRelations, DPV.hasPurpose)
-    assert purposes == {DPV.ServiceProvision, DPV.Marketing, DPV.SellProducts, ROPA.Procurement, ROPA.Manufacturing,
-                        DPV.DeliveryOfGoods, ROPA.MarketResearch, ROPA.ProductDevelopment,
-                        ROPA.BusinessDevelopment, ROPA.Statistics}
+    assert purposes == {
+        DPV.ServiceProvision,
+        DPV.Marketing,
+        DPV.SellProducts,
+        ROPA.Procurement,
+        ROPA.Manufacturing,
+        DPV.DeliveryOfGoods,
+        ROPA.MarketResearch,
+        ROPA.ProductDevelopment,
+        ROPA.BusinessDevelopment,
+        ROPA.Statistics,
+    }
 
 
 def test_customers_subjects_data_and_retention(alumeco_graph: Graph) -> None:
     g = alumeco_graph
     assert objects(g, ALU.CustomerRelations, DPV.hasDataSubject) == {
-        DPV.Customer, ROPA.ProspectiveCustomer, ROPA.Subcontractor, ROPA.BusinessPartner, ROPA.ContactPerson}
-    assert {PD.Name, PD.EmailAddress, PD.TelephoneNumber} <= objects(g, ALU.CustomerRelations, DPV.hasPersonalData)
+        DPV.Customer,
+        ROPA.ProspectiveCustomer,
+        ROPA.Subcontractor,
+        ROPA.BusinessPartner,
+        ROPA.ContactPerson,
+    }
+    assert {PD.Name, PD.EmailAddress, PD.TelephoneNumber} <= objects(
+        g, ALU.CustomerRelations, DPV.hasPersonalData
+    )
     (retention,) = objects(g, ALU.CustomerRelations, DPV.hasStorageCondition)
     assert (retention, RDF.type, DPV.StorageDuration) in g
     assert g.value(retention, RDF.value) == Literal("P5Y", datatype=XSD.duration)
 
 
 def test_retention_only_where_the_policy_states_it(alumeco_graph: Graph) -> None:
-    with_retention = {a for a in alumeco_graph.subjects(RDF.type, DPV.Process)
-                      for c in alumeco_graph.objects(a, DPV.hasStorageCondition)
-                      if (c, RDF.type, DPV.StorageDuration) in alumeco_graph}
+    with_retention = {
+        a
+        for a in alumeco_graph.subjects(RDF.type, DPV.Process)
+        for c in alumeco_graph.objects(a, DPV.hasStorageCondition)
+        if (c, RDF.type, DPV.StorageDuration) in alumeco_graph
+    }
     assert with_retention == {ALU.CustomerRelations}
 
 
@@ -98,8 +134,13 @@ def test_leadfeeder_identifies_visitors_with_cookies(alumeco_graph: Graph) -> No
     g = alumeco_graph
     tech = objects(g, ALU.VisitorIdentification, DPV.isImplementedUsingTechnology)
     assert {ALU.Leadfeeder, TECH.Cookie, ALU.GoogleAnalytics} <= tech
-    assert g.value(ALU.Leadfeeder, URIRef("http://www.w3.org/2004/02/skos/core#broader")) == ROPA.VisitorIdentification
-    assert {PD.BrowsingBehaviour, PD.Identifying} <= objects(g, ALU.VisitorIdentification, DPV.hasPersonalData)
+    assert (
+        g.value(ALU.Leadfeeder, URIRef("http://www.w3.org/2004/02/skos/core#broader"))
+        == ROPA.VisitorIdentification
+    )
+    assert {PD.BrowsingBehaviour, PD.Identifying} <= objects(
+        g, ALU.VisitorIdentification, DPV.hasPersonalData
+    )
     # The policy does not declare profiling: the record does not either.
     assert DPV.Profiling not in objects(g, ALU.VisitorIdentification, DPV.hasProcessing)
 
@@ -113,14 +154,18 @@ def test_webshop_erp_tls_and_no_transfer(alumeco_graph: Graph) -> None:
     assert not list(g.objects(ALU.WebShop, DPV.hasRecipient))
 
 
-@pytest.mark.parametrize(("activity", "recipient", "tool"), [
-    (ALU.SocialMediaYouTube, ALU.Google, ALU.YouTubeAnalytics),
-    (ALU.SocialMediaLinkedIn, ALU.LinkedIn, ALU.LinkedInPageAnalytics),
-    (ALU.SocialMediaFacebook, ALU.Meta, ALU.FacebookInsights),
-    (ALU.SocialMediaInstagram, ALU.Meta, ALU.InstagramInsights),
-])
-def test_social_media_one_activity_per_platform(alumeco_graph: Graph, activity: URIRef, recipient: URIRef,
-                                                tool: URIRef) -> None:
+@pytest.mark.parametrize(
+    ("activity", "recipient", "tool"),
+    [
+        (ALU.SocialMediaYouTube, ALU.Google, ALU.YouTubeAnalytics),
+        (ALU.SocialMediaLinkedIn, ALU.LinkedIn, ALU.LinkedInPageAnalytics),
+        (ALU.SocialMediaFacebook, ALU.Meta, ALU.FacebookInsights),
+        (ALU.SocialMediaInstagram, ALU.Meta, ALU.InstagramInsights),
+    ],
+)
+def test_social_media_one_activity_per_platform(
+    alumeco_graph: Graph, activity: URIRef, recipient: URIRef, tool: URIRef
+) -> None:
     g = alumeco_graph
     assert objects(g, activity, DPV.hasRecipient) == {recipient}
     assert tool in objects(g, activity, DPV.isImplementedUsingTechnology)
@@ -139,6 +184,7 @@ def test_external_facts_locations_and_joint_controllership(alumeco_graph: Graph)
 
 # ---------------------------------------------------------------- provenance
 
+
 def _record_files() -> list[Path]:
     files = sorted(DATA.glob("*.ttl"))
     assert len(files) >= 9
@@ -147,10 +193,16 @@ def _record_files() -> list[Path]:
 
 def _fact_triples(graph: Graph) -> set[tuple[object, object, object]]:
     """Facts: triples about the record's own resources, except labels, comments and provenance nodes."""
-    provenance = set(graph.subjects(RDF.type, RDF.Statement)) | set(graph.subjects(RDF.type, ROPA.SourceSentence)) \
+    provenance = (
+        set(graph.subjects(RDF.type, RDF.Statement))
+        | set(graph.subjects(RDF.type, ROPA.SourceSentence))
         | set(graph.subjects(RDF.type, ROPA.ExternalSource))
-    return {(s, p, o) for s, p, o in graph
-            if str(s).startswith(str(ALU)) and s not in provenance and p not in LABEL_PREDICATES}
+    )
+    return {
+        (s, p, o)
+        for s, p, o in graph
+        if str(s).startswith(str(ALU)) and s not in provenance and p not in LABEL_PREDICATES
+    }
 
 
 def _statements(graph: Graph) -> dict[tuple[object, object, object], set[object]]:
@@ -173,7 +225,11 @@ def test_every_fact_has_a_source_and_every_statement_is_a_fact() -> None:
     for key, srcs in statements.items():
         assert srcs, key
         for src in srcs:
-            assert (src, RDF.type, ROPA.SourceSentence) in graph or (src, RDF.type, ROPA.ExternalSource) in graph
+            assert (src, RDF.type, ROPA.SourceSentence) in graph or (
+                src,
+                RDF.type,
+                ROPA.ExternalSource,
+            ) in graph
 
 
 def test_quotes_are_verbatim_sentences_of_the_policy(seed_text: str, alumeco_graph: Graph) -> None:

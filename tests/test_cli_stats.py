@@ -29,7 +29,9 @@ def test_stats_text_names_each_count() -> None:
 
 def test_broken_turtle_exit_2_with_file_line_and_cause(tmp_path: Path) -> None:
     bad = tmp_path / "broken.ttl"
-    bad.write_text("@prefix dpv: <https://w3id.org/dpv#> .\n\n<urn:a> a dpv:Process ;\n    dpv:hasPurpose .\n")
+    bad.write_text(
+        "@prefix dpv: <https://w3id.org/dpv#> .\n\n<urn:a> a dpv:Process ;\n    dpv:hasPurpose .\n"
+    )
     result = CliRunner().invoke(main, ["stats", str(bad)])
     assert result.exit_code == 2
     assert f"{bad}, line 4: syntax error" in result.stderr

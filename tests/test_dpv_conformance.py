@@ -40,7 +40,9 @@ def _project_files() -> list[Path]:
 
 def _used_iris(path: Path) -> set[str]:
     """DPV-family IRIs in a file: prefixed names (also inside SPARQL text) and full IRIs; comments skipped."""
-    text = "\n".join(line for line in path.read_text(encoding="utf-8").splitlines() if not line.lstrip().startswith("#"))
+    text = "\n".join(
+        line for line in path.read_text(encoding="utf-8").splitlines() if not line.lstrip().startswith("#")
+    )
     used = {DPV_PREFIXES[m.group(1)] + m.group(2) for m in PREFIXED.finditer(text)}
     used |= {m.group(1) for m in FULL.finditer(text)}
     return used
@@ -87,7 +89,11 @@ def test_declared_types_and_broader_match_official_dpv(official: Store) -> None:
     wrong = []
     for subject in subjects:
         for prop in STRUCTURE:
-            ours = {str(o) for o in decl.objects(subject, prop) if str(o).startswith(DPV_FAMILY) or o in META_TYPES}
+            ours = {
+                str(o)
+                for o in decl.objects(subject, prop)
+                if str(o).startswith(DPV_FAMILY) or o in META_TYPES
+            }
             extra = ours - _official_objects(official, str(subject), prop)
             if extra:
                 wrong.append((str(subject), str(prop), sorted(extra)))
@@ -112,8 +118,17 @@ def test_minted_terms_are_not_in_dpv_and_hang_under_dpv(official: Store) -> None
     decl = Graph().parse(REPO / "ontology" / "ropa.ttl", format="turtle")
     minted = [s for s in decl.subjects(RDF.type, SKOS.Concept) if str(s).startswith(str(PREFIXES["ropa"]))]
     names = {str(m).rsplit("#", 1)[1] for m in minted}
-    assert {"Manufacturing", "MarketResearch", "Procurement", "ProspectiveCustomer", "Subcontractor",
-            "BusinessPartner", "ContactPerson", "WebsiteVisitor", "Adequacy-EU-US-DPF"} <= names
+    assert {
+        "Manufacturing",
+        "MarketResearch",
+        "Procurement",
+        "ProspectiveCustomer",
+        "Subcontractor",
+        "BusinessPartner",
+        "ContactPerson",
+        "WebsiteVisitor",
+        "Adequacy-EU-US-DPF",
+    } <= names
     for term in minted:
         local = str(term).rsplit("#", 1)[1]
         for ns in DPV_FAMILY:  # DPV has no term of that name: we mint only what DPV lacks

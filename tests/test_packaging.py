@@ -1,4 +1,4 @@
-"""A wheel built from the repo carries ontology, shapes, queries and data, and `ropa` works from any folder."""
+"""A wheel built from the repo carries ontology, shapes, queries and data; `ropa` works from any folder."""
 
 from __future__ import annotations
 
@@ -15,8 +15,21 @@ REPO = Path(__file__).resolve().parents[1]
 @pytest.fixture(scope="module")
 def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("wheel")
-    subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q", "-w", str(out),
-                    str(REPO)], check=True)
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "wheel",
+            "--no-deps",
+            "--no-build-isolation",
+            "-q",
+            "-w",
+            str(out),
+            str(REPO),
+        ],
+        check=True,
+    )
     (built,) = out.glob("ropa_kg-*.whl")
     return built
 
@@ -34,15 +47,20 @@ def test_wheel_carries_the_resources(wheel: Path) -> None:
 @pytest.mark.slow
 def test_installed_wheel_runs_from_another_folder(wheel: Path, tmp_path: Path) -> None:
     target = tmp_path / "site"
-    subprocess.run([sys.executable, "-m", "pip", "install", "-q", "--no-deps", "--target", str(target), str(wheel)],
-                   check=True)
+    subprocess.run(
+        [sys.executable, "-m", "pip", "install", "-q", "--no-deps", "--target", str(target), str(wheel)],
+        check=True,
+    )
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()
-    code = ("import ropa_kg.resources as r, sys; from ropa_kg.cli import main; "
-            "print(r.resource_root()); sys.argv=['ropa','stats','--format','json']; main()")
+    code = (
+        "import ropa_kg.resources as r, sys; from ropa_kg.cli import main; "
+        "print(r.resource_root()); sys.argv=['ropa','stats','--format','json']; main()"
+    )
     env = {"PYTHONPATH": str(target), "PATH": "/usr/bin:/bin"}
-    done = subprocess.run([sys.executable, "-c", code], cwd=elsewhere, env=env, capture_output=True, text=True,
-                          check=False)
+    done = subprocess.run(
+        [sys.executable, "-c", code], cwd=elsewhere, env=env, capture_output=True, text=True, check=False
+    )
     assert done.returncode == 0, done.stderr
     first, rest = done.stdout.split("\n", 1)
     assert first.startswith(str(target)), first  # resources come from the installed wheel, not the checkout

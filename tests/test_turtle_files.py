@@ -26,7 +26,11 @@ def test_file_parses(path: Path) -> None:
 
 def test_no_owl_variant_iris() -> None:
     owl_iri = re.compile(r"w3id\.org/dpv(/[a-z/-]+)?/owl#")
-    files = [p for d in ("ontology", "data", "shapes", "queries", "src", "dashboard") for p in (REPO / d).rglob("*")]
+    files = [
+        p
+        for d in ("ontology", "data", "shapes", "queries", "src", "dashboard")
+        for p in (REPO / d).rglob("*")
+    ]
     texts = [p for p in files if p.is_file() and p.suffix in {".ttl", ".rq", ".py", ".jsonld"}]
     assert texts
     offenders = [str(p) for p in texts if owl_iri.search(p.read_text(encoding="utf-8"))]

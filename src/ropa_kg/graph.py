@@ -75,7 +75,7 @@ def parse_into(graph: Graph, path: Path) -> None:
         raise RopaInputError(f"not UTF-8 text (binary file?): byte {exc.start}", path) from exc
     try:
         graph.parse(data=text, format=fmt, publicID=path.resolve().as_uri())
-    except Exception as exc:  # noqa: BLE001 - every parser error becomes one clear input error
+    except Exception as exc:
         line, cause = _describe_parse_error(exc)
         raise RopaInputError(cause, path, line) from exc
 
