@@ -1,0 +1,408 @@
+"""What the dashboard shows, computed once per loaded record (no Streamlit here, so it is testable).
+
+A :class:`Record` is loaded from files (the bundled record, uploaded files, or a snapshot of a SPARQL
+endpoint written to a file): an rdflib graph (validation, graph export), a pyoxigraph store (the saved
+queries), the validation result (fast engine), and English labels. Tables derived from it are computed
+on first use and kept on the record. All SPARQL comes from ``queries/*.rq``; this module only looks
+triples up by pattern.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+
+import pyoxigraph as ox
+from rdflib import Graph
+
+from ropa_kg.cache import load_store
+from ropa_kg.errors import RopaInputError, RopaUsageError
+from ropa_kg.export import Register, register
+from ropa_kg.findings import Finding, Severity
+from ropa_kg.graph import collect_files, load_graph, record_stats
+from ropa_kg.namespaces import DPV, ROPA
+from ropa_kg.queries import execute_oxigraph, resolve
+from ropa_kg.results import ResultTable, compact_iri, term_text
+from ropa_kg.validation import ValidationResult, validate
+
+SKOS_PREF = "http://www.w3.org/2004/02/skos/core#prefLabel"
+RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
+SEVERITY_ORDER = ("violation", "warning", "info")
+
+#: The Art. 30 fields of an activity, in the register's order: (heading, predicates).
+ART30_FIELDS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("(a) Controller", (str(DPV.hasDataController),)),
+    ("(a) Joint controllers", (str(DPV.hasJointDataControllers),)),
+    ("(b) Purposes", (str(DPV.hasPurpose),)),
+    ("Lawful basis (Art. 6, Art. 9) and transfer mechanisms", (str(DPV.hasLegalBasis),)),
+    ("Legitimate interest", (str(ROPA.hasLegitimateInterest),)),
+    ("(c) Data subjects", (str(DPV.hasDataSubject),)),
+    ("(c) Personal data", (str(DPV.hasPersonalData),)),
+    ("Processing operations", (str(DPV.hasProcessing),)),
+    (
+        "(d) Recipients and processors",
+        (str(DPV.hasRecipient), str(DPV.hasDataProcessor), str(ROPA.noRecipients)),
+    ),
+    ("(f) Retention and storage", (str(DPV.hasStorageCondition), str(ROPA.storedLocally))),
+    (
+        "(g) Security measures",
+        (
+            str(DPV.hasTechnicalOrganisationalMeasure),
+            str(DPV.hasTechnicalMeasure),
+            str(DPV.hasOrganisationalMeasure),
+            str(DPV.hasPolicy),
+        ),
+    ),
+    ("Assessments", (str(DPV.hasAssessment),)),
+    ("Rights and notice", (str(DPV.hasRight), str(DPV.hasNotice), str(ROPA.withdrawalMethod))),
+    ("Technologies", (str(DPV.isImplementedUsingTechnology),)),
+    ("Source of the data", (str(DPV.hasDataSource),)),
+)
+
+
+@dataclass(frozen=True)
+class Source:
+    """Where a fact comes from: a policy sentence (quote, section, line) or an external source (URL)."""
+
+    iri: str
+    quote: str = ""
+    section: str = ""
+    line: str = ""
+    url: str = ""
+    comment: str = ""
+
+    @property
+    def external(self) -> bool:
+        return not self.quote
+
+
+@dataclass(frozen=True)
+class Fact:
+    """One triple about a resource, with labels and its sources (none: the record gives no source)."""
+
+    subject: str
+    predicate: str
+    value: str
+    value_label: str
+    is_literal: bool
+    sources: tuple[Source, ...]
+
+
+@dataclass(frozen=True)
+class Edge:
+    """One edge of the data-flow graph (query ``data-flows``)."""
+
+    kind: str
+    source: str
+    target: str
+    role: str
+
+
+@dataclass(frozen=True)
+class Transfer:
+    """A transfer to a third country (query ``third-country-transfers``)."""
+
+    activity: str
+    recipient: str
+    country: str
+    mechanism: str
+    status: str
+
+
+@dataclass
+class Record:
+    """A loaded record and everything derived from it. Build with :func:`load_record`."""
+
+    label: str
+    paths: tuple[str, ...]
+    files: tuple[Path, ...]
+    graph: Graph = field(repr=False)
+    store: ox.Store = field(repr=False)
+    store_path: Path | None
+    validation: ValidationResult = field(repr=False)
+    labels: Mapping[str, str] = field(repr=False)
+    seconds: float = 0.0
+    key: str = ""
+
+    # --- labels -------------------------------------------------------------------------------
+
+    def label_of(self, iri: str) -> str:
+        """The English label of ``iri`` (else any label, its name, or its compact form)."""
+        if iri in self.labels:
+            return self.labels[iri]
+        return compact_iri(iri)
+
+    def name(self, iri: str) -> str:
+        """``label (alu:X)`` for display where both help."""
+        label = self.label_of(iri)
+        short = compact_iri(iri)
+        return label if label == short else f"{label} ({short})"
+
+    # --- queries ------------------------------------------------------------------------------
+
+    def run(self, name: str, params: Mapping[str, str] | None = None) -> ResultTable:
+        """Run the saved query ``name`` on this record with text ``params``.
+
+        Raises:
+            RopaUsageError: unknown query or parameter. RopaInputError: the query does not parse.
+        """
+        query = resolve(name)
+        return execute_oxigraph(query, self.store, query.bindings(params))
+
+    @cached_property
+    def register(self) -> Register:
+        """The Art. 30 register (query ``art30-register``)."""
+        return register(self.store)
+
+    @cached_property
+    def edges(self) -> tuple[Edge, ...]:
+        table = self.run("data-flows")
+        return tuple(
+            Edge(*(term_text(cell, compact=False) for cell in row))  # kind, from, to, role
+            for row in table.rows
+        )
+
+    @cached_property
+    def transfers(self) -> tuple[Transfer, ...]:
+        table = self.run("third-country-transfers")
+        return tuple(Transfer(*(term_text(cell, compact=False) for cell in row)) for row in table.rows)
+
+    @cached_property
+    def contracts(self) -> dict[tuple[str, str], str]:
+        """(party, role) -> contract IRI ("" where none is recorded).
+
+        From the saved query ``processors-and-joint-controllers``.
+        """
+        table = self.run("processors-and-joint-controllers")
+        out: dict[tuple[str, str], str] = {}
+        for row in table.rows:
+            party, role, _activity, _data, contract = (term_text(c, compact=False) for c in row)
+            if contract or (party, role) not in out:
+                out[(party, role)] = contract
+        return out
+
+    @cached_property
+    def stats(self) -> dict[str, int]:
+        counts = record_stats(self.graph)
+        return {
+            "activities": counts.activities,
+            "data categories": counts.data_categories,
+            "recipients": counts.recipients,
+            "processors": counts.processors,
+            "data subject categories": counts.data_subject_categories,
+            "purposes": counts.purposes,
+            "triples": counts.triples,
+            "facts with a source": counts.facts_with_source,
+        }
+
+    # --- activities ---------------------------------------------------------------------------
+
+    @cached_property
+    def activities(self) -> list[str]:
+        """Activity IRIs (instances of dpv:Process), sorted as the register sorts them."""
+        quads = self.store.quads_for_pattern(None, ox.NamedNode(RDF_TYPE), ox.NamedNode(str(DPV.Process)))
+        return sorted({q.subject.value for q in quads if isinstance(q.subject, ox.NamedNode)})
+
+    def objects(self, subject: str, predicate: str | None = None) -> list[str]:
+        """Objects of ``subject`` (optionally for one ``predicate``), as IRIs or literal texts."""
+        pred = ox.NamedNode(predicate) if predicate else None
+        return [q.object.value for q in self.store.quads_for_pattern(_node(subject), pred, None)]
+
+    @cached_property
+    def activity_links(self) -> dict[str, set[str]]:
+        """Activity -> every IRI it points to directly (recipients, controller, groups...)."""
+        links: dict[str, set[str]] = {}
+        for activity in self.activities:
+            links[activity] = {
+                q.object.value
+                for q in self.store.quads_for_pattern(ox.NamedNode(activity), None, None)
+                if isinstance(q.object, ox.NamedNode)
+            }
+        return links
+
+    @cached_property
+    def findings_by_activity(self) -> dict[str, list[Finding]]:
+        """Activity -> its active findings: on the activity, or on a node the activity points to (as the
+        saved query ``findings-per-activity`` attributes them)."""
+        by_focus: dict[str, list[Finding]] = defaultdict(list)
+        for finding in self.validation.active:
+            by_focus[finding.focus_node].append(finding)
+        out: dict[str, list[Finding]] = {}
+        for activity in self.activities:
+            found = list(by_focus.get(activity, []))
+            for target in self.activity_links.get(activity, set()):
+                if target != activity:
+                    found.extend(by_focus.get(target, []))
+            out[activity] = found
+        return out
+
+    def activities_of(self, focus: str) -> list[str]:
+        """The activities a finding on ``focus`` concerns (itself if it is one)."""
+        if focus in self.activity_links:
+            return [focus]
+        return [a for a, links in self.activity_links.items() if focus in links]
+
+    @cached_property
+    def activity_rows(self) -> list[dict[str, object]]:
+        """One row per activity for the filterable table (labels; lists as Python lists)."""
+        recipients: dict[str, set[str]] = defaultdict(set)
+        countries_of: dict[str, set[str]] = defaultdict(set)
+        for edge in self.edges:
+            if edge.kind == "recipient":
+                recipients[edge.source].add(edge.target)
+            elif edge.kind == "country":
+                countries_of[edge.source].add(edge.target)
+        rows: list[dict[str, object]] = []
+        for activity in self.activities:
+            findings = self.findings_by_activity.get(activity, [])
+            recips = sorted(recipients.get(activity, set()))
+            countries = sorted({c for r in recips for c in countries_of.get(r, set())})
+            rows.append(
+                {
+                    "id": compact_iri(activity),
+                    "iri": activity,
+                    "activity": self.label_of(activity),
+                    "purposes": self._labels(activity, DPV.hasPurpose),
+                    "legal basis": self._labels(activity, DPV.hasLegalBasis),
+                    "data subjects": self._labels(activity, DPV.hasDataSubject),
+                    "data categories": self._labels(activity, DPV.hasPersonalData),
+                    "recipients": [self.label_of(r) for r in recips],
+                    "countries": [self.label_of(c) for c in countries],
+                    "findings": len(findings),
+                    "violations": sum(1 for f in findings if f.severity is Severity.VIOLATION),
+                }
+            )
+        return rows
+
+    def _labels(self, subject: str, predicate: object) -> list[str]:
+        return sorted({self.label_of(o) for o in self.objects(subject, str(predicate))})
+
+    def facts(self, subject: str) -> list[Fact]:
+        """Every triple with ``subject`` as subject, each with its sources (query ``fact-provenance``)."""
+        table = self.run("fact-provenance", {"subject": f"<{subject}>"})
+        sources: dict[tuple[str, str], list[Source]] = defaultdict(list)
+        for row in table.rows:
+            _s, predicate, obj, source, quote, section, line, url = row
+            sources[(term_text(predicate, compact=False), term_text(obj, compact=False))].append(
+                Source(
+                    iri=term_text(source, compact=False),
+                    quote=term_text(quote),
+                    section=term_text(section),
+                    line=term_text(line),
+                    url=term_text(url, compact=False),
+                    comment=self._comment(term_text(source, compact=False)),
+                )
+            )
+        out: list[Fact] = []
+        seen: set[tuple[str, str]] = set()
+        for quad in self.store.quads_for_pattern(_node(subject), None, None):
+            pred, obj = quad.predicate.value, quad.object
+            key = (pred, obj.value)
+            if key in seen:
+                continue
+            seen.add(key)
+            is_literal = isinstance(obj, ox.Literal)
+            out.append(
+                Fact(
+                    subject=subject,
+                    predicate=pred,
+                    value=obj.value,
+                    value_label=obj.value if is_literal else self.label_of(obj.value),
+                    is_literal=is_literal,
+                    sources=tuple(sources.get(key, ())),
+                )
+            )
+        return out
+
+    def _comment(self, source: str) -> str:
+        if not source:
+            return ""
+        comments = self.objects(source, "http://www.w3.org/2000/01/rdf-schema#comment")
+        return comments[0] if comments else ""
+
+
+def _node(iri: str) -> ox.NamedNode | ox.BlankNode:
+    return ox.BlankNode(iri[2:]) if iri.startswith("_:") else ox.NamedNode(iri)
+
+
+def read_labels(store: ox.Store) -> dict[str, str]:
+    """IRI -> label: ``skos:prefLabel`` in English, else in any language, else ``dpv:hasName``."""
+    english: dict[str, str] = {}
+    other: dict[str, str] = {}
+    for quad in store.quads_for_pattern(None, ox.NamedNode(SKOS_PREF), None):
+        obj = quad.object
+        if not isinstance(obj, ox.Literal):
+            continue
+        target = english if obj.language in {"en", None} or (obj.language or "").startswith("en") else other
+        target.setdefault(quad.subject.value, obj.value)
+    for quad in store.quads_for_pattern(None, ox.NamedNode(str(DPV.hasName)), None):
+        other.setdefault(quad.subject.value, quad.object.value)
+    return {**other, **english}
+
+
+def files_key(files: Iterable[Path]) -> str:
+    """A key that changes when any file's content changes."""
+    digest = hashlib.sha256()
+    for path in sorted(files):
+        digest.update(str(path).encode())
+        digest.update(hashlib.sha256(path.read_bytes()).digest())
+    return digest.hexdigest()[:16]
+
+
+def load_record(paths: Sequence[str] | None = None, *, label: str = "", engine: str = "fast") -> Record:
+    """Load, validate and index the record in ``paths`` (default: the bundled Alumeco record).
+
+    Raises:
+        RopaInputError: a path is missing or a file cannot be parsed (names file, line and cause), or
+            the rules cannot be run.
+        RopaUsageError: the validation engine is not available.
+    """
+    start = time.perf_counter()
+    path_list = list(paths) if paths else None
+    files = tuple(collect_files(path_list)) if path_list else ()
+    graph = load_graph(path_list)
+    loaded = load_store(path_list)
+    try:
+        validation = validate(graph, engine=engine)
+    except RopaUsageError:
+        if engine == "pyshacl":
+            raise
+        validation = validate(graph, engine="pyshacl")
+    record = Record(
+        label=label or ("Bundled Alumeco record" if not path_list else ", ".join(p.name for p in files)),
+        paths=tuple(path_list or ()),
+        files=files or loaded.files,
+        graph=graph,
+        store=loaded.store,
+        store_path=loaded.cache_path,
+        validation=validation,
+        labels=read_labels(loaded.store),
+        key=loaded.key,
+    )
+    # Compute the shared tables now, so that the first view does not pay for them.
+    _ = record.activity_rows, record.transfers, record.contracts
+    record.seconds = time.perf_counter() - start
+    return record
+
+
+def severity_name(severity: Severity) -> str:
+    return severity.name.lower()
+
+
+__all__ = [
+    "ART30_FIELDS",
+    "Edge",
+    "Fact",
+    "Record",
+    "RopaInputError",
+    "Source",
+    "Transfer",
+    "load_record",
+    "read_labels",
+    "severity_name",
+]

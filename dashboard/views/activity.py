@@ -1,0 +1,113 @@
+"""Activity detail: every Art. 30 field, the findings, and the policy sentence each fact came from."""
+
+import html
+
+import streamlit as st
+
+from common import SEVERITY_ICONS, page_setup
+from record import ART30_FIELDS, Fact
+from ropa_kg.results import compact_iri
+
+QUOTE_STYLE = "margin:0 0 4px 0;border-left:3px solid #1f4e79;padding-left:8px"
+VOCABULARY = ("https://w3id.org/dpv", "https://w3id.org/ropa-kg/ontology#")
+record = page_setup("Activity detail")
+ids = {compact_iri(a): a for a in record.activities}
+wanted = st.query_params.get("id", "")
+keys = list(ids)
+index = keys.index(wanted) if wanted in ids else 0
+if wanted and wanted not in ids:
+    st.warning(f"No activity {wanted!r} in this record; showing the first one.")
+choice = st.selectbox(
+    "Activity",
+    keys,
+    index=index,
+    format_func=lambda k: f"{record.label_of(ids[k])} ({k})",
+    key="detail_choice",
+)
+if choice != wanted:
+    st.query_params["id"] = choice
+activity = ids[choice]
+
+st.header(record.label_of(activity))
+st.caption(f"{choice} · {activity}")
+
+
+def render_sources(fact: Fact) -> None:
+    if not fact.sources:
+        st.caption("no source recorded for this fact")
+    for source in fact.sources:
+        if source.quote:
+            where = " / ".join(x for x in (source.section, f"line {source.line}" if source.line else "") if x)
+            st.markdown(
+                f'<blockquote lang="fi" style="{QUOTE_STYLE}">{html.escape(source.quote)}<br>'
+                f"<small>Privacy policy (Finnish) · {html.escape(where)}</small></blockquote>",
+                unsafe_allow_html=True,
+            )
+        else:
+            origin = source.comment or compact_iri(source.iri)
+            st.markdown(f"↗ **External fact** (modeller): {origin}  \nSource: {source.url or 'not given'}")
+
+
+def render_fact(fact: Fact, *, depth: int = 0) -> None:
+    value = fact.value_label if fact.is_literal else f"**{fact.value_label}** `{compact_iri(fact.value)}`"
+    st.markdown(("  " * depth) + f"- {value}")
+    render_sources(fact)
+    # one level down: what the record says about its own nodes (retention, assessments, parties)
+    if depth == 0 and not fact.is_literal and not fact.value.startswith(VOCABULARY):
+        nested = [f for f in record.facts(fact.value) if f.sources and not f.predicate.endswith("#prefLabel")]
+        if nested:
+            with st.expander(f"What the record says about {fact.value_label}"):
+                for sub in nested:
+                    st.markdown(f"*{record.label_of(sub.predicate)}*: {sub.value_label}")
+                    render_sources(sub)
+
+
+facts = record.facts(activity)
+by_predicate: dict[str, list[Fact]] = {}
+for fact in facts:
+    by_predicate.setdefault(fact.predicate, []).append(fact)
+
+findings = record.findings_by_activity.get(activity, [])
+left, right = st.columns([3, 2])
+with left:
+    st.subheader("Art. 30 fields")
+    for heading, predicates in ART30_FIELDS:
+        values = [f for p in predicates for f in by_predicate.get(p, [])]
+        with st.container(border=True):
+            st.markdown(f"#### {heading}")
+            if not values:
+                st.markdown(":red[not stated in the record]")
+            for fact in values:
+                render_fact(fact)
+    transfers = [t for t in record.transfers if t.activity == activity]
+    with st.container(border=True):
+        st.markdown("#### (e) Transfers to third countries")
+        if not transfers:
+            st.markdown("none recorded (no recipient of this activity is outside the EEA)")
+        for t in transfers:
+            mechanism = record.label_of(t.mechanism) if t.mechanism else ":red[**no transfer mechanism**]"
+            st.markdown(f"- {record.label_of(t.recipient)} → **{record.label_of(t.country)}**: {mechanism}")
+            for fact in record.facts(t.recipient):
+                if fact.predicate.endswith(("#hasCountry", "#hasLocation")):
+                    render_sources(fact)
+with right:
+    st.subheader(f"Findings ({len(findings)})")
+    if not findings:
+        st.success("No findings on this activity.")
+    for finding in findings:
+        rule = record.validation.rules.get(finding.rule_id)
+        with st.container(border=True):
+            st.markdown(
+                f"{SEVERITY_ICONS.get(finding.severity.name.lower(), '')} **{finding.rule_id}** "
+                f"({finding.severity.name.lower()}) on {record.name(finding.focus_node)}"
+            )
+            if rule is not None:
+                st.caption(f"{rule.title} — {rule.article}")
+            st.markdown(finding.message)
+    other = [f for f in facts if not any(f.predicate in p for _, p in ART30_FIELDS)]
+    other = [f for f in other if not f.predicate.endswith(("#prefLabel", "#type"))]
+    if other:
+        st.subheader("Other facts")
+        for fact in other:
+            st.markdown(f"*{record.label_of(fact.predicate)}*")
+            render_fact(fact)

@@ -1,0 +1,81 @@
+"""``ropa dashboard``: start the Streamlit dashboard on the loopback interface."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import click
+
+from ropa_kg.cli.app import input_errors_exit_2, main, paths_argument
+from ropa_kg.errors import RopaUsageError
+from ropa_kg.graph import collect_files
+from ropa_kg.resources import dashboard_dir
+
+#: The environment variable that tells the dashboard which files to open first (os.pathsep-separated).
+PATHS_ENV = "ROPA_DASHBOARD_PATHS"
+
+
+def streamlit_command(*, port: int, bind: str) -> list[str]:
+    """The ``streamlit run`` command line for the bundled dashboard.
+
+    Raises:
+        RopaUsageError: the dashboard's ``app.py`` is not where the package expects it.
+    """
+    app = dashboard_dir() / "app.py"
+    if not app.is_file():
+        raise RopaUsageError(f"the dashboard is missing: {app} not found")
+    return [
+        sys.executable,
+        "-m",
+        "streamlit",
+        "run",
+        str(app),
+        "--server.address",
+        bind,
+        "--server.port",
+        str(port),
+        "--server.headless",
+        "true",
+        "--browser.gatherUsageStats",
+        "false",
+        "--global.developmentMode",
+        "false",
+        "--client.toolbarMode",
+        "viewer",
+    ]
+
+
+@main.command()
+@paths_argument
+@click.option("--port", type=click.IntRange(1, 65535), default=8501, show_default=True)
+@click.option(
+    "--bind",
+    default="127.0.0.1",
+    show_default=True,
+    help="Address to listen on. Anything but loopback exposes the record: put authentication in front.",
+)
+@click.option("--format", "fmt", type=click.Choice(["text"]), default="text", show_default=True, hidden=True)
+@input_errors_exit_2
+def dashboard(paths: tuple[str, ...], port: int, bind: str, fmt: str) -> None:
+    """Open the dashboard on the record in PATHS (default: the bundled Alumeco record).
+
+    Runs ``streamlit run`` on http://BIND:PORT until interrupted (Ctrl-C).
+    """
+    del fmt  # the dashboard has one output: the web page
+    env = dict(os.environ)
+    if paths:
+        files = collect_files(paths)  # fails early, with exit 2, on a missing path
+        env[PATHS_ENV] = os.pathsep.join(str(Path(p).resolve()) for p in paths)
+        click.echo(f"dashboard on {len(files)} file(s)", err=True)
+    else:
+        env.pop(PATHS_ENV, None)
+    click.echo(f"ropa dashboard: http://{bind}:{port}  (Ctrl-C stops it)", err=True)
+    try:
+        completed = subprocess.run(streamlit_command(port=port, bind=bind), env=env, check=False)
+    except KeyboardInterrupt:
+        return
+    if completed.returncode not in (0, -2, 130):
+        raise SystemExit(completed.returncode)
