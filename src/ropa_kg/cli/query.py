@@ -1,0 +1,131 @@
+"""``ropa queries`` (list the saved queries) and ``ropa query`` (run one, embedded or on an endpoint)."""
+
+from __future__ import annotations
+
+import json
+
+import click
+
+from ropa_kg.cli.app import input_errors_exit_2, main
+from ropa_kg.errors import RopaUsageError
+from ropa_kg.queries import DEFAULT_ENGINE, ENGINES, catalogue, parse_params, resolve, run_query
+from ropa_kg.results import FORMATS, ResultTable, render
+from ropa_kg.sparql_guard import QueryForm
+
+
+@main.command("queries")
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default="table", show_default=True)
+@input_errors_exit_2
+def queries_command(fmt: str) -> None:
+    """List the saved queries: name, title, parameters (with defaults) and the GDPR article."""
+    saved = catalogue()
+    if fmt == "json":
+        entries = [
+            {
+                "name": q.name,
+                "title": q.title,
+                "description": q.description,
+                "parameters": [
+                    {"name": p.name, "type": p.type, "default": p.default, "description": p.doc}
+                    for p in q.parameters
+                ],
+                "article": q.article,
+            }
+            for q in saved
+        ]
+        click.echo(json.dumps(entries, indent=2, ensure_ascii=False))
+        return
+    rows = tuple(
+        (
+            q.name,
+            q.title,
+            ", ".join(f"{p.name}={p.default}" for p in q.parameters),
+            q.article,
+        )
+        for q in saved
+    )
+    from rdflib import Literal
+
+    table = ResultTable(
+        QueryForm.SELECT,
+        ("name", "title", "parameters", "article"),
+        tuple(tuple(Literal(cell) for cell in row) for row in rows),
+    )
+    click.echo(render(table, fmt), nl=False)
+
+
+@main.command("query")
+@click.argument("name")
+@click.option(
+    "--param", "-p", "params", multiple=True, metavar="NAME=VALUE", help="Bind a parameter (repeatable)."
+)
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default="table", show_default=True)
+@click.option(
+    "--data",
+    "data",
+    multiple=True,
+    type=click.Path(path_type=str),
+    help="Record file or folder (repeatable; default: the bundled Alumeco record); the ontology is added.",
+)
+@click.option(
+    "--engine",
+    type=click.Choice(ENGINES),
+    default=DEFAULT_ENGINE,
+    show_default=True,
+    help="Embedded engine.",
+)
+@click.option("--endpoint", metavar="URL", help="Run on this SPARQL 1.1 query endpoint instead.")
+@click.option(
+    "--graph",
+    "graphs",
+    multiple=True,
+    metavar="IRI",
+    help="With --endpoint: named graph(s) forming the default graph (default: urn:ropa-kg:record).",
+)
+@click.option(
+    "--store-default-graph",
+    is_flag=True,
+    help="With --endpoint: query the store's own default graph (no default-graph-uri).",
+)
+@click.option("--timeout", type=float, default=60.0, show_default=True, help="With --endpoint: seconds.")
+@input_errors_exit_2
+def query_command(
+    name: str,
+    params: tuple[str, ...],
+    fmt: str,
+    data: tuple[str, ...],
+    engine: str,
+    endpoint: str | None,
+    graphs: tuple[str, ...],
+    store_default_graph: bool,
+    timeout: float,
+) -> None:
+    """Run the saved query NAME (see `ropa queries`) or the query in the file NAME.
+
+    Only read-only queries (SELECT, ASK, CONSTRUCT, DESCRIBE) run; updates, LOAD and SERVICE are
+    refused (exit 2). Parameters are bound as RDF terms, never pasted into the query text.
+    """
+    query = resolve(name)
+    values = parse_params(params)
+    target = None
+    if endpoint is not None:
+        from ropa_kg.endpoint import DEFAULT_GRAPH_IRI, Endpoint
+
+        if data:
+            raise RopaUsageError(
+                "--data is for the embedded engine; with --endpoint the store holds the data"
+            )
+        if store_default_graph and graphs:
+            raise RopaUsageError("--graph and --store-default-graph exclude each other")
+        chosen = () if store_default_graph else (graphs or (DEFAULT_GRAPH_IRI,))
+        target = Endpoint(endpoint, default_graphs=chosen, timeout=timeout)
+    elif graphs or store_default_graph:
+        raise RopaUsageError("--graph and --store-default-graph need --endpoint")
+    table = run_query(
+        query,
+        params=values,
+        engine=engine,  # type: ignore[arg-type]  # click.Choice(ENGINES) guarantees an Engine
+        data=list(data) or None,
+        endpoint=target,
+    )
+    click.echo(render(table, fmt), nl=False)

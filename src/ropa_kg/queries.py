@@ -1,0 +1,449 @@
+"""The auditors' query library: saved ``queries/*.rq`` files, their headers, and running them.
+
+Every saved query starts with a header of ``#`` comment lines::
+
+    # title: Breach impact at a recipient
+    # description: Which activities disclose data to the recipient, whose data and which
+    #   categories (continuation lines are indented by at least two spaces).
+    # parameters:
+    #   ?recipient iri = alu:Netop -- the entity whose data breach is assessed
+    # article: GDPR Art. 33(3), 34
+
+``# parameters: none`` says the query takes none. A parameter is a variable of the query's top-level
+``WHERE`` group; its type is one of :data:`PARAMETER_TYPES` and its default is what the query runs with
+when no value is given. Values are bound as RDF terms by the engine (pyoxigraph ``substitutions``,
+rdflib ``initBindings``, a ``VALUES`` block for a remote endpoint), never formatted into the query text.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import TYPE_CHECKING, cast, get_args
+from typing import Literal as TypingLiteral
+
+import pyoxigraph as ox
+from rdflib import Graph, Literal, URIRef, Variable
+from rdflib.namespace import XSD
+
+from ropa_kg.errors import RopaInputError, RopaUsageError
+from ropa_kg.namespaces import PREFIXES
+from ropa_kg.resources import queries_dir
+from ropa_kg.results import ResultTable, Term, plain_literal
+from ropa_kg.sparql_guard import CheckedQuery, QueryForm, check_read_only
+
+if TYPE_CHECKING:
+    from ropa_kg.endpoint import Endpoint
+
+Engine = TypingLiteral["oxigraph", "rdflib"]
+ENGINES: tuple[Engine, ...] = get_args(Engine)
+#: Chosen by measurement (see the README, section query): pyoxigraph loads and answers faster.
+DEFAULT_ENGINE: Engine = "oxigraph"
+
+ParameterType = TypingLiteral["iri", "string", "integer", "boolean", "date", "duration"]
+PARAMETER_TYPES: tuple[ParameterType, ...] = get_args(ParameterType)
+
+_HEADER_KEYS = ("title", "description", "parameters", "article")
+_KEY_LINE = re.compile(r"^#\s*(?P<key>[a-z]+)\s*:\s*(?P<value>.*)$")
+_CONTINUATION = re.compile(r"^#\s{2,}(?P<value>\S.*)$")
+_PARAM = re.compile(
+    r"^\?(?P<name>[A-Za-z_][A-Za-z0-9_]*)\s+(?P<type>[a-z]+)\s*=\s*"
+    r'(?P<default>"[^"]*"|\S+)\s*(?:--\s*(?P<doc>.*))?$'
+)
+_IRI_FORBIDDEN = re.compile(r'[<>"{}|^`\\\x00-\x20]')
+_SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:")
+#: Schemes whose IRIs have no ``//`` authority; any other ``x:y`` is taken for a mistyped prefix.
+_OPAQUE_SCHEMES = frozenset({"urn:", "tag:", "mailto:"})
+_INTEGER = re.compile(r"^[+-]?\d+$")
+_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_DURATION = re.compile(r"^-?P(?=\d|T\d)(\d+Y)?(\d+M)?(\d+D)?(T(?=\d)(\d+H)?(\d+M)?(\d+(\.\d+)?S)?)?$")
+_NAME = re.compile(r"^[a-z0-9][a-z0-9-]*$")
+
+
+@dataclass(frozen=True)
+class Parameter:
+    """A query parameter: a variable bound to a typed RDF term at run time."""
+
+    name: str
+    type: ParameterType
+    default: str
+    doc: str = ""
+
+    def term(self, text: str) -> Term:
+        """Turn the text ``text`` into the RDF term this parameter binds.
+
+        ``iri`` accepts a prefixed name with one of the project's prefixes (``alu:Netop``), an absolute
+        IRI (``https://...``, ``urn:...``) or one in angle brackets.
+
+        Raises:
+            RopaUsageError: ``text`` is not a valid value of the parameter's type.
+        """
+        value = text.strip()
+        bad = RopaUsageError(f"parameter {self.name}: {text!r} is not a valid {self.type}")
+        if self.type == "iri":
+            return parse_iri(value, name=self.name)
+        if self.type == "string":
+            return Literal(value[1:-1] if len(value) >= 2 and value[0] == value[-1] == '"' else value)
+        if self.type == "integer":
+            if not _INTEGER.match(value):
+                raise bad
+            return Literal(value, datatype=XSD.integer)
+        if self.type == "boolean":
+            if value.lower() not in {"true", "false"}:
+                raise bad
+            return Literal(value.lower(), datatype=XSD.boolean)
+        if self.type == "date":
+            if not _DATE.match(value):
+                raise bad
+            return Literal(value, datatype=XSD.date)
+        if not _DURATION.match(value):
+            raise bad
+        return Literal(value, datatype=XSD.duration)
+
+
+def parse_iri(text: str, *, name: str = "value") -> URIRef:
+    """An IRI from a prefixed name (project prefixes), ``<IRI>`` or an absolute IRI.
+
+    Raises:
+        RopaUsageError: unknown prefix, relative IRI, or a character IRIs may not contain.
+    """
+    value = text.strip()
+    if value.startswith("<") and value.endswith(">"):
+        value = value[1:-1]
+    else:
+        prefix, sep, local = value.partition(":")
+        if sep and prefix in PREFIXES and not local.startswith("//"):
+            value = str(PREFIXES[prefix]) + local
+    scheme = _SCHEME.match(value)
+    if scheme is None or _IRI_FORBIDDEN.search(value):
+        known = ", ".join(sorted(PREFIXES))
+        raise RopaUsageError(
+            f"parameter {name}: {text!r} is not an IRI; give an absolute IRI or a prefixed name ({known})"
+        )
+    if not value[scheme.end() :].startswith("//") and scheme.group().lower() not in _OPAQUE_SCHEMES:
+        known = ", ".join(sorted(PREFIXES))
+        raise RopaUsageError(
+            f"parameter {name}: {text!r}: unknown prefix {scheme.group()!r}; the prefixes are {known}"
+        )
+    return URIRef(value)
+
+
+@dataclass(frozen=True)
+class SavedQuery:
+    """A query file and its header."""
+
+    name: str
+    path: Path
+    title: str
+    description: str
+    parameters: tuple[Parameter, ...]
+    article: str
+    text: str
+    #: A bundled query (checked with rdflib's full parser by the test suite): the guard's fast lexer
+    #: layer is enough at run time. Query files a user gives are parsed strictly.
+    trusted: bool = False
+
+    def parameter(self, name: str) -> Parameter:
+        """The parameter called ``name``; raises RopaUsageError if the query has none of that name."""
+        for param in self.parameters:
+            if param.name == name:
+                return param
+        declared = ", ".join(p.name for p in self.parameters) or "none"
+        raise RopaUsageError(f"query {self.name} has no parameter {name!r} (its parameters: {declared})")
+
+    def check(self) -> CheckedQuery:
+        """Parse the query and make sure it is read-only (see :mod:`ropa_kg.sparql_guard`)."""
+        return _check_cached(self.text, str(self.path), not self.trusted)
+
+    def bindings(self, given: Mapping[str, str] | None = None) -> dict[str, Term]:
+        """Every parameter bound: the ``given`` text values, defaults for the rest.
+
+        Raises:
+            RopaUsageError: a name is not a parameter of this query, or a value is not valid.
+        """
+        given = dict(given or {})
+        for name in given:
+            self.parameter(name)
+        return {p.name: p.term(given.get(p.name, p.default)) for p in self.parameters}
+
+
+@lru_cache(maxsize=256)
+def _check_cached(text: str, source: str, strict: bool) -> CheckedQuery:
+    return check_read_only(text, source=source, strict=strict)
+
+
+def parse_query_file(path: Path, *, require_header: bool = True, trusted: bool = False) -> SavedQuery:
+    """Read a ``.rq`` file and its header.
+
+    Without ``require_header`` (a user's own query file) a missing header is allowed: the title is the
+    file name and the query takes no parameters. The query itself is not parsed here; see
+    :meth:`SavedQuery.check`.
+
+    Raises:
+        RopaInputError: the file cannot be read, or its header is incomplete or malformed (names the line).
+    """
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise RopaInputError(f"cannot read query: {exc}", path) from exc
+    header = _parse_header(text, path)
+    missing = [key for key in _HEADER_KEYS if key not in header]
+    if missing and (require_header or len(missing) < len(_HEADER_KEYS)):
+        raise RopaInputError(f"query header lacks: {', '.join(missing)}", path, 1)
+    params = _parse_parameters(header.get("parameters", ("none", 1)), path)
+    return SavedQuery(
+        name=path.stem,
+        path=path,
+        title=header.get("title", (path.name, 1))[0],
+        description=header.get("description", ("", 1))[0],
+        parameters=params,
+        article=header.get("article", ("", 1))[0],
+        text=text,
+        trusted=trusted,
+    )
+
+
+def _parse_header(text: str, path: Path) -> dict[str, tuple[str, int]]:
+    """Header key -> (value with continuation lines joined, line number of the key)."""
+    header: dict[str, tuple[str, int]] = {}
+    key: str | None = None
+    for number, line in enumerate(text.splitlines(), start=1):
+        stripped = line.rstrip()
+        if not stripped.startswith("#"):
+            break
+        cont = _CONTINUATION.match(stripped)
+        if cont and key is not None:
+            value, at = header[key]
+            joiner = "\n" if key == "parameters" else " "
+            header[key] = ((value + joiner + cont["value"]).strip(), at)
+            continue
+        match = _KEY_LINE.match(stripped)
+        if match is None:
+            key = None
+            continue
+        key = match["key"]
+        if key not in _HEADER_KEYS:
+            raise RopaInputError(
+                f"unknown query header field {key!r}; expected {', '.join(_HEADER_KEYS)}", path, number
+            )
+        if key in header:
+            raise RopaInputError(f"query header field {key!r} given twice", path, number)
+        header[key] = (match["value"].strip(), number)
+    for name, (value, number) in header.items():
+        if not value:
+            raise RopaInputError(f"query header field {name!r} is empty", path, number)
+    return header
+
+
+def _parse_parameters(entry: tuple[str, int], path: Path) -> tuple[Parameter, ...]:
+    value, number = entry
+    if value.strip().lower() == "none":
+        return ()
+    params: list[Parameter] = []
+    for offset, line in enumerate(value.splitlines()):
+        match = _PARAM.match(line.strip())
+        if match is None:
+            raise RopaInputError(
+                "bad parameter line; expected '?name TYPE = DEFAULT -- description'",
+                path,
+                number + offset + 1,
+            )
+        ptype = match["type"]
+        if ptype not in PARAMETER_TYPES:
+            raise RopaInputError(
+                f"parameter ?{match['name']}: unknown type {ptype!r}; expected {', '.join(PARAMETER_TYPES)}",
+                path,
+                number + offset + 1,
+            )
+        param = Parameter(
+            match["name"], cast(ParameterType, ptype), match["default"], (match["doc"] or "").strip()
+        )
+        try:
+            param.term(param.default)
+        except RopaUsageError as exc:
+            raise RopaInputError(f"bad default: {exc}", path, number + offset + 1) from exc
+        params.append(param)
+    return tuple(params)
+
+
+def catalogue(folder: Path | None = None) -> list[SavedQuery]:
+    """Every saved query in ``folder`` (default: the bundled ``queries/``), sorted by name.
+
+    Raises:
+        RopaInputError: a query file has a bad header, or a file name is not lower-case-with-dashes.
+    """
+    root = folder if folder is not None else queries_dir()
+    found: list[SavedQuery] = []
+    for path in sorted(root.glob("*.rq")):
+        if not _NAME.match(path.stem):
+            raise RopaInputError("query file names are lower-case words joined by dashes", path)
+        found.append(parse_query_file(path, trusted=folder is None))
+    return found
+
+
+def resolve(name_or_file: str, *, folder: Path | None = None) -> SavedQuery:
+    """A saved query by name (``art30-register``), or a query file (``my.rq``).
+
+    Raises:
+        RopaUsageError: no saved query has that name and no such file exists.
+        RopaInputError: the file's header is malformed.
+    """
+    root = folder if folder is not None else queries_dir()
+    if _NAME.match(name_or_file) and (root / f"{name_or_file}.rq").is_file():
+        return parse_query_file(root / f"{name_or_file}.rq", trusted=folder is None)
+    path = Path(name_or_file)
+    if path.is_file():
+        return parse_query_file(path, require_header=False)
+    names = ", ".join(q.name for q in catalogue(folder)) or "none"
+    raise RopaUsageError(f"no saved query or query file {name_or_file!r}; saved queries: {names}")
+
+
+def parse_params(pairs: Sequence[str]) -> dict[str, str]:
+    """``["recipient=alu:Netop"]`` -> ``{"recipient": "alu:Netop"}`` (a leading ``?`` is allowed).
+
+    Raises:
+        RopaUsageError: an entry has no ``=``, or a name is given twice.
+    """
+    out: dict[str, str] = {}
+    for pair in pairs:
+        name, sep, value = pair.partition("=")
+        name = name.strip().lstrip("?")
+        if not sep or not name:
+            raise RopaUsageError(f"--param {pair!r}: expected NAME=VALUE")
+        if name in out:
+            raise RopaUsageError(f"--param {name} given twice")
+        out[name] = value
+    return out
+
+
+# --- running ---------------------------------------------------------------------------------------
+
+
+def execute_oxigraph(query: SavedQuery, store: ox.Store, bindings: Mapping[str, Term]) -> ResultTable:
+    """Run ``query`` on a pyoxigraph store (its default graph), parameters as ``substitutions``.
+
+    Raises:
+        RopaUsageError: the query is not read-only. RopaInputError: it does not parse.
+    """
+    from ropa_kg.store import to_oxigraph, to_rdflib
+
+    checked = query.check()
+    subs: dict[ox.Variable, ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple] = {
+        ox.Variable(name): to_oxigraph(term) for name, term in bindings.items()
+    }
+    try:
+        result = store.query(query.text, substitutions=subs or None)
+    except SyntaxError as exc:
+        raise RopaInputError(f"the SPARQL engine cannot parse the query: {exc}", query.path) from exc
+    if isinstance(result, ox.QueryBoolean):
+        return ResultTable.ask(bool(result))
+    if isinstance(result, ox.QueryTriples):
+        return ResultTable.triples(
+            checked.form,
+            (
+                (_req(to_rdflib(t.subject)), _req(to_rdflib(t.predicate)), _req(to_rdflib(t.object)))
+                for t in result
+            ),
+        )
+    columns = tuple(v.value for v in result.variables)
+    rows = tuple(tuple(to_rdflib(solution[i]) for i in range(len(columns))) for solution in result)
+    return ResultTable(checked.form, columns, rows)
+
+
+def _req(term: Term | None) -> Term:
+    if term is None:
+        raise ValueError("a triple without a term")
+    return term
+
+
+def execute_rdflib(query: SavedQuery, graph: Graph, bindings: Mapping[str, Term]) -> ResultTable:
+    """Run ``query`` with rdflib's SPARQL engine, parameters as ``initBindings``.
+
+    Raises:
+        RopaUsageError: the query is not read-only. RopaInputError: it does not parse.
+    """
+    checked = query.check()
+    if checked.has_dataset_clause:
+        # rdflib would fetch the graphs named by FROM over the network.
+        raise RopaUsageError(f"{query.path}: FROM/FROM NAMED are only supported with --endpoint")
+    result = graph.query(query.text, initBindings={Variable(k): v for k, v in bindings.items()})
+    if result.type == "ASK":
+        return ResultTable.ask(bool(result.askAnswer))
+    if result.type in {"CONSTRUCT", "DESCRIBE"}:
+        assert result.graph is not None
+        return ResultTable.triples(
+            checked.form,
+            ((_req(_norm(s)), _req(_norm(p)), _req(_norm(o))) for s, p, o in result.graph),
+        )
+    columns = tuple(str(v) for v in (result.vars or []))
+    rows = tuple(tuple(_norm(cell) for cell in row) for row in result)  # type: ignore[union-attr]  # SELECT rows are ResultRow tuples
+    return ResultTable(checked.form, columns, rows)
+
+
+def _norm(term: object) -> Term | None:
+    """An rdflib result term with ``xsd:string`` literals made plain (as pyoxigraph's results are)."""
+    if isinstance(term, Literal):
+        return plain_literal(
+            str(term), language=term.language, datatype=str(term.datatype) if term.datatype else None
+        )
+    if term is None or isinstance(term, URIRef):
+        return term
+    return term  # type: ignore[return-value]  # a BNode
+
+
+def run_query(
+    query: SavedQuery,
+    *,
+    params: Mapping[str, str] | None = None,
+    engine: Engine = DEFAULT_ENGINE,
+    data: Sequence[Path | str] | None = None,
+    endpoint: Endpoint | None = None,
+) -> ResultTable:
+    """Run a saved query with ``params`` (text values; defaults for the rest).
+
+    With ``endpoint`` the query goes to that SPARQL 1.1 endpoint; otherwise the record in ``data``
+    (default: the bundled Alumeco record, plus the project's ontology) is loaded and queried in-process
+    with ``engine``.
+
+    Raises:
+        RopaUsageError: unknown parameter, bad value, or a query that is not read-only.
+        RopaInputError: a data file cannot be parsed (names file and line), or the query does not parse.
+        EndpointError: the endpoint cannot be reached or answers with an error.
+    """
+    bindings = query.bindings(params)
+    query.check()
+    if endpoint is not None:
+        from ropa_kg.endpoint import run_remote
+
+        return run_remote(query, endpoint, bindings)
+    if engine == "rdflib":
+        from ropa_kg.graph import load_graph
+
+        return execute_rdflib(query, load_graph(list(data) if data else None), bindings)
+    if engine == "oxigraph":
+        from ropa_kg.store import load_store
+
+        return execute_oxigraph(query, load_store(list(data) if data else None), bindings)
+    raise RopaUsageError(f"unknown engine {engine!r}; expected one of {', '.join(ENGINES)}")
+
+
+__all__ = [
+    "DEFAULT_ENGINE",
+    "ENGINES",
+    "PARAMETER_TYPES",
+    "Engine",
+    "Parameter",
+    "QueryForm",
+    "SavedQuery",
+    "catalogue",
+    "execute_oxigraph",
+    "execute_rdflib",
+    "parse_iri",
+    "parse_params",
+    "parse_query_file",
+    "resolve",
+    "run_query",
+]

@@ -1,0 +1,124 @@
+"""Loading a record into an in-memory pyoxigraph store, the default embedded query engine.
+
+Files are chosen like :mod:`ropa_kg.graph` does (same extensions, folders expanded, the project's
+ontology first); every triple goes into the store's default graph. Nothing is fetched from the
+network: pyoxigraph's parsers never dereference IRIs or remote JSON-LD contexts.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+import pyoxigraph as ox
+from rdflib import BNode, Literal, URIRef
+
+from ropa_kg.errors import RopaInputError
+from ropa_kg.graph import FORMATS, collect_files, ontology_files
+from ropa_kg.resources import alumeco_dir
+from ropa_kg.results import Term, plain_literal
+
+_OX_FORMATS: dict[str, ox.RdfFormat] = {
+    "turtle": ox.RdfFormat.TURTLE,
+    "nt": ox.RdfFormat.N_TRIPLES,
+    "xml": ox.RdfFormat.RDF_XML,
+    "json-ld": ox.RdfFormat.JSON_LD,
+}
+
+
+def record_files(paths: Sequence[Path | str] | None = None, *, with_ontology: bool = True) -> list[Path]:
+    """The files of a record: the project's ontology (when ``with_ontology``), then ``paths``
+    (default: the bundled Alumeco record).
+
+    Raises:
+        RopaInputError: a path is missing, has an unknown extension, or names no RDF file.
+    """
+    files = collect_files(paths if paths else [alumeco_dir()])
+    return (ontology_files() if with_ontology else []) + files
+
+
+def load_store(paths: Sequence[Path | str] | None = None, *, with_ontology: bool = True) -> ox.Store:
+    """Load the record in ``paths`` (default: the bundled Alumeco record) into a new in-memory store.
+
+    Raises:
+        RopaInputError: a path is missing, or a file is empty, not UTF-8 or not valid RDF; the error
+            names the file, the line and the cause.
+    """
+    store = ox.Store()
+    for path in record_files(paths, with_ontology=with_ontology):
+        load_file(store, path)
+    return store
+
+
+def load_file(store: ox.Store, path: Path, *, graph: ox.NamedNode | None = None) -> None:
+    """Parse one file into ``store`` (its default graph, or ``graph``); all or nothing.
+
+    Raises:
+        RopaInputError: the file cannot be read, is empty, not UTF-8, or not valid RDF.
+    """
+    fmt = FORMATS.get(path.suffix.lower())
+    if fmt is None:
+        raise RopaInputError(f"unknown file type {path.suffix!r}", path)
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise RopaInputError(f"cannot read: {exc.strerror}", path) from exc
+    if not data.strip():
+        raise RopaInputError("the file is empty", path)
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise RopaInputError(f"not UTF-8 text (binary file?): byte {exc.start}", path) from exc
+    try:
+        store.load(
+            input=data,
+            format=_OX_FORMATS[fmt],
+            base_iri=path.resolve().as_uri(),
+            to_graph=graph if graph is not None else ox.DefaultGraph(),
+        )
+    except SyntaxError as exc:
+        raise RopaInputError(f"syntax error: {_cause(exc)}", path, exc.lineno) from exc
+    except (ValueError, OSError) as exc:
+        raise RopaInputError(f"cannot load: {exc}", path) from exc
+
+
+def _cause(exc: SyntaxError) -> str:
+    """pyoxigraph's message without its location prefix (the line is reported separately)."""
+    message = str(exc.msg or exc)
+    head, sep, tail = message.partition(": ")
+    return tail if sep and head.startswith("Parser error") else message
+
+
+def dump_ntriples(store: ox.Store) -> bytes:
+    """The store's default graph as N-Triples bytes (what ``ropa load`` sends to a Graph Store)."""
+    out = store.dump(format=ox.RdfFormat.N_TRIPLES, from_graph=ox.DefaultGraph())
+    assert out is not None  # dump() without an output returns the bytes
+    return out
+
+
+def to_rdflib(term: ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple | None) -> Term | None:
+    """A pyoxigraph term as the equal rdflib term (see :mod:`ropa_kg.results`); raises ValueError for
+    RDF-star triples, which the record never holds."""
+    if term is None:
+        return None
+    if isinstance(term, ox.NamedNode):
+        return URIRef(term.value)
+    if isinstance(term, ox.BlankNode):
+        return BNode(term.value)
+    if isinstance(term, ox.Literal):
+        return plain_literal(term.value, language=term.language, datatype=term.datatype.value)
+    raise ValueError(f"unsupported term in a result: {term!r}")
+
+
+def to_oxigraph(term: URIRef | Literal | BNode) -> ox.NamedNode | ox.Literal | ox.BlankNode:
+    """An rdflib term as the equal pyoxigraph term (used to bind query parameters)."""
+    if isinstance(term, URIRef):
+        return ox.NamedNode(str(term))
+    if isinstance(term, BNode):
+        return ox.BlankNode(str(term))
+    if term.language:
+        return ox.Literal(str(term), language=term.language)
+    if term.datatype is not None:
+        return ox.Literal(str(term), datatype=ox.NamedNode(str(term.datatype)))
+    return ox.Literal(str(term))
+

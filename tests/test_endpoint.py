@@ -1,0 +1,206 @@
+"""A real Oxigraph server on a free loopback port: `ropa load`, every saved query through --endpoint
+(same rows as embedded), atomic replacement of the named graph, fetch_graph, and `ropa serve` itself."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from query_cases import all_cases, case_id, is_ordered, normalise, parse_csv
+from ropa_kg.cli import main
+from ropa_kg.endpoint import (
+    DEFAULT_GRAPH_IRI,
+    Endpoint,
+    EndpointError,
+    OxigraphServer,
+    fetch_graph,
+    free_port,
+    graph_store_url_for,
+    put_graph,
+)
+from ropa_kg.errors import RopaUsageError
+from ropa_kg.queries import resolve, run_query
+from ropa_kg.store import load_store
+
+pytestmark = [pytest.mark.server, pytest.mark.xdist_group("oxigraph-server")]
+CASES = all_cases()
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[OxigraphServer]:
+    with OxigraphServer(tmp_path_factory.mktemp("oxigraph-store"), free_port()) as running:
+        result = CliRunner().invoke(main, ["load", "--endpoint", running.query_url, "--format", "json"])
+        assert result.exit_code == 0, result.output
+        assert f'"graph": "{DEFAULT_GRAPH_IRI}"' in result.output
+        yield running
+
+
+def _csv(args: list[str]) -> str:
+    result = CliRunner().invoke(main, [*args, "--format", "csv"])
+    assert result.exit_code == 0, result.output
+    return result.output
+
+
+@pytest.mark.parametrize(("name", "params"), CASES, ids=[case_id(n, p) for n, p in CASES])
+def test_every_saved_query_gives_the_same_rows_through_the_server(
+    server: OxigraphServer, name: str, params: dict[str, str]
+) -> None:
+    param_args = [arg for k, v in params.items() for arg in ("--param", f"{k}={v}")]
+    embedded_header, embedded = parse_csv(_csv(["query", name, *param_args]))
+    remote_header, remote = parse_csv(_csv(["query", name, *param_args, "--endpoint", server.query_url]))
+    assert remote_header == embedded_header
+    ordered = is_ordered(resolve(name).text) and name != "record-triples"
+    if name == "record-triples":  # blank node labels differ between stores
+        embedded = [tuple("_:b" if c.startswith("_:") else c for c in r) for r in embedded]
+        remote = [tuple("_:b" if c.startswith("_:") else c for c in r) for r in remote]
+    assert normalise(remote, ordered=ordered) == normalise(embedded, ordered=ordered)
+
+
+def test_the_union_default_graph_also_sees_the_record(server: OxigraphServer) -> None:
+    union = _csv(
+        ["query", "third-country-transfers", "--endpoint", server.query_url, "--store-default-graph"]
+    )
+    assert union == _csv(["query", "third-country-transfers"])
+    other = _csv(
+        ["query", "third-country-transfers", "--endpoint", server.query_url, "--graph", "urn:ropa-kg:empty"]
+    )
+    assert parse_csv(other)[1] == []
+
+
+def test_fetch_graph_returns_the_loaded_triples(server: OxigraphServer) -> None:
+    graph = fetch_graph(server.query_url)
+    assert len(graph) == len(load_store())
+    assert fetch_graph(server.query_url, graph_iri="urn:ropa-kg:nothing-here").__len__() == 0
+
+
+def test_load_replaces_the_graph_atomically(server: OxigraphServer, tmp_path: Path) -> None:
+    graph = "urn:ropa-kg:atomic-test"
+    endpoint = Endpoint(server.query_url, default_graphs=(graph,))
+    count = resolve("controller-and-dpo")
+    one = tmp_path / "one.ttl"
+    one.write_text(
+        '@prefix dpv: <https://w3id.org/dpv#> .\n<urn:c1> a dpv:DataController ; dpv:hasName "One" .\n',
+        encoding="utf-8",
+    )
+    result = CliRunner().invoke(main, ["load", str(one), "--endpoint", server.query_url, "--graph", graph])
+    assert result.exit_code == 0, result.output
+    first = run_query(count, endpoint=endpoint)
+    # loading again replaces, it does not add
+    result = CliRunner().invoke(main, ["load", str(one), "--endpoint", server.query_url, "--graph", graph])
+    assert result.exit_code == 0, result.output
+    assert run_query(count, endpoint=endpoint) == first
+    assert len(fetch_graph(server.query_url, graph_iri=graph)) == len(load_store([one]))
+    # a broken upload is refused whole and leaves the previous graph as it was
+    with pytest.raises(EndpointError, match="refused the graph"):
+        put_graph(
+            server.store_url,
+            graph_iri=graph,
+            data=b"<urn:a> <urn:b> <urn:c> .\n<urn:broken",
+            content_type="application/n-triples",
+        )
+    assert run_query(count, endpoint=endpoint) == first
+    # a broken local file is reported before anything is sent
+    bad = tmp_path / "bad.ttl"
+    bad.write_text("<urn:a> <urn:b> .\n", encoding="utf-8")
+    result = CliRunner().invoke(main, ["load", str(bad), "--endpoint", server.query_url, "--graph", graph])
+    assert result.exit_code == 2 and f"{bad}, line 1" in result.output
+    assert run_query(count, endpoint=endpoint) == first
+
+
+def test_refusals_happen_before_anything_is_sent(server: OxigraphServer, tmp_path: Path) -> None:
+    path = tmp_path / "service.rq"
+    path.write_text(f"SELECT * WHERE {{ SERVICE <{server.query_url}> {{ ?s ?p ?o }} }}\n", encoding="utf-8")
+    result = CliRunner().invoke(main, ["query", str(path), "--endpoint", server.query_url])
+    assert result.exit_code == 2 and "SERVICE is not allowed" in result.output
+
+
+def test_unreachable_endpoint_is_a_clear_error() -> None:
+    port = free_port()
+    result = CliRunner().invoke(
+        main, ["query", "art30-register", "--endpoint", f"http://127.0.0.1:{port}/query"]
+    )
+    assert result.exit_code == 2
+    assert f"cannot reach http://127.0.0.1:{port}/query" in result.output
+
+
+def test_graph_store_address_is_derived_for_oxigraph_and_fuseki() -> None:
+    assert graph_store_url_for("http://127.0.0.1:7878/query") == "http://127.0.0.1:7878/store"
+    assert graph_store_url_for("http://localhost:3030/ropa/sparql") == "http://localhost:3030/ropa/data"
+    with pytest.raises(RopaUsageError, match="--graph-store"):
+        graph_store_url_for("http://localhost:7200/repositories/ropa")
+    with pytest.raises(RopaUsageError, match="not an http"):
+        Endpoint("file:///etc/passwd")
+
+
+def test_ropa_serve_binds_loopback_loads_and_stops(tmp_path: Path) -> None:
+    port = free_port()
+    ropa = Path(sys.executable).parent / "ropa"
+    process = subprocess.Popen(
+        [str(ropa), "serve", "--store", str(tmp_path / "store"), "--port", str(port), "--format", "json"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert process.stdout is not None
+        line = process.stdout.readline()  # printed once the record is loaded
+        assert f'"query_url": "http://127.0.0.1:{port}/query"' in line, line + (
+            process.stderr.read() if process.stderr else ""
+        )
+        remote = run_query(
+            resolve("third-country-transfers"), endpoint=Endpoint(f"http://127.0.0.1:{port}/query")
+        )
+        assert remote.text_rows() == run_query(resolve("third-country-transfers")).text_rows()
+    finally:
+        process.send_signal(signal.SIGTERM)
+        process.wait(timeout=20)
+    # the oxigraph child is gone with it: the port no longer answers
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline and _listening(port):
+        time.sleep(0.1)
+    assert not _listening(port)
+    assert any((tmp_path / "store").iterdir()), "the store folder persists"
+
+
+def _listening(port: int) -> bool:
+    import socket
+
+    with socket.socket() as sock:
+        sock.settimeout(0.2)
+        return sock.connect_ex(("127.0.0.1", port)) == 0
+
+
+@pytest.mark.skipif(
+    os.environ.get("ROPA_BENCH") != "1", reason="timing table, not a test: ROPA_BENCH=1 pytest -s"
+)
+def test_print_query_times(server: OxigraphServer) -> None:
+    """Print each saved query's time on Alumeco: embedded (pyoxigraph, rdflib) and through the server."""
+    from ropa_kg.graph import load_graph
+    from ropa_kg.queries import catalogue, execute_oxigraph, execute_rdflib
+
+    store, graph = load_store(), load_graph()
+    endpoint = Endpoint(server.query_url)
+
+    def median(run: object) -> float:
+        times = []
+        for _ in range(5):
+            start = time.perf_counter()
+            run()  # type: ignore[operator]
+            times.append(time.perf_counter() - start)
+        return sorted(times)[2] * 1000
+
+    print("\n| query | pyoxigraph ms | rdflib ms | Oxigraph server ms |\n|---|---:|---:|---:|")
+    for query in catalogue():
+        b = query.bindings()
+        ox_ms = median(lambda q=query, b=b: execute_oxigraph(q, store, b))
+        rl_ms = median(lambda q=query, b=b: execute_rdflib(q, graph, b))
+        sv_ms = median(lambda q=query: run_query(q, endpoint=endpoint))
+        print(f"| {query.name} | {ox_ms:.1f} | {rl_ms:.1f} | {sv_ms:.1f} |")
