@@ -10,6 +10,7 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from rdflib import Graph, URIRef
 from rdflib.namespace import RDF
@@ -17,6 +18,7 @@ from rdflib.namespace import RDF
 from ropa_kg.errors import RopaInputError
 from ropa_kg.namespaces import DPV, ROPA, bind_prefixes
 from ropa_kg.resources import alumeco_dir, ontology_dir
+from ropa_kg.safe_input import NetworkBlocked, no_network, read_checked, refuse_attempts
 
 FORMATS: dict[str, str] = {
     ".ttl": "turtle",
@@ -54,30 +56,33 @@ def collect_files(paths: Iterable[Path | str]) -> list[Path]:
 _LINE = re.compile(r"(?:line|lines)\W+(\d+)", re.IGNORECASE)
 
 
-def parse_into(graph: Graph, path: Path) -> None:
-    """Parse one file into ``graph``.
+def parse_into(graph: Graph, path: Path, *, max_bytes: int | None = None) -> None:
+    """Parse one file into ``graph``; nothing is fetched from the network.
+
+    The file first passes :func:`ropa_kg.safe_input.read_checked` (size limit ``max_bytes``, else
+    ``$ROPA_MAX_FILE_BYTES``; empty, binary and non-UTF-8 files; external or nested XML entities; JSON-LD
+    contexts to load). JSON-LD is handed to rdflib already parsed, and the parser runs inside
+    :func:`ropa_kg.safe_input.no_network`.
 
     Raises:
-        RopaInputError: the file cannot be read or parsed; names the file, the line and the cause.
+        RopaInputError: the file cannot be read, is refused, or cannot be parsed; names the file, the
+            line and the cause.
     """
     fmt = FORMATS.get(path.suffix.lower())
     if fmt is None:
         raise RopaInputError(f"unknown file type {path.suffix!r}", path)
+    checked = read_checked(path, fmt, max_bytes=max_bytes)
+    source: Any = checked.document if fmt == "json-ld" else checked.text
     try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise RopaInputError(f"cannot read: {exc.strerror}", path) from exc
-    if not data.strip():
-        raise RopaInputError("the file is empty", path)
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise RopaInputError(f"not UTF-8 text (binary file?): byte {exc.start}", path) from exc
-    try:
-        graph.parse(data=text, format=fmt, publicID=path.resolve().as_uri())
+        with no_network(path) as attempts:
+            graph.parse(data=source, format=fmt, publicID=path.resolve().as_uri())
+    except NetworkBlocked as exc:
+        raise NetworkBlocked(exc.cause, path, exc.line) from exc
     except Exception as exc:
+        refuse_attempts(attempts, path)
         line, cause = _describe_parse_error(exc)
         raise RopaInputError(cause, path, line) from exc
+    refuse_attempts(attempts, path)
 
 
 def _describe_parse_error(exc: Exception) -> tuple[int | None, str]:
@@ -100,8 +105,13 @@ def ontology_files() -> list[Path]:
     return collect_files([ontology_dir()])
 
 
-def load_graph(paths: Sequence[Path | str] | None = None, *, with_ontology: bool = True) -> Graph:
+def load_graph(
+    paths: Sequence[Path | str] | None = None, *, with_ontology: bool = True, max_bytes: int | None = None
+) -> Graph:
     """Load the record in ``paths`` (default: the bundled Alumeco record) into one graph.
+
+    ``max_bytes`` is the size limit for each file (default: ``$ROPA_MAX_FILE_BYTES`` or 128 MiB); every
+    file passes the checks of :mod:`ropa_kg.safe_input`.
 
     With ``with_ontology`` the project's ontology is loaded too, so that rules and queries can follow
     ``skos:broader`` without all of DPV. Nothing is fetched from the network.
@@ -112,7 +122,7 @@ def load_graph(paths: Sequence[Path | str] | None = None, *, with_ontology: bool
     files = collect_files(paths if paths else [alumeco_dir()])
     graph = bind_prefixes(Graph())
     for path in (ontology_files() if with_ontology else []) + files:
-        parse_into(graph, path)
+        parse_into(graph, path, max_bytes=max_bytes)
     return graph
 
 

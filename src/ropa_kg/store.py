@@ -1,8 +1,9 @@
 """Loading a record into an in-memory pyoxigraph store, the default embedded query engine.
 
 Files are chosen like :mod:`ropa_kg.graph` does (same extensions, folders expanded, the project's
-ontology first); every triple goes into the store's default graph. Nothing is fetched from the
-network: pyoxigraph's parsers never dereference IRIs or remote JSON-LD contexts.
+ontology first); every triple goes into the store's default graph. Every file passes the checks of
+:mod:`ropa_kg.safe_input` first. Nothing is fetched from the network: pyoxigraph's parsers never
+dereference IRIs or remote JSON-LD contexts.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from ropa_kg.errors import RopaInputError
 from ropa_kg.graph import FORMATS, collect_files, ontology_files
 from ropa_kg.resources import alumeco_dir
 from ropa_kg.results import Term, plain_literal
+from ropa_kg.safe_input import no_network, read_checked, refuse_attempts
 
 _OX_FORMATS: dict[str, ox.RdfFormat] = {
     "turtle": ox.RdfFormat.TURTLE,
@@ -37,8 +39,12 @@ def record_files(paths: Sequence[Path | str] | None = None, *, with_ontology: bo
     return (ontology_files() if with_ontology else []) + files
 
 
-def load_store(paths: Sequence[Path | str] | None = None, *, with_ontology: bool = True) -> ox.Store:
+def load_store(
+    paths: Sequence[Path | str] | None = None, *, with_ontology: bool = True, max_bytes: int | None = None
+) -> ox.Store:
     """Load the record in ``paths`` (default: the bundled Alumeco record) into a new in-memory store.
+
+    ``max_bytes`` is the size limit for each file (default: ``$ROPA_MAX_FILE_BYTES`` or 128 MiB).
 
     Raises:
         RopaInputError: a path is missing, or a file is empty, not UTF-8 or not valid RDF; the error
@@ -46,40 +52,39 @@ def load_store(paths: Sequence[Path | str] | None = None, *, with_ontology: bool
     """
     store = ox.Store()
     for path in record_files(paths, with_ontology=with_ontology):
-        load_file(store, path)
+        load_file(store, path, max_bytes=max_bytes)
     return store
 
 
-def load_file(store: ox.Store, path: Path, *, graph: ox.NamedNode | None = None) -> None:
+def load_file(
+    store: ox.Store, path: Path, *, graph: ox.NamedNode | None = None, max_bytes: int | None = None
+) -> None:
     """Parse one file into ``store`` (its default graph, or ``graph``); all or nothing.
 
+    The file first passes :func:`ropa_kg.safe_input.read_checked` (size limit ``max_bytes``, else
+    ``$ROPA_MAX_FILE_BYTES``; empty, binary and non-UTF-8 files; external or nested XML entities, which
+    pyoxigraph's RDF/XML parser would otherwise expand without bound; JSON-LD contexts to load).
+
     Raises:
-        RopaInputError: the file cannot be read, is empty, not UTF-8, or not valid RDF.
+        RopaInputError: the file cannot be read, is refused, or is not valid RDF.
     """
     fmt = FORMATS.get(path.suffix.lower())
     if fmt is None:
         raise RopaInputError(f"unknown file type {path.suffix!r}", path)
+    checked = read_checked(path, fmt, max_bytes=max_bytes)
     try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise RopaInputError(f"cannot read: {exc.strerror}", path) from exc
-    if not data.strip():
-        raise RopaInputError("the file is empty", path)
-    try:
-        data.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise RopaInputError(f"not UTF-8 text (binary file?): byte {exc.start}", path) from exc
-    try:
-        store.load(
-            input=data,
-            format=_OX_FORMATS[fmt],
-            base_iri=path.resolve().as_uri(),
-            to_graph=graph if graph is not None else ox.DefaultGraph(),
-        )
+        with no_network(path) as attempts:
+            store.load(
+                input=checked.data,
+                format=_OX_FORMATS[fmt],
+                base_iri=path.resolve().as_uri(),
+                to_graph=graph if graph is not None else ox.DefaultGraph(),
+            )
     except SyntaxError as exc:
         raise RopaInputError(f"syntax error: {_cause(exc)}", path, exc.lineno) from exc
     except (ValueError, OSError) as exc:
         raise RopaInputError(f"cannot load: {exc}", path) from exc
+    refuse_attempts(attempts, path)
 
 
 def _cause(exc: SyntaxError) -> str:
@@ -121,4 +126,3 @@ def to_oxigraph(term: URIRef | Literal | BNode) -> ox.NamedNode | ox.Literal | o
     if term.datatype is not None:
         return ox.Literal(str(term), datatype=ox.NamedNode(str(term.datatype)))
     return ox.Literal(str(term))
-

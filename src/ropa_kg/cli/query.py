@@ -8,6 +8,7 @@ import click
 
 from ropa_kg.cli.app import input_errors_exit_2, main
 from ropa_kg.errors import RopaUsageError
+from ropa_kg.limits import DEFAULT_MAX_ROWS, DEFAULT_TIMEOUT, QueryTimeout, cut, run_limited
 from ropa_kg.queries import DEFAULT_ENGINE, ENGINES, catalogue, parse_params, resolve, run_query
 from ropa_kg.results import FORMATS, ResultTable, render
 from ropa_kg.sparql_guard import QueryForm
@@ -87,7 +88,20 @@ def queries_command(fmt: str) -> None:
     is_flag=True,
     help="With --endpoint: query the store's own default graph (no default-graph-uri).",
 )
-@click.option("--timeout", type=float, default=60.0, show_default=True, help="With --endpoint: seconds.")
+@click.option(
+    "--timeout",
+    type=click.FloatRange(min=0, min_open=True),
+    default=DEFAULT_TIMEOUT,
+    show_default=True,
+    help="Time limit in seconds; a query still running then is stopped (exit 2).",
+)
+@click.option(
+    "--max-rows",
+    type=click.IntRange(min=1),
+    default=DEFAULT_MAX_ROWS,
+    show_default=True,
+    help="Row limit; longer results are cut (a note on stderr says so).",
+)
 @input_errors_exit_2
 def query_command(
     name: str,
@@ -99,11 +113,14 @@ def query_command(
     graphs: tuple[str, ...],
     store_default_graph: bool,
     timeout: float,
+    max_rows: int,
 ) -> None:
     """Run the saved query NAME (see `ropa queries`) or the query in the file NAME.
 
     Only read-only queries (SELECT, ASK, CONSTRUCT, DESCRIBE) run; updates, LOAD and SERVICE are
-    refused (exit 2). Parameters are bound as RDF terms, never pasted into the query text.
+    refused (exit 2). Parameters are bound as RDF terms, never pasted into the query text. A query
+    still running after --timeout seconds is stopped (exit 2); a result longer than --max-rows rows is
+    cut, with a note on stderr.
     """
     query = resolve(name)
     values = parse_params(params)
@@ -121,11 +138,22 @@ def query_command(
         target = Endpoint(endpoint, default_graphs=chosen, timeout=timeout)
     elif graphs or store_default_graph:
         raise RopaUsageError("--graph and --store-default-graph need --endpoint")
-    table = run_query(
-        query,
-        params=values,
-        engine=engine,  # type: ignore[arg-type]  # click.Choice(ENGINES) guarantees an Engine
-        data=list(data) or None,
-        endpoint=target,
-    )
-    click.echo(render(table, fmt), nl=False)
+    if target is not None:
+        limited = cut(run_query(query, params=values, endpoint=target), max_rows)
+    else:
+        try:
+            limited = run_limited(
+                query.text,
+                files=list(data) or None,
+                bindings=query.bindings(values),
+                engine=engine,
+                timeout=timeout,
+                max_rows=max_rows,
+                source=query.path,
+                strict=not query.trusted,
+            )
+        except QueryTimeout as exc:
+            raise QueryTimeout(f"{exc} (raise the limit with --timeout SECONDS)") from exc
+    click.echo(render(limited.table, fmt), nl=False)
+    if limited.truncated:
+        click.echo(f"note: the result was cut at {max_rows} rows (--max-rows); more rows exist", err=True)

@@ -1,0 +1,174 @@
+"""Run one read-only SPARQL query in its own process (started by :mod:`ropa_kg.limits`).
+
+The parent can kill this process when the time limit passes, which no thread could do to a running
+pyoxigraph or rdflib query. Input (stdin, one JSON object):
+
+* ``query``: the text (already checked read-only by the parent; checked again here);
+* ``store``: the folder of an on-disk pyoxigraph store (opened read-only), or ``files`` (record files,
+  loaded with :func:`ropa_kg.store.load_store` or, with ``engine`` ``rdflib``,
+  :func:`ropa_kg.graph.load_graph`) and ``with_ontology``;
+* ``bindings``: parameter name -> SPARQL JSON term; ``max_rows``.
+
+Output (stdout, JSON lines): ``{"loaded": seconds}`` once the data is loaded, then either
+``{"columns": [...], "rows": [[term or null, ...]], "truncated": bool}``, ``{"boolean": bool}`` or
+``{"error": message, "kind": "input"|"usage", "path": ..., "line": ...}``. Rows past ``max_rows`` are
+never read from the engine, so a result of millions of rows costs no memory.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from collections.abc import Iterable, Iterator
+from typing import Any
+
+import pyoxigraph as ox
+
+from ropa_kg.errors import RopaInputError, RopaUsageError
+
+JsonTerm = dict[str, str]
+
+
+def term_json(term: Any) -> JsonTerm | None:
+    """A pyoxigraph or rdflib term as a SPARQL 1.1 JSON results term (None for unbound)."""
+    if term is None:
+        return None
+    if isinstance(term, ox.NamedNode | ox.BlankNode | ox.Literal):
+        if isinstance(term, ox.NamedNode):
+            return {"type": "uri", "value": term.value}
+        if isinstance(term, ox.BlankNode):
+            return {"type": "bnode", "value": term.value}
+        out = {"type": "literal", "value": term.value}
+        if term.language:
+            out["xml:lang"] = term.language
+        else:
+            out["datatype"] = term.datatype.value
+        return out
+    from rdflib import BNode, Literal, URIRef
+
+    if isinstance(term, URIRef):
+        return {"type": "uri", "value": str(term)}
+    if isinstance(term, BNode):
+        return {"type": "bnode", "value": str(term)}
+    if isinstance(term, Literal):
+        lit = {"type": "literal", "value": str(term)}
+        if term.language:
+            lit["xml:lang"] = term.language
+        elif term.datatype is not None:
+            lit["datatype"] = str(term.datatype)
+        return lit
+    raise ValueError(f"unsupported term in a result: {term!r}")
+
+
+def ox_term(value: JsonTerm) -> ox.NamedNode | ox.BlankNode | ox.Literal:
+    """A SPARQL JSON term as a pyoxigraph term (for ``substitutions``)."""
+    if value["type"] == "uri":
+        return ox.NamedNode(value["value"])
+    if value["type"] == "bnode":
+        return ox.BlankNode(value["value"])
+    if "xml:lang" in value:
+        return ox.Literal(value["value"], language=value["xml:lang"])
+    if "datatype" in value:
+        return ox.Literal(value["value"], datatype=ox.NamedNode(value["datatype"]))
+    return ox.Literal(value["value"])
+
+
+def _emit(message: dict[str, Any]) -> None:
+    sys.stdout.write(json.dumps(message) + "\n")
+    sys.stdout.flush()
+
+
+def _take(rows: Iterable[list[JsonTerm | None]], limit: int) -> tuple[list[list[JsonTerm | None]], bool]:
+    out: list[list[JsonTerm | None]] = []
+    for row in rows:
+        if len(out) >= limit:
+            return out, True
+        out.append(row)
+    return out, False
+
+
+def _run_oxigraph(request: dict[str, Any]) -> dict[str, Any]:
+    start = time.perf_counter()
+    if request.get("store"):
+        store = ox.Store.read_only(request["store"])
+    else:
+        from ropa_kg.store import load_store
+
+        store = load_store(request["files"] or None, with_ontology=bool(request.get("with_ontology", True)))
+    _emit({"loaded": time.perf_counter() - start})
+    subs: dict[ox.Variable, ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple] = {
+        ox.Variable(name): ox_term(term) for name, term in (request.get("bindings") or {}).items()
+    }
+    try:
+        result = store.query(request["query"], substitutions=subs or None)
+    except SyntaxError as exc:
+        raise RopaInputError(f"the SPARQL engine cannot parse the query: {exc}", "query") from exc
+    limit = int(request["max_rows"])
+    if isinstance(result, ox.QueryBoolean):
+        return {"boolean": bool(result)}
+    if isinstance(result, ox.QueryTriples):
+        triples: Iterator[list[JsonTerm | None]] = (
+            [term_json(t.subject), term_json(t.predicate), term_json(t.object)] for t in result
+        )
+        rows, truncated = _take(triples, limit)
+        return {"columns": ["subject", "predicate", "object"], "rows": rows, "truncated": truncated}
+    columns = [v.value for v in result.variables]
+    solutions = ([term_json(s[i]) for i in range(len(columns))] for s in result)
+    rows, truncated = _take(solutions, limit)
+    return {"columns": columns, "rows": rows, "truncated": truncated}
+
+
+def _run_rdflib(request: dict[str, Any]) -> dict[str, Any]:
+    from rdflib import Variable
+    from rdflib.term import Identifier
+
+    from ropa_kg.graph import load_graph
+    from ropa_kg.results import _term_from_json
+    from ropa_kg.safe_input import no_network
+
+    start = time.perf_counter()
+    graph = load_graph(request["files"] or None, with_ontology=bool(request.get("with_ontology", True)))
+    _emit({"loaded": time.perf_counter() - start})
+    bindings: dict[str, Identifier] = {
+        Variable(k): _term_from_json(v) for k, v in (request.get("bindings") or {}).items()
+    }
+    limit = int(request["max_rows"])
+    with no_network("query"):  # rdflib would run SERVICE over HTTP; the guard refuses it first
+        result = graph.query(request["query"], initBindings=bindings)
+        if result.type == "ASK":
+            return {"boolean": bool(result.askAnswer)}
+        if result.type in {"CONSTRUCT", "DESCRIBE"}:
+            assert result.graph is not None
+            rows, truncated = _take(([term_json(t) for t in triple] for triple in result.graph), limit)
+            return {"columns": ["subject", "predicate", "object"], "rows": rows, "truncated": truncated}
+        columns = [str(v) for v in (result.vars or [])]
+        rows, truncated = _take(([term_json(c) for c in row] for row in result), limit)  # type: ignore[union-attr]  # SELECT rows are ResultRow tuples
+    return {"columns": columns, "rows": rows, "truncated": truncated}
+
+
+def main() -> int:
+    """Read the request, run it, write the answer; exit 0 also for errors (they are in the answer)."""
+    request = json.load(sys.stdin)
+    try:
+        from ropa_kg.sparql_guard import check_read_only
+
+        check_read_only(request["query"], source="query", strict=False)
+        if request.get("engine", "oxigraph") == "rdflib":
+            answer = _run_rdflib(request)
+        else:
+            answer = _run_oxigraph(request)
+    except RopaInputError as exc:
+        path = None if exc.path is None else str(exc.path)
+        answer = {"error": exc.cause, "kind": "input", "path": path, "line": exc.line}
+    except RopaUsageError as exc:
+        answer = {"error": str(exc), "kind": "usage"}
+    _emit(answer)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
+
+
+__all__ = ["main", "ox_term", "term_json"]
