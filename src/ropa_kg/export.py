@@ -138,8 +138,10 @@ def to_csv(reg: Register) -> bytes:
 
 def to_xlsx(reg: Register, *, title: str = "Record of processing activities", source: str = "") -> bytes:
     """The register as an XLSX workbook: sheet ``Register`` (heading row, one row per activity; list
-    values one per line) and sheet ``About`` (title, source, date)."""
+    values one per line) and sheet ``About`` (title, source, date). Control characters, which XLSX cannot
+    hold, are dropped from cell text."""
     from openpyxl import Workbook
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
     from openpyxl.styles import Alignment, Font, PatternFill
 
     book = Workbook()
@@ -147,7 +149,7 @@ def to_xlsx(reg: Register, *, title: str = "Record of processing activities", so
     sheet.title = "Register"
     sheet.append(list(reg.headings))
     for row in reg.rows:
-        sheet.append(["\n".join(cell_lines(value)) for value in row])
+        sheet.append([ILLEGAL_CHARACTERS_RE.sub("", "\n".join(cell_lines(value))) for value in row])
     bold = Font(bold=True, color="FFFFFF")
     fill = PatternFill("solid", fgColor="1F4E79")
     for cell in sheet[1]:
