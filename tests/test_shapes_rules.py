@@ -63,7 +63,10 @@ def test_fixture_without_the_ontology_gives_the_same_findings() -> None:
         FIXTURES / "ROPA-A9-CONDITION" / "fail.ttl",
     ]:
         result = validate(path, shapes=SHAPES, with_ontology=False)
-        assert {(f.rule_id, f.focus_node) for f in result.findings} == expected(path)
+        # Without any vocabulary every DPV value is unknown: ROPA-DPV-TERM reports exactly that, so it is
+        # left out of this comparison (it is checked with the ontology in its own fixtures).
+        found = {(f.rule_id, f.focus_node) for f in result.findings if f.rule_id != "ROPA-DPV-TERM"}
+        assert found == expected(path)
 
 
 def test_one_graph_with_several_gaps_reports_each_once() -> None:
