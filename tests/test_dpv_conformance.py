@@ -19,7 +19,9 @@ from ropa_kg.namespaces import DPV_FAMILY, PREFIXES
 REPO = Path(__file__).resolve().parents[1]
 OFFICIAL_FILES = ("dpv.ttl", "eu-gdpr.ttl", "pd.ttl", "tech.ttl", "loc.ttl", "legal-eu.ttl")
 DPV_PREFIXES = {p: str(ns) for p, ns in PREFIXES.items() if str(ns) in DPV_FAMILY}
-PREFIXED = re.compile(r"(?<![\w/#-])(" + "|".join(map(re.escape, DPV_PREFIXES)) + r"):([A-Za-z][\w-]*[\w])(?![\w-])")
+PREFIXED = re.compile(
+    r"(?<![\w/#-])(" + "|".join(map(re.escape, DPV_PREFIXES)) + r"):([A-Za-z][\w-]*[\w])(?![\w-])"
+)
 FULL = re.compile(r"<(https://w3id\.org/dpv[^>#]*#[^>]+)>")
 STRUCTURE = {RDF.type, SKOS.broader, RDFS.subClassOf, RDFS.subPropertyOf}
 META_TYPES = {RDFS.Class, SKOS.Concept, RDF.Property}
