@@ -1,0 +1,70 @@
+"""The differential test: the fast engine reports exactly pyshacl's findings (rule id, focus node,
+severity, path, value) with the project's rule set, on generated records and on every rules fixture."""
+
+from __future__ import annotations
+
+import io
+from collections import Counter
+from pathlib import Path
+
+import pytest
+from rdflib import Graph
+
+from ropa_kg.fast_engine import run_fast
+from ropa_kg.findings import Finding
+from ropa_kg.generate import generate
+from ropa_kg.graph import load_graph
+from ropa_kg.shapes import load_shapes, rule_catalogue
+from ropa_kg.validation import run_pyshacl
+
+REPO = Path(__file__).resolve().parents[1]
+RULE_FIXTURES = sorted((REPO / "tests" / "fixtures" / "rules").rglob("*.ttl"))
+
+
+@pytest.fixture(scope="module")
+def shapes() -> Graph:
+    return load_shapes()
+
+
+def _bag(findings: list[Finding]) -> Counter[tuple[object, ...]]:
+    return Counter((f.key, f.value) for f in findings)
+
+
+def _compare(data: Graph, shapes: Graph) -> list[Finding]:
+    reference = run_pyshacl(data_graph=data, shapes_graph=shapes, rules=rule_catalogue(shapes))
+    fast = run_fast(data_graph=data, shapes_graph=shapes)
+    only_fast = _bag(fast) - _bag(reference)
+    only_reference = _bag(reference) - _bag(fast)
+    assert not only_fast and not only_reference, (only_fast, only_reference)
+    return fast
+
+
+def test_rule_fixtures_were_found() -> None:
+    assert len(RULE_FIXTURES) >= 20, "the rules fixtures (tests/fixtures/rules/**) are missing"
+
+
+@pytest.mark.parametrize("fixture", RULE_FIXTURES, ids=lambda p: f"{p.parent.name}/{p.name}")
+def test_rule_fixture(fixture: Path, shapes: Graph) -> None:
+    findings = _compare(load_graph([fixture]), shapes)
+    if fixture.name.startswith("fail"):
+        assert fixture.parent.name in {f.rule_id for f in findings}
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    ("activities", "organisations", "seed", "fault_rate"), [(20, 4, 1, 0.2), (30, 3, 7, 0.35)]
+)
+def test_generated_record(
+    activities: int, organisations: int, seed: int, fault_rate: float, shapes: Graph, tmp_path: Path
+) -> None:
+    buffer = io.StringIO()
+    summary = generate(
+        buffer, activities=activities, organisations=organisations, seed=seed, fault_rate=fault_rate
+    )
+    path = tmp_path / "record.ttl"
+    path.write_text(buffer.getvalue(), encoding="utf-8")
+    findings = _compare(load_graph([path]), shapes)
+    assert summary.faults["activity_without_purpose"] == sum(
+        1 for f in findings if f.rule_id == "ROPA-A30-PURPOSE"
+    )
+    assert len({f.rule_id for f in findings}) >= 5
