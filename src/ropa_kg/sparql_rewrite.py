@@ -17,6 +17,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from ropa_kg.sparql_exists import optimise_group
+
 _TOKEN = re.compile(
     r"""
     (?P<ws>\s+)
@@ -211,8 +213,7 @@ def rewrite_for_all_focus_nodes(
     if group_by_at is not None:
         aggregated = True
 
-    rest = [*tokens[:open_at], *modifiers]
-    body = _decorrelate(body, rest, focus_subquery)
+    body = _decorrelate(body, focus_subquery)
 
     prologue = _join(tokens[:select_at])
     declared = "".join(f"PREFIX {p}: <{ns}>\n" for p, ns in sorted(prefixes.items()))
@@ -240,7 +241,7 @@ def rewrite_for_all_focus_nodes(
         mod_text_parts.append(_join(modifiers))
     text = (
         f"{declared}{prologue}SELECT {modifier}{extra_this} {proj_text.strip()} WHERE {{\n"
-        f"{focus_subquery}\n{_join(body)}\n}}{''.join(mod_text_parts)}"
+        f"{_join(body)}\n}}{''.join(mod_text_parts)}"
     )
     return RewrittenQuery(text=text, projects_all=projects_all, projected=frozenset(projected))
 
@@ -250,35 +251,6 @@ _UNSAFE_IN_EXISTS = frozenset({"OPTIONAL", "UNION", "MINUS", "VALUES", "BIND", "
 
 def _vars(tokens: list[Token]) -> set[str]:
     return {t.text[1:] for t in tokens if t.kind == "var"}
-
-
-def _this_in_triples(pattern: list[Token]) -> bool:
-    """Whether ``?this`` occurs in a top-level triple pattern of ``pattern`` (not in a filter or group)."""
-    braces = parens = 0
-    for t in pattern:
-        if t.text == "{":
-            braces += 1
-        elif t.text == "}":
-            braces -= 1
-        elif t.text == "(":
-            parens += 1
-        elif t.text == ")":
-            parens -= 1
-        elif t.kind == "var" and t.text[1:] == "this" and braces == 0 and parens == 0:
-            return True
-    return False
-
-
-def _decorrelatable(pattern: list[Token], outside: set[str]) -> bool:
-    """``FILTER [NOT] EXISTS { pattern }`` equals a join / MINUS on ``?this`` when the pattern binds
-    ``?this`` in its own triples, shares no other variable with the rest of the query, and holds only
-    triples and filters (no OPTIONAL, UNION, sub-query...)."""
-    code = [t for t in pattern if t.kind not in ("ws", "comment")]
-    if any(t.kind == "word" and t.upper in _UNSAFE_IN_EXISTS for t in code):
-        return False
-    if not _vars(code) & outside <= {"this"}:
-        return False
-    return _this_in_triples(code)
 
 
 def _filter_end(body: list[Token], code: list[int], k: int) -> int | None:
@@ -361,116 +333,23 @@ def _match_brace(body: list[Token], code: list[int], k: int) -> int | None:
     return None
 
 
-def _decorrelate(body: list[Token], rest: list[Token], focus: str) -> list[Token]:
-    """Turn correlated ``EXISTS`` blocks of the top-level group into joins evaluated once.
+def _decorrelate(body: list[Token], focus: str) -> list[Token]:
+    """The focus sub-query followed by ``body``, its correlated ``EXISTS`` blocks turned into joins
+    evaluated once (:func:`ropa_kg.sparql_exists.optimise_group`).
 
-    * ``FILTER NOT EXISTS {P}`` becomes ``MINUS {P}``;
-    * ``FILTER EXISTS {P}`` becomes a join with ``{ SELECT DISTINCT ?this WHERE {P} }``;
-    * ``[NOT] EXISTS {P}`` inside a ``FILTER (...)`` expression becomes ``[!]BOUND(?__existsN)`` with
-      ``OPTIONAL { SELECT DISTINCT ?this (true AS ?__existsN) WHERE {P} }`` added to the group;
-
-    each only where that is exact (see :func:`_decorrelatable`). Where ``P`` shares more variables with the
-    group than ``?this``, and the group holds only triples and filters, ``P`` is evaluated together with
-    the focus nodes and the group's triples (``{FOCUS T P}``) and joined on all their variables, which is
-    what substituting the row's bindings into ``P`` means. Oxigraph evaluates a correlated EXISTS
-    once per row, a MINUS or a join once: on large records this is the difference between seconds and
-    hours.
+    Where an ``EXISTS`` body shares variables the rules of that module cannot join on (a shared variable
+    in a nested filter, say) and the group holds only triples and filters, the body is evaluated together
+    with the focus nodes and the group's triples (``{FOCUS T P}``) and joined on all their variables,
+    which is what substituting the row's bindings into ``P`` means. Oxigraph evaluates a correlated
+    EXISTS once per row, a join once: on large records this is the difference between seconds and hours.
     """
-    code = [i for i, t in enumerate(body) if t.kind not in ("ws", "comment")]
-    # (first token index, last token index, replacement tokens, tokens to append to the group)
-    edits: list[tuple[int, int, list[Token], list[Token]]] = []
-    counter = 0
-
     outer = _outer_triples(body)
 
-    def candidate(pattern_from: int, pattern_to: int) -> tuple[str, str] | None:
-        """(pattern to evaluate once, the variables to join it on) or None to keep the EXISTS."""
-        pattern = body[pattern_from:pattern_to]
-        outside = _vars(rest) | _vars(body[:pattern_from]) | _vars(body[pattern_to:])
-        if _decorrelatable(pattern, outside):
-            return _join(pattern), "?this"
-        if outer is not None and _mergeable(pattern):
-            triples_text, triple_vars = outer
-            keys = " ".join(f"?{v}" for v in sorted({"this", *triple_vars}))
-            return f"{focus}\n{triples_text}\n{_join(pattern)}", keys
-        return None
+    def fallback(pattern: list[Token]) -> tuple[str, str] | None:
+        if outer is None or not _mergeable(pattern):
+            return None
+        triples_text, triple_vars = outer
+        keys = " ".join(f"?{v}" for v in sorted({"this", *triple_vars}))
+        return f"{focus}\n{triples_text}\n{_join(pattern)}", keys
 
-    depth = 0
-    k = 0
-    while k < len(code):
-        t = body[code[k]]
-        if t.text == "{":
-            depth += 1
-        elif t.text == "}":
-            depth -= 1
-        elif depth == 0 and t.kind == "word" and t.upper == "FILTER" and k + 1 < len(code):
-            nxt = body[code[k + 1]]
-            negated = nxt.upper == "NOT"
-            j = k + (2 if negated else 1)
-            if j + 1 < len(code) and body[code[j]].upper == "EXISTS" and body[code[j + 1]].text == "{":
-                end = _match_brace(body, code, j + 1)
-                if end is None:
-                    return body
-                found = candidate(code[j + 1] + 1, code[end])
-                if found is not None:
-                    inner, keys = found
-                    if negated:
-                        edits.append((code[k], code[end], [], [Token("other", f"\nMINUS {{{inner}}}")]))
-                    else:
-                        join = Token("other", f"{{ SELECT DISTINCT {keys} WHERE {{{inner}}} }}")
-                        edits.append((code[k], code[end], [join], []))
-                k = end + 1
-                continue
-            if nxt.text == "(":
-                close = _match_brace(body, code, k + 1)
-                if close is None:
-                    return body
-                m = k + 2
-                level = 0
-                while m < close:
-                    tok = body[code[m]]
-                    if tok.text == "{":
-                        level += 1
-                    elif tok.text == "}":
-                        level -= 1
-                    elif level == 0 and tok.upper in ("NOT", "EXISTS"):
-                        neg = tok.upper == "NOT"
-                        e = m + 1 if neg else m
-                        if (
-                            e + 1 < close
-                            and body[code[e]].upper == "EXISTS"
-                            and body[code[e + 1]].text == "{"
-                        ):
-                            end = _match_brace(body, code, e + 1)
-                            if end is None:
-                                return body
-                            found = candidate(code[e + 1] + 1, code[end])
-                            if found is not None:
-                                inner, keys = found
-                                counter += 1
-                                var = f"?__exists{counter}"
-                                test = Token("other", f"{'!' if neg else ''}BOUND({var})")
-                                opt = Token(
-                                    "other",
-                                    f"\nOPTIONAL {{ SELECT DISTINCT {keys} (true AS {var}) "
-                                    f"WHERE {{{inner}}} }}",
-                                )
-                                edits.append((code[m], code[end], [test], [opt]))
-                            m = end + 1
-                            continue
-                    m += 1
-                k = close + 1
-                continue
-        k += 1
-    if not edits:
-        return body
-    out: list[Token] = []
-    appended: list[Token] = []
-    pos = 0
-    for first, last, replacement, extra in sorted(edits, key=lambda e: e[0]):
-        out.extend(body[pos:first])
-        out.extend(replacement)
-        appended.extend(extra)
-        pos = last + 1
-    out.extend(body[pos:])
-    return out + appended
+    return optimise_group([*tokenize(focus), Token("ws", "\n"), *body], fallback=fallback)
