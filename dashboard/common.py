@@ -158,7 +158,7 @@ def sidebar(record: Record) -> None:
     with st.sidebar:
         st.caption("Record")
         st.markdown(
-            f"**{record.label}**  \n{len(record.activities)} activities · {len(record.graph):,} triples"
+            f"**{record.label}**  \n{len(record.activities)} activities · {len(record.store):,} triples"
         )
         with st.expander("Change source", expanded=False):
             choice = st.radio(

@@ -44,3 +44,10 @@ def seed_text() -> str:
 def alumeco_graph() -> Graph:
     """The bundled Alumeco record with the project's ontology (read-only: do not modify)."""
     return load_graph()
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _private_cache(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """Stores parsed by the tests go to a temporary cache, never the user's ~/.cache/ropa-kg."""
+    if not os.environ.get("ROPA_CACHE_DIR"):
+        os.environ["ROPA_CACHE_DIR"] = str(tmp_path_factory.getbasetemp() / "ropa-cache")

@@ -4,6 +4,7 @@ import streamlit as st
 
 from common import describe_error, page_setup
 from ropa_kg.export import EXTENSIONS, MEDIA_TYPES, export_bytes
+from ropa_kg.store import rdflib_copy
 
 record = page_setup("Export")
 TITLES = {
@@ -19,7 +20,7 @@ TITLES = {
 @st.cache_data(max_entries=32, show_spinner="Preparing the file…")
 def make(record_key: str, fmt: str) -> bytes:
     del record_key  # part of the cache key
-    graph = record.graph if fmt in {"turtle", "jsonld"} else None
+    graph = rdflib_copy(record.store) if fmt in {"turtle", "jsonld"} else None
     return export_bytes(fmt, store=record.store, graph=graph, source=record.label)
 
 

@@ -4,8 +4,9 @@
 store saved under ``<cache dir>/<key>`` when one exists; otherwise it bulk-loads the files into a fresh
 store in a temporary folder beside it and renames that folder into place (so a crash or a parse error
 never leaves a half-built store behind, and two processes building the same key do not clash). The
-cache folder is ``$ROPA_CACHE_DIR`` or ``.ropa-cache/`` in the working directory; the oldest entries
-beyond :data:`KEEP` are removed.
+cache folder is ``$ROPA_CACHE_DIR``, else ``$XDG_CACHE_HOME/ropa-kg`` (``~/.cache/ropa-kg``); the oldest
+entries beyond :data:`KEEP` are removed. Where no cache folder can be written, the record is loaded in
+memory. Every file passes the checks of :mod:`ropa_kg.safe_input` (via :func:`ropa_kg.store.load_file`).
 """
 
 from __future__ import annotations
@@ -24,20 +25,12 @@ import pyoxigraph as ox
 from ropa_kg.errors import RopaInputError
 from ropa_kg.graph import collect_files, ontology_files
 from ropa_kg.resources import alumeco_dir
+from ropa_kg.store import load_file
 
 #: Bump when the on-disk layout or the loading rules change, so old entries are not reused.
 CACHE_VERSION = "1"
 #: How many stores the cache keeps.
 KEEP = 8
-
-OX_FORMATS: dict[str, ox.RdfFormat] = {
-    ".ttl": ox.RdfFormat.TURTLE,
-    ".nt": ox.RdfFormat.N_TRIPLES,
-    ".rdf": ox.RdfFormat.RDF_XML,
-    ".owl": ox.RdfFormat.RDF_XML,
-    ".xml": ox.RdfFormat.RDF_XML,
-    ".jsonld": ox.RdfFormat.JSON_LD,
-}
 
 
 @dataclass(frozen=True)
@@ -53,11 +46,15 @@ class LoadedStore:
 
 
 def cache_root(cache_dir: Path | str | None = None) -> Path:
-    """The cache folder: ``cache_dir``, else ``$ROPA_CACHE_DIR``, else ``./.ropa-cache``."""
+    """The cache folder: ``cache_dir``, else ``$ROPA_CACHE_DIR``, else ``$XDG_CACHE_HOME/ropa-kg``
+    (``~/.cache/ropa-kg`` when that is unset)."""
     if cache_dir is not None:
         return Path(cache_dir)
     env = os.environ.get("ROPA_CACHE_DIR")
-    return Path(env) if env else Path.cwd() / ".ropa-cache"
+    if env:
+        return Path(env)
+    xdg = os.environ.get("XDG_CACHE_HOME")
+    return (Path(xdg) if xdg else Path.home() / ".cache") / "ropa-kg"
 
 
 def file_digest(path: Path) -> str:
@@ -81,24 +78,15 @@ def cache_key(files: Sequence[Path]) -> str:
     return hashlib.sha256("\n".join([CACHE_VERSION, *parts]).encode()).hexdigest()
 
 
-def load_files_into(store: ox.Store, files: Sequence[Path]) -> None:
-    """Bulk-load ``files`` into ``store`` (format by extension).
+def load_files_into(store: ox.Store, files: Sequence[Path], *, max_bytes: int | None = None) -> None:
+    """Bulk-load ``files`` into ``store`` (format by extension), each checked by
+    :mod:`ropa_kg.safe_input` first.
 
     Raises:
-        RopaInputError: a file cannot be read or parsed (names the file and line).
+        RopaInputError: a file is refused, cannot be read or cannot be parsed (names the file and line).
     """
     for path in files:
-        fmt = OX_FORMATS.get(path.suffix.lower())
-        if fmt is None:
-            raise RopaInputError(f"unknown file type {path.suffix!r}", path)
-        try:
-            if path.stat().st_size == 0:
-                raise RopaInputError("the file is empty", path)
-            store.bulk_load(path=str(path), format=fmt, base_iri=path.resolve().as_uri())
-        except SyntaxError as exc:
-            raise RopaInputError(f"syntax error: {exc.msg}", path, exc.lineno) from exc
-        except OSError as exc:
-            raise RopaInputError(f"cannot read: {exc.strerror or exc}", path) from exc
+        load_file(store, path, max_bytes=max_bytes, bulk=True)
 
 
 def load_store(
@@ -126,13 +114,16 @@ def load_store(
         return LoadedStore(store, key, all_files, None, False, time.perf_counter() - start)
 
     root = cache_root(cache_dir)
+    try:
+        root.mkdir(parents=True, exist_ok=True)
+    except OSError:  # nowhere to keep a cache (read-only home, say): load in memory
+        return load_store(paths, with_ontology=with_ontology, use_cache=False)
     target = root / key
     if (target / ".complete").is_file():
         os.utime(target)  # mark as recently used
         store = ox.Store.read_only(str(target))
         return LoadedStore(store, key, all_files, target, True, time.perf_counter() - start)
 
-    root.mkdir(parents=True, exist_ok=True)
     building = Path(tempfile.mkdtemp(prefix=f".build-{key[:12]}-", dir=root))
     try:
         fresh = ox.Store(str(building))

@@ -36,6 +36,7 @@ from ropa_kg.findings import Finding, Severity
 from ropa_kg.namespaces import ROPA
 from ropa_kg.shapes import path_text
 from ropa_kg.sparql_rewrite import NotRewritable, rewrite_for_all_focus_nodes
+from ropa_kg.store import rdflib_copy
 
 __all__ = [
     "ShapePlan",
@@ -636,13 +637,6 @@ def run_fast(
 # --------------------------------------------------------------------------------------------------
 
 
-def _graph_from_store(store: ox.Store) -> Graph:
-    graph = Graph()
-    data = store.dump(format=ox.RdfFormat.N_TRIPLES, from_graph=ox.DefaultGraph())
-    graph.parse(data=data, format="nt")
-    return graph
-
-
 def _run_with_pyshacl(
     plans: Sequence[ShapePlan], shapes_graph: Graph, data_graph: Graph | None, store: ox.Store
 ) -> list[Finding]:
@@ -656,7 +650,7 @@ def _run_with_pyshacl(
     for shape in _node_shapes(shapes_graph):
         if shape not in wanted:
             restricted.add((shape, SH.deactivated, Literal(True)))
-    data = data_graph if data_graph is not None else _graph_from_store(store)
+    data = data_graph if data_graph is not None else rdflib_copy(store)
     _conforms, report, _text = validate(data, shacl_graph=restricted, inference="none", advanced=False)
     return findings_from_report(report, shapes_graph)
 

@@ -141,8 +141,35 @@ class RecordStats:
     facts_with_source: int
 
 
-def record_stats(graph: Graph) -> RecordStats:
-    """Count the activities, entities and concepts a record uses (the ontology's own terms excluded)."""
+_PREFIX_DECLARATION = re.compile(
+    r"^[ \t]*(?:@prefix|PREFIX)[ \t]+([A-Za-z][\w.-]*)?:[ \t]*<([^>\s]*)>", re.M | re.I
+)
+#: Prefix declarations are looked for in the first bytes of a Turtle file only (they come first).
+PREFIX_SCAN_BYTES = 1 << 20
+
+
+def declared_prefixes(files: Iterable[Path]) -> dict[str, str]:
+    """The ``@prefix``/``PREFIX`` declarations at the top of the Turtle files (the first
+    :data:`PREFIX_SCAN_BYTES` of each), for showing IRIs as the record's authors wrote them. Files that
+    cannot be read are skipped: this is for display only."""
+    found: dict[str, str] = {}
+    for path in files:
+        if FORMATS.get(path.suffix.lower()) != "turtle":
+            continue
+        try:
+            with path.open("rb") as handle:
+                head = handle.read(PREFIX_SCAN_BYTES).decode("utf-8", "replace")
+        except OSError:
+            continue
+        for match in _PREFIX_DECLARATION.finditer(head):
+            if match.group(1):
+                found.setdefault(match.group(1), match.group(2))
+    return found
+
+
+def record_stats(graph: Graph, *, triples: int | None = None) -> RecordStats:
+    """Count the activities, entities and concepts a record uses (the ontology's own terms excluded).
+    ``triples``, when known, saves counting the graph's triples one by one."""
     activities = set(graph.subjects(RDF.type, DPV.Process))
     controllers = set(graph.subjects(RDF.type, DPV.DataController))
 
@@ -152,7 +179,7 @@ def record_stats(graph: Graph) -> RecordStats:
     processors = set(graph.subjects(RDF.type, DPV.DataProcessor)) | used(DPV.hasDataProcessor)
     recipients = used(DPV.hasRecipient) | used(DPV.hasDataProcessor) | processors
     return RecordStats(
-        triples=len(graph),
+        triples=len(graph) if triples is None else triples,
         activities=len(activities),
         controllers=len(controllers),
         processors=len(processors),

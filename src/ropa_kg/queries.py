@@ -33,6 +33,7 @@ from ropa_kg.errors import RopaInputError, RopaUsageError
 from ropa_kg.namespaces import PREFIXES
 from ropa_kg.resources import queries_dir
 from ropa_kg.results import ResultTable, Term, plain_literal
+from ropa_kg.sparql_exists import optimise_query
 from ropa_kg.sparql_guard import CheckedQuery, QueryForm, check_read_only
 
 if TYPE_CHECKING:
@@ -334,8 +335,10 @@ def execute_oxigraph(query: SavedQuery, store: ox.Store, bindings: Mapping[str, 
     subs: dict[ox.Variable, ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple] = {
         ox.Variable(name): to_oxigraph(term) for name, term in bindings.items()
     }
+    # correlated EXISTS filters run once as joins, not once per row (same answers; see sparql_exists)
+    text = optimise_query(query.text, bound=frozenset(bindings))
     try:
-        result = store.query(query.text, substitutions=subs or None)
+        result = store.query(text, substitutions=subs or None)
     except SyntaxError as exc:
         raise RopaInputError(f"the SPARQL engine cannot parse the query: {exc}", query.path) from exc
     if isinstance(result, ox.QueryBoolean):

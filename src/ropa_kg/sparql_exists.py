@@ -21,10 +21,9 @@ answer only when (checked, else the ``EXISTS`` is left as it is):
 * inside ``P`` a shared variable occurs only in triple patterns (at any depth of plain groups, ``UNION``
   and ``OPTIONAL``) and in filters at ``P``'s top level, never in ``MINUS``, ``BIND``, ``VALUES``,
   sub-queries, ``GRAPH``/``SERVICE`` or the filters of nested groups (whose scope differs);
-* the filter is not the top-level filter of an ``OPTIONAL`` (which sees the variables on its left).
-
 Variables of the context (``outer``) are treated as shared: in the body of an ``EXISTS`` they are the
-ones the substitution replaces. The rewrite is purely textual on tokens of
+ones the substitution replaces, and in the filter of an ``OPTIONAL`` the variables on its left, which
+that filter sees. The rewrite is purely textual on tokens of
 :func:`ropa_kg.sparql_rewrite.tokenize`; keywords are matched case-insensitively.
 """
 
@@ -303,7 +302,6 @@ def optimise_group(
     outer: frozenset[str] = frozenset(),
     counter: _Counter | None = None,
     fallback: Fallback | None = None,
-    in_optional: bool = False,
 ) -> list[Token]:
     """Return the inside of a group with its correlated EXISTS filters decorrelated where exact.
 
@@ -325,14 +323,11 @@ def optimise_group(
         if el.kind in ("group", "union", "optional", "minus"):
             el.tokens = _replace_spans(
                 el,
-                [
-                    optimise_group(g, outer=context, counter=counter, in_optional=el.kind == "optional")
-                    for g in el.groups()
-                ],
+                [optimise_group(g, outer=context, counter=counter) for g in el.groups()],
             )
         elif el.kind == "subselect":
             el.tokens = _replace_spans(el, [_optimise_subselect(el.groups()[0], context, counter)])
-        elif el.kind == "filter" and not in_optional:
+        elif el.kind == "filter":
             el.tokens = _rewrite_filter(el.tokens, set(context), certain, counter, appended, fallback)
     return [tok for el in elements for tok in el.tokens] + appended
 
@@ -405,6 +400,40 @@ def _rewrite_filter(
     return out
 
 
+def _iri_list(tokens: list[Token]) -> tuple[str, list[Token]] | None:
+    """``(var, IRIs)`` when ``tokens`` is exactly ``FILTER ( ?var IN ( iri, ... ) )``."""
+    code = [t for t in tokens if t.kind not in ("ws", "comment")]
+    if len(code) < 8 or [t.text for t in code[:2]] != [code[0].text, "("] or code[2].kind != "var":
+        return None
+    if code[3].upper != "IN" or code[4].text != "(" or [t.text for t in code[-2:]] != [")", ")"]:
+        return None
+    items = code[5:-2]
+    iris = items[0::2]
+    if any(t.text != "," for t in items[1::2]) or not iris:
+        return None
+    if not all(t.kind == "iri" or (t.kind == "word" and ":" in t.text) for t in iris):
+        return None
+    return code[2].text, iris
+
+
+def _anchor_in_filters(elements: list[Element]) -> list[Token]:
+    """The group with each top-level ``FILTER (?v IN (<iri>, ...))`` on a variable its triples always bind
+    turned into ``VALUES ?v { <iri> ... }`` at its start: the same solutions (IRIs are equal only to
+    themselves), but an evaluated-once body then starts from those IRIs instead of scanning every node
+    (Oxigraph does not push such filters into property paths)."""
+    certain = certain_vars(elements)
+    values: list[Token] = []
+    kept: list[Token] = []
+    for el in elements:
+        found = _iri_list(el.tokens) if el.kind == "filter" else None
+        if found is not None and found[0][1:] in certain:
+            var, iris = found
+            values.extend(_tokens(f"VALUES {var} {{ {' '.join(t.text for t in iris)} }}\n"))
+            continue
+        kept.extend(el.tokens)
+    return [*values, *kept]
+
+
 def _decorrelate_exists(
     body: list[Token],
     context: set[str],
@@ -427,7 +456,8 @@ def _decorrelate_exists(
             and shared <= certain_vars(elements)
             and _safe_occurrences(elements, shared, top=True)
         ):
-            optimised = optimise_group(variant, outer=frozenset(shared), counter=counter)
+            anchored = _anchor_in_filters(elements)
+            optimised = optimise_group(anchored, outer=frozenset(shared), counter=counter)
             parts.append((" ".join(f"?{v}" for v in sorted(shared)), _render(optimised)))
             continue
         found = fallback(body) if fallback is not None and len(variants) == 1 else None
@@ -443,3 +473,45 @@ def _decorrelate_exists(
         )
         tests.append(f"BOUND({var})")
     return "(" + " || ".join(tests) + ")"
+
+
+def optimise_query(text: str, *, bound: frozenset[str] = frozenset()) -> str:
+    """A whole query (any form) with the groups of its ``WHERE`` clause optimised; the text unchanged
+    when it has none or does not parse. ``bound`` names variables given values from outside (query
+    parameters, pre-bound like SPARQL's substitution).
+    """
+    from ropa_kg.sparql_rewrite import tokenize
+
+    try:
+        tokens = tokenize(text)
+    except Exception:  # the tokenizer is total; be safe with odd input anyway
+        return text
+    code = _code(tokens)
+    depth = 0
+    where_seen = False
+    form = ""
+    start = None
+    for i in code:
+        t = tokens[i]
+        word = t.upper if t.kind == "word" and depth == 0 else ""
+        if word in ("SELECT", "ASK", "CONSTRUCT", "DESCRIBE") and not form:
+            form = word
+        if word == "WHERE":
+            where_seen = True
+        if t.text == "{":
+            if depth == 0 and (where_seen or form in ("SELECT", "ASK")):
+                start = i
+                break
+            depth += 1
+        elif t.text == "}":
+            depth -= 1
+    if start is None:
+        return text
+    try:
+        end = _close(tokens, start)
+    except ValueError:
+        return text
+    # parameters count as variables of the context: an EXISTS body using one is only rewritten when the
+    # group binds it too, exactly as for a variable of an enclosing group
+    optimised = optimise_group(tokens[start + 1 : end], outer=bound)
+    return _render([*tokens[: start + 1], *optimised, *tokens[end:]])

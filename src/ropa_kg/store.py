@@ -12,7 +12,8 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import pyoxigraph as ox
-from rdflib import BNode, Literal, URIRef
+from rdflib import BNode, Graph, Literal, URIRef
+from rdflib.graph import DATASET_DEFAULT_GRAPH_ID
 
 from ropa_kg.errors import RopaInputError
 from ropa_kg.graph import FORMATS, collect_files, ontology_files
@@ -57,9 +58,15 @@ def load_store(
 
 
 def load_file(
-    store: ox.Store, path: Path, *, graph: ox.NamedNode | None = None, max_bytes: int | None = None
+    store: ox.Store,
+    path: Path,
+    *,
+    graph: ox.NamedNode | None = None,
+    max_bytes: int | None = None,
+    bulk: bool = False,
 ) -> None:
-    """Parse one file into ``store`` (its default graph, or ``graph``); all or nothing.
+    """Parse one file into ``store`` (its default graph, or ``graph``); all or nothing, unless ``bulk``
+    (pyoxigraph's faster bulk loader, for a store that is thrown away when loading fails).
 
     The file first passes :func:`ropa_kg.safe_input.read_checked` (size limit ``max_bytes``, else
     ``$ROPA_MAX_FILE_BYTES``; empty, binary and non-UTF-8 files; external or nested XML entities, which
@@ -74,7 +81,8 @@ def load_file(
     checked = read_checked(path, fmt, max_bytes=max_bytes)
     try:
         with no_network(path) as attempts:
-            store.load(
+            loader = store.bulk_load if bulk else store.load
+            loader(
                 input=checked.data,
                 format=_OX_FORMATS[fmt],
                 base_iri=path.resolve().as_uri(),
@@ -92,6 +100,22 @@ def _cause(exc: SyntaxError) -> str:
     message = str(exc.msg or exc)
     head, sep, tail = message.partition(": ")
     return tail if sep and head.startswith("Parser error") else message
+
+
+def store_graph(store: ox.Store) -> Graph:
+    """An rdflib view of the store's default graph (through oxrdflib): no copy, the rdflib API for code
+    that reads a few triples at a time (reports, waivers). ``len()`` on it counts every triple: use
+    ``len(store)`` instead."""
+    from oxrdflib import OxigraphStore
+
+    return Graph(store=OxigraphStore(store=store), identifier=DATASET_DEFAULT_GRAPH_ID)
+
+
+def rdflib_copy(store: ox.Store) -> Graph:
+    """A new in-memory rdflib graph holding the store's default graph (for serialisers and pyshacl)."""
+    graph = Graph()
+    graph.parse(data=dump_ntriples(store), format="nt")
+    return graph
 
 
 def dump_ntriples(store: ox.Store) -> bytes:

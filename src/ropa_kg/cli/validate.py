@@ -18,7 +18,7 @@ from ropa_kg.errors import RopaUsageError
 from ropa_kg.findings import Severity
 from ropa_kg.graph import load_graph
 from ropa_kg.report import FORMATS, render
-from ropa_kg.validation import ENGINES, validate
+from ropa_kg.validation import DEFAULT_ENGINE, ENGINES, validate
 
 
 def _write(text: str, output: Path | None) -> None:
@@ -60,7 +60,7 @@ def _parse_today(value: str | None) -> dt.date | None:
     help="Exit 1 when a finding at or above this severity is not waived.",
 )
 @click.option("--reason", "with_reasoning", is_flag=True, help="Run the OWL reasoner (HermiT) first.")
-@click.option("--engine", type=click.Choice(ENGINES), default="pyshacl", show_default=True)
+@click.option("--engine", type=click.Choice(ENGINES), default=DEFAULT_ENGINE, show_default=True)
 @click.option("--output", type=click.Path(dir_okay=False, path_type=Path), default=None, help="Write here.")
 @click.option("--today", default=None, help="Judge waiver expiry as of this date (YYYY-MM-DD).")
 @input_errors_exit_2
