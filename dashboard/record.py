@@ -13,6 +13,7 @@ import hashlib
 import time
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -26,7 +27,7 @@ from ropa_kg.export import Register, register
 from ropa_kg.findings import Finding, Severity
 from ropa_kg.graph import collect_files, record_stats
 from ropa_kg.namespaces import DPV, ROPA
-from ropa_kg.queries import execute_oxigraph, resolve
+from ropa_kg.queries import execute_oxigraph, resolve, select_texts
 from ropa_kg.results import ResultTable, compact_iri, term_text
 from ropa_kg.store import load_store, record_files
 from ropa_kg.validation import ValidationResult, validate
@@ -128,6 +129,8 @@ class Record:
     labels: Mapping[str, str] = field(repr=False)
     seconds: float = 0.0
     key: str = ""
+    #: saved query name -> its rows being computed (see :meth:`texts`)
+    prefetched: dict[str, Future[list[tuple[str, ...]]]] = field(default_factory=dict, repr=False)
 
     @cached_property
     def store_path(self) -> Path | None:
@@ -165,18 +168,19 @@ class Record:
         """The Art. 30 register (query ``art30-register``)."""
         return register(self.store)
 
+    def texts(self, name: str) -> list[tuple[str, ...]]:
+        """The rows of the saved SELECT query ``name`` (default parameters) as strings (full IRIs);
+        those :func:`load_record` ran while validating are taken from it."""
+        ready = self.prefetched.pop(name, None)
+        return ready.result() if ready is not None else select_texts(resolve(name), self.store)
+
     @cached_property
     def edges(self) -> tuple[Edge, ...]:
-        table = self.run("data-flows")
-        return tuple(
-            Edge(*(term_text(cell, compact=False) for cell in row))  # kind, from, to, role
-            for row in table.rows
-        )
+        return tuple(Edge(*row) for row in self.texts("data-flows"))  # kind, from, to, role
 
     @cached_property
     def transfers(self) -> tuple[Transfer, ...]:
-        table = self.run("third-country-transfers")
-        return tuple(Transfer(*(term_text(cell, compact=False) for cell in row)) for row in table.rows)
+        return tuple(Transfer(*row) for row in self.texts("third-country-transfers"))
 
     @cached_property
     def contracts(self) -> dict[tuple[str, str], str]:
@@ -184,10 +188,8 @@ class Record:
 
         From the saved query ``processors-and-joint-controllers``.
         """
-        table = self.run("processors-and-joint-controllers")
         out: dict[tuple[str, str], str] = {}
-        for row in table.rows:
-            party, role, _activity, _data, contract = (term_text(c, compact=False) for c in row)
+        for party, role, _activity, _data, contract in self.texts("processors-and-joint-controllers"):
             if contract or (party, role) not in out:
                 out[(party, role)] = contract
         return out
@@ -247,11 +249,43 @@ class Record:
             out[activity] = found
         return out
 
+    @cached_property
+    def linked_from(self) -> dict[str, list[str]]:
+        """IRI -> the activities that point to it directly (sorted)."""
+        inverse: dict[str, list[str]] = defaultdict(list)
+        for activity, links in self.activity_links.items():
+            for target in links:
+                inverse[target].append(activity)
+        return inverse
+
     def activities_of(self, focus: str) -> list[str]:
         """The activities a finding on ``focus`` concerns (itself if it is one)."""
         if focus in self.activity_links:
             return [focus]
-        return [a for a, links in self.activity_links.items() if focus in links]
+        return list(self.linked_from.get(focus, []))
+
+    @cached_property
+    def finding_rows(self) -> list[dict[str, object]]:
+        """One row per active finding for the compliance view (labels, rule title and article)."""
+        rules = self.validation.rules
+        rows: list[dict[str, object]] = []
+        for finding in self.validation.active:
+            rule = rules.get(finding.rule_id)
+            rows.append(
+                {
+                    "severity": finding.severity.name.lower(),
+                    "rule": finding.rule_id,
+                    "title": rule.title if rule else "",
+                    "article": rule.article if rule else (finding.legal_reference or ""),
+                    "focus": self.label_of(finding.focus_node),
+                    "focus id": compact_iri(finding.focus_node),
+                    "activities": [self.label_of(a) for a in self.activities_of(finding.focus_node)],
+                    "value": self.label_of(finding.value) if finding.value else "",
+                    "path": finding.path or "",
+                    "how to fix": finding.message,
+                }
+            )
+        return rows
 
     @cached_property
     def activity_rows(self) -> list[dict[str, object]]:
@@ -360,6 +394,10 @@ def files_key(files: Iterable[Path]) -> str:
     return digest.hexdigest()[:16]
 
 
+#: Saved queries behind the tables every view uses (edges, transfers, contracts).
+SHARED_QUERIES = ("data-flows", "third-country-transfers", "processors-and-joint-controllers")
+
+
 def load_record(paths: Sequence[str] | None = None, *, label: str = "", engine: str = "fast") -> Record:
     """Load, validate and index the record in ``paths`` (default: the bundled Alumeco record).
 
@@ -375,6 +413,10 @@ def load_record(paths: Sequence[str] | None = None, *, label: str = "", engine: 
     own = collect_files(path_list) if path_list else []
     store = load_store(path_list)
     sources = path_list or []
+    # the saved queries every view shares run while the rules run (pyoxigraph releases the GIL)
+    pool = ThreadPoolExecutor(max_workers=1)
+    prefetched = {name: pool.submit(select_texts, resolve(name), store) for name in SHARED_QUERIES}
+    pool.shutdown(wait=False)
     try:
         validation = validate(*sources, engine=engine, store=store if engine == "fast" else None)
     except RopaUsageError:  # rules outside what the fast engine compiles
@@ -391,6 +433,7 @@ def load_record(paths: Sequence[str] | None = None, *, label: str = "", engine: 
         validation=validation,
         labels=read_labels(store),
         key=files_key(files),
+        prefetched=prefetched,
     )
     # Compute the shared tables now, so that the first view does not pay for them.
     _ = record.activity_rows, record.transfers, record.contracts

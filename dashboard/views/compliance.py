@@ -10,23 +10,7 @@ record = page_setup("Compliance")
 result = record.validation
 rules = result.rules
 
-rows = []
-for finding in result.active:
-    rule = rules.get(finding.rule_id)
-    rows.append(
-        {
-            "severity": finding.severity.name.lower(),
-            "rule": finding.rule_id,
-            "title": rule.title if rule else "",
-            "article": rule.article if rule else (finding.legal_reference or ""),
-            "focus": record.label_of(finding.focus_node),
-            "focus id": compact_iri(finding.focus_node),
-            "activities": [record.label_of(a) for a in record.activities_of(finding.focus_node)],
-            "value": record.label_of(finding.value) if finding.value else "",
-            "path": finding.path or "",
-            "how to fix": finding.message,
-        }
-    )
+rows = record.finding_rows
 
 with st.container(border=True):
     cols = st.columns(4)

@@ -7,6 +7,8 @@ from ropa_kg.export import EXTENSIONS, MEDIA_TYPES, export_bytes
 from ropa_kg.store import rdflib_copy
 
 record = page_setup("Export")
+#: Above this many activities files are built on request, not when the page opens.
+LARGE = 1_000
 TITLES = {
     "xlsx": "Register (XLSX, ICO-template-like columns)",
     "csv": "Register (CSV)",
@@ -30,12 +32,14 @@ st.markdown(
     "`ropa export --format xlsx|csv|html|pdf|turtle|jsonld --output FILE [PATHS]`."
 )
 base = "ropa-register"
+# On a large record each file takes seconds to build: build it when asked (always so for the PDF).
+large = len(record.activities) > LARGE
 for fmt, title in TITLES.items():
     cols = st.columns([3, 2])
     cols[0].markdown(f"**{title}**")
-    if fmt == "pdf" and not st.session_state.get("pdf_ready"):
-        if cols[1].button("Prepare PDF", key="prepare_pdf"):
-            st.session_state["pdf_ready"] = True
+    if (fmt == "pdf" or large) and not st.session_state.get(f"{fmt}_ready"):
+        if cols[1].button(f"Prepare {EXTENSIONS[fmt]}", key=f"prepare_{fmt}"):
+            st.session_state[f"{fmt}_ready"] = True
             st.rerun()
         continue
     try:
@@ -52,7 +56,9 @@ for fmt, title in TITLES.items():
         key=f"download_{fmt}",
     )
 
-with st.expander("Preview of the register"):
+if large and not st.toggle("Preview the register", key="register_preview_on"):
+    st.stop()
+with st.expander("Preview of the register", expanded=large):
     reg = record.register
     import pandas as pd
 
