@@ -2,15 +2,18 @@
 
 ``python -m ropa_kg.bench --output benchmarks/RESULTS.md [--sizes 100 1000 ...] [--repeats 3] [--quick]``
 
-Every measurement runs in a fresh child process (``python -m ropa_kg.bench --measure ...``); the parent
-reads the child's wall time and its peak resident memory from ``os.wait4`` (``ru_maxrss``), so numbers
-include imports, parsing and everything a user waits for. Records come from ``ropa generate`` (seed 0).
+Every measurement runs in a fresh child process; the parent reads the child's wall time and its peak
+resident memory from ``os.wait4`` (``ru_maxrss``), so numbers include interpreter start, imports, parsing
+and writing the report: what a user waits for. Records come from ``ropa generate`` (seed 0).
 
-Measured: the fast engine (load with pyoxigraph + compile + run; medians of ``--repeats``), pyshacl through
-``ropa_kg.validation.run_pyshacl`` (once per size above 100, stopped at ``--pyshacl-timeout`` and not tried
-on larger sizes after a timeout), each saved query embedded (pyoxigraph) and through an ``oxigraph serve``
-endpoint on the largest size, and ``ropa validate`` cold on the Alumeco record. Writes a Markdown table
-and a PNG plot beside it.
+Measured, side by side in one run: ``ropa validate FILE --format json`` with the default (fast) engine
+and with ``--engine pyshacl`` (medians of ``--repeats``; pyshacl once per size above 100, stopped at
+``--pyshacl-timeout`` and not tried on larger sizes after that); each saved query through
+:func:`ropa_kg.queries.execute_oxigraph` (in memory) and through an ``oxigraph serve-read-only``
+endpoint, on the largest size; the rules on the in-memory store against the on-disk cache of
+:mod:`ropa_kg.cache`; the dashboard's first load and first visit of every view (Streamlit AppTest) at
+10,000 activities (or the largest size below); ``ropa validate`` cold on the Alumeco record. Writes a
+Markdown table and a PNG plot beside it.
 """
 
 from __future__ import annotations
@@ -50,84 +53,97 @@ class Run:
 
 def _child(kind: str, record: str) -> dict[str, object]:
     """Run one measurement in this (fresh) process and return its details."""
-    start = time.perf_counter()
-    if kind == "fast":
-        from ropa_kg.cache import load_store
-        from ropa_kg.fast_engine import run_fast
-        from ropa_kg.shapes import load_shapes
-
-        loaded = load_store([record], use_cache=False)
-        loaded_at = time.perf_counter()
-        findings = run_fast(store=loaded.store, shapes_graph=load_shapes())
-        return {
-            "findings": len(findings),
-            "load_s": loaded_at - start,
-            "validate_s": time.perf_counter() - loaded_at,
-            "triples": len(loaded.store),
-        }
-    if kind == "pyshacl":
-        from ropa_kg.graph import load_graph
-        from ropa_kg.shapes import load_shapes, rule_catalogue
-        from ropa_kg.validation import run_pyshacl
-
-        graph = load_graph([record])
-        loaded_at = time.perf_counter()
-        shapes = load_shapes()
-        findings = run_pyshacl(data_graph=graph, shapes_graph=shapes, rules=rule_catalogue(shapes))
-        return {
-            "findings": len(findings),
-            "load_s": loaded_at - start,
-            "validate_s": time.perf_counter() - loaded_at,
-        }
     if kind == "queries":
-        from ropa_kg.cache import load_store
+        from ropa_kg.store import load_store
 
-        loaded = load_store([record], use_cache=False)
-        return {"queries": _embedded_queries(loaded.store)}
+        return {"queries": _embedded_queries(load_store([record]))}
+    if kind == "cache":
+        return _cache_child(record)
+    if kind == "dashboard":
+        return _dashboard_child(record)
     raise SystemExit(f"unknown measurement {kind}")
 
 
-def _saved_queries() -> list[tuple[str, str, dict[str, object]]]:
-    """(name, text, bindings) of every saved query, via ropa_kg.queries when it exists."""
-    try:
-        from ropa_kg.queries import catalogue
-    except ImportError:  # pragma: no cover - the queries module is another helper's
-        from ropa_kg.resources import queries_dir
+def _cache_child(record: str) -> dict[str, object]:
+    """The rules on the record in memory and on the on-disk cache (built first, then reopened)."""
+    import tempfile as tf
 
-        return [(p.stem, p.read_text(encoding="utf-8"), {}) for p in sorted(queries_dir().glob("*.rq"))]
-    found: list[tuple[str, str, dict[str, object]]] = []
-    for query in catalogue():
-        bindings: dict[str, object] = {}
-        for param in getattr(query, "parameters", ()):
-            if getattr(param, "default", ""):
-                bindings[param.name] = param.term(param.default)
-        found.append((query.path.stem, query.text, bindings))
-    return found
+    from ropa_kg.cache import load_store as cached
+    from ropa_kg.fast_engine import run_fast
+    from ropa_kg.shapes import load_shapes
+    from ropa_kg.store import load_store
+
+    shapes = load_shapes()
+    out: dict[str, object] = {}
+    t0 = time.perf_counter()
+    memory = load_store([record])
+    out["memory_load_s"] = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    found = run_fast(store=memory, shapes_graph=shapes)
+    out["memory_rules_s"] = time.perf_counter() - t0
+    del memory
+    with tf.TemporaryDirectory() as folder:
+        t0 = time.perf_counter()
+        cached([record], cache_dir=folder)
+        out["cache_build_s"] = time.perf_counter() - t0
+        t0 = time.perf_counter()
+        disk = cached([record], cache_dir=folder)
+        out["cache_open_s"] = time.perf_counter() - t0
+        t0 = time.perf_counter()
+        again = run_fast(store=disk.store, shapes_graph=shapes)
+        out["cache_rules_s"] = time.perf_counter() - t0
+        del disk
+    out["same_findings"] = found == again
+    return out
+
+
+def _dashboard_child(record: str) -> dict[str, object]:
+    """First load (overview) and the first visit of every other view, through Streamlit's AppTest."""
+    import warnings
+
+    os.environ["ROPA_DASHBOARD_PATHS"] = record
+    warnings.filterwarnings("ignore")
+    import logging
+
+    logging.getLogger("streamlit").setLevel(logging.ERROR)
+    from streamlit.testing.v1 import AppTest
+
+    from ropa_kg.resources import dashboard_dir
+
+    app = AppTest.from_file(str(dashboard_dir() / "app.py"), default_timeout=900)
+    t0 = time.perf_counter()
+    app.run()
+    views: dict[str, float] = {"overview (first load)": time.perf_counter() - t0}
+    errors = [str(e.value)[:200] for e in app.exception]
+    for page in ("activities", "activity", "recipients", "flows", "compliance", "console", "export"):
+        t0 = time.perf_counter()
+        app.switch_page(f"views/{page}.py").run()
+        views[page] = time.perf_counter() - t0
+        errors += [str(e.value)[:200] for e in app.exception]
+    return {"views": views, "errors": errors}
 
 
 def _embedded_queries(store: object) -> dict[str, dict[str, float | int | str]]:
+    """Each saved query with its default parameters, as ``ropa query`` runs it (median of 3)."""
     import pyoxigraph as ox
 
-    from ropa_kg.store import to_oxigraph
+    from ropa_kg.queries import catalogue, execute_oxigraph
 
     assert isinstance(store, ox.Store)
     results: dict[str, dict[str, float | int | str]] = {}
-    for name, text, bindings in _saved_queries():
-        subs: dict[ox.Variable, ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple] = {
-            ox.Variable(k): to_oxigraph(v)  # type: ignore[arg-type]  # bindings hold rdflib terms
-            for k, v in bindings.items()
-        }
+    for query in catalogue():
+        bindings = query.bindings(None)
         times: list[float] = []
         rows = 0
         try:
             for _ in range(3):
                 t0 = time.perf_counter()
-                result = store.query(text, substitutions=subs or None)
-                rows = sum(1 for _ in result) if not isinstance(result, ox.QueryBoolean) else 1
+                table = execute_oxigraph(query, store, bindings)
+                rows = len(table.rows)
                 times.append(time.perf_counter() - t0)
-            results[name] = {"seconds": statistics.median(times), "rows": rows}
+            results[query.path.stem] = {"seconds": statistics.median(times), "rows": rows}
         except Exception as exc:
-            results[name] = {"seconds": float("nan"), "rows": 0, "error": str(exc)[:80]}
+            results[query.path.stem] = {"seconds": float("nan"), "rows": 0, "error": str(exc)[:80]}
     return results
 
 
@@ -211,79 +227,103 @@ def _server_queries(record: Path, work: Path) -> dict[str, float]:
                 break
             except OSError:
                 time.sleep(0.05)
+        from ropa_kg.endpoint import Endpoint, run_remote
+        from ropa_kg.queries import catalogue
+
+        endpoint = Endpoint(url, default_graphs=(), timeout=600)
         results: dict[str, float] = {}
-        for name, text, _bindings in _saved_queries():
+        for query in catalogue():
             times = []
             for _ in range(3):
                 t0 = time.perf_counter()
-                req = urllib.request.Request(
-                    url,
-                    data=urllib.parse.urlencode({"query": text}).encode(),
-                    headers={"Accept": "application/sparql-results+json, application/n-triples"},
-                )
                 try:
-                    with urllib.request.urlopen(req, timeout=120) as resp:  # noqa: S310 - our own local server
-                        body = resp.read()
-                    if body.startswith(b"{"):
-                        json.loads(body)
+                    run_remote(query, endpoint, query.bindings(None))
                     times.append(time.perf_counter() - t0)
-                except OSError:
+                except Exception:
                     times.append(float("nan"))
-            results[name] = statistics.median(times)
+            results[query.path.stem] = statistics.median(times)
         return results
     finally:
         server.terminate()
         server.wait(timeout=10)
 
 
+def _validate_run(record: Path | None, engine: str, *, timeout: float, work: Path) -> Run:
+    """``ropa validate [record] --engine E --format json`` in a fresh process; the findings counted
+    from its report."""
+    report = work / f"report-{engine}.json"
+    report.unlink(missing_ok=True)
+    args = ["-m", "ropa_kg.cli", "validate", "--engine", engine, "--format", "json", "--output", str(report)]
+    run = measure([*args, *([str(record)] if record else [])], timeout=timeout)
+    if run.ok and report.exists():
+        data = json.loads(report.read_text(encoding="utf-8"))
+        run.detail["findings"] = len(data.get("findings", [])) + len(data.get("waived", []))
+    else:
+        run.ok = False
+    return run
+
+
 def run_bench(*, sizes: list[int], repeats: int, pyshacl_timeout: float, output: Path) -> str:
     """Run everything and write ``output`` (Markdown) and ``output`` with ``.png`` (plot)."""
     work = Path("benchmarks") / "work"
     work.mkdir(parents=True, exist_ok=True)
+    os.environ.setdefault("ROPA_CACHE_DIR", str((work / "cache").resolve()))
     me = ["-m", "ropa_kg.bench"]
-    fast: dict[int, list[Run]] = {}
+    fast: dict[int, Run] = {}
     slow: dict[int, Run] = {}
     pyshacl_alive = True
     for size in sizes:
         record = _record(work, size)
-        print(f"[bench] {size} activities: fast engine x{repeats}", file=sys.stderr, flush=True)
-        fast[size] = [measure([*me, "--measure", "fast", str(record)], timeout=1800) for _ in range(repeats)]
+        print(f"[bench] {size} activities: ropa validate x{repeats}", file=sys.stderr, flush=True)
+        fast[size] = _median_run(
+            [_validate_run(record, "fast", timeout=1800, work=work) for _ in range(repeats)]
+        )
         if pyshacl_alive:
             runs = repeats if size <= 100 else 1
-            print(f"[bench] {size} activities: pyshacl x{runs}", file=sys.stderr, flush=True)
-            got = [
-                measure([*me, "--measure", "pyshacl", str(record)], timeout=pyshacl_timeout)
-                for _ in range(runs)
-            ]
-            if all(r.ok for r in got):
-                slow[size] = _median_run(got)
-            else:
-                slow[size] = got[-1]
-                pyshacl_alive = False
+            print(f"[bench] {size} activities: ropa validate --engine pyshacl x{runs}", file=sys.stderr)
+            got = [_validate_run(record, "pyshacl", timeout=pyshacl_timeout, work=work) for _ in range(runs)]
+            slow[size] = _median_run(got) if all(r.ok for r in got) else got[-1]
+            pyshacl_alive = slow[size].ok
     biggest = _record(work, max(sizes))
     print(f"[bench] saved queries at {max(sizes)} activities", file=sys.stderr, flush=True)
-    embedded = measure([*me, "--measure", "queries", str(biggest)], timeout=1800)
+    embedded = measure([*me, "--measure", "queries", str(biggest)], timeout=3600)
     served = _server_queries(biggest, work)
-    alumeco = {}
-    for engine in ("fast", "pyshacl"):
-        cmd = [
-            str(Path(sys.executable).with_name("ropa")),
-            "validate",
-            "--engine",
-            engine,
-            "--format",
-            "json",
-        ]
-        times = []
-        for _ in range(repeats):
-            t0 = time.perf_counter()
-            subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False)
-            times.append(time.perf_counter() - t0)
-        alumeco[engine] = statistics.median(times)
-    text = _report(sizes, repeats, fast, slow, embedded, served, alumeco, pyshacl_timeout, output)
+    mid = max((n for n in sizes if n <= 10_000), default=min(sizes))
+    print(f"[bench] in memory against the on-disk cache, {mid} activities", file=sys.stderr, flush=True)
+    cache_run = measure([*me, "--measure", "cache", str(_record(work, mid))], timeout=1800)
+    print(f"[bench] dashboard at {mid} activities x{repeats}", file=sys.stderr, flush=True)
+    dashboard = [
+        measure([*me, "--measure", "dashboard", str(_record(work, mid))], timeout=1800)
+        for _ in range(repeats)
+    ]
+    alumeco = {
+        engine: _median_run([_validate_run(None, engine, timeout=600, work=work) for _ in range(repeats)])
+        for engine in ("fast", "pyshacl")
+    }
+    text = _report(
+        Results(sizes, repeats, fast, slow, embedded, served, cache_run, mid, dashboard, alumeco),
+        pyshacl_timeout,
+        output,
+    )
     output.parent.mkdir(parents=True, exist_ok=True)
     output.write_text(text, encoding="utf-8")
     return text
+
+
+@dataclass
+class Results:
+    """Everything one run measured."""
+
+    sizes: list[int]
+    repeats: int
+    fast: dict[int, Run]
+    slow: dict[int, Run]
+    embedded: Run
+    served: dict[str, float]
+    cache: Run
+    dashboard_size: int
+    dashboard: list[Run]
+    alumeco: dict[str, Run]
 
 
 def _median_run(runs: list[Run]) -> Run:
@@ -298,17 +338,7 @@ def _fmt_s(value: float) -> str:
     return "n/a" if value != value else (f"{value:.2f} s" if value < 100 else f"{value:.0f} s")
 
 
-def _report(
-    sizes: list[int],
-    repeats: int,
-    fast: dict[int, list[Run]],
-    slow: dict[int, Run],
-    embedded: Run,
-    served: dict[str, float],
-    alumeco: dict[str, float],
-    pyshacl_timeout: float,
-    output: Path,
-) -> str:
+def _report(res: Results, pyshacl_timeout: float, output: Path) -> str:
     import platform
 
     lines = [
@@ -317,80 +347,132 @@ def _report(
         f"Written by `make bench` (`python -m ropa_kg.bench`) on {time.strftime('%Y-%m-%d')}, "
         f"{os.cpu_count()} cores, Python {platform.python_version()}. Records from `ropa generate --seed 0` "
         "(fault rate 0.1, one organisation per 25 activities); the full rule set of `shapes/`. "
-        "Every run is a fresh process: times are wall clock including imports and parsing, "
-        "memory is the child's peak RSS.",
+        "Every run is a fresh process, as a user runs it: `ropa validate FILE --format json --output "
+        "report.json`, times wall clock from process start to exit (imports, parsing, the rules, the "
+        "report), memory the child's peak RSS.",
         "",
-        f"Fast engine: median of {repeats} runs. pyshacl (`ropa_kg.validation.run_pyshacl`, its SPARQL "
-        f"queries prepared once): {repeats} runs at 100 activities, 1 run above (it is slow), stopped after "
+        f"Fast engine (the default): median of {res.repeats} runs. pyshacl (`--engine pyshacl`): "
+        f"{res.repeats} runs at 100 activities, 1 run above (it is slow), stopped after "
         f"{pyshacl_timeout:.0f} s and not tried on larger records.",
         "",
-        "| activities | triples | fast engine | of which load | fast peak MB | pyshacl | pyshacl peak MB "
+        "| activities | triples | `ropa validate` | peak MB | `--engine pyshacl` | pyshacl peak MB "
         "| speed-up | findings (fast / pyshacl) |",
-        "|---:|---:|---:|---:|---:|---:|---:|---:|---|",
+        "|---:|---:|---:|---:|---:|---:|---:|---|",
     ]
     points: list[tuple[int, float, float, float | None, float | None]] = []
-    for size in sizes:
-        run = _median_run(fast[size])
-        ref = slow.get(size)
-        triples = run.detail.get("triples", "")
-        load = run.detail.get("load_s")
+    for size in res.sizes:
+        run = res.fast[size]
+        ref = res.slow.get(size)
+        triples = _triples(size)
         if ref is not None and ref.ok:
-            ref_s, ref_mb, ratio = (
-                _fmt_s(ref.seconds),
-                f"{ref.peak_mb:.0f}",
-                f"**{ref.seconds / run.seconds:.0f}x**",
-            )
+            ref_s, ref_mb = _fmt_s(ref.seconds), f"{ref.peak_mb:.0f}"
+            ratio = f"**{ref.seconds / run.seconds:.0f}x**"
             ref_findings = str(ref.detail.get("findings", "?"))
             points.append((size, run.seconds, run.peak_mb, ref.seconds, ref.peak_mb))
         elif ref is not None:
-            ref_s, ref_mb, ratio, ref_findings = (
-                f"> {pyshacl_timeout:.0f} s (stopped)",
-                "",
-                f"> {pyshacl_timeout / run.seconds:.0f}x",
-                "-",
-            )
+            ref_s, ref_mb = f"> {pyshacl_timeout:.0f} s (stopped)", ""
+            ratio, ref_findings = f"> {pyshacl_timeout / run.seconds:.0f}x", "-"
             points.append((size, run.seconds, run.peak_mb, None, None))
         else:
             ref_s, ref_mb, ratio, ref_findings = "not run", "", "", "-"
             points.append((size, run.seconds, run.peak_mb, None, None))
-        load_text = _fmt_s(float(load)) if isinstance(load, float) else ""
-        triples_text = f"{triples:,}" if isinstance(triples, int) else ""
-        found = run.detail.get("findings", "?")
+        found = run.detail.get("findings", "?") if run.ok else "failed"
         lines.append(
-            f"| {size:,} | {triples_text} | {_fmt_s(run.seconds)} | {load_text} | {run.peak_mb:.0f} | "
+            f"| {size:,} | {triples} | {_fmt_s(run.seconds)} | {run.peak_mb:.0f} | "
             f"{ref_s} | {ref_mb} | {ratio} | {found} / {ref_findings} |"
         )
+    lines += ["", "## `ropa validate` on the Alumeco record, cold (whole process, median)", ""]
+    lines += ["| engine | wall | peak MB |", "|---|---:|---:|"]
+    lines += [f"| {e} | {_fmt_s(r.seconds)} | {r.peak_mb:.0f} |" for e, r in res.alumeco.items()]
+    biggest = max(res.sizes)
     lines += [
         "",
-        f"## Saved queries at {max(sizes):,} activities",
+        f"## Saved queries at {biggest:,} activities",
         "",
-        "Median of 3 runs each; embedded = pyoxigraph in-process (load excluded); server = `oxigraph "
-        "serve-read-only` over HTTP, JSON results parsed by the client. Parameters take their defaults "
-        "embedded; the server gets the query text as it is.",
+        "Median of 3 runs each, default parameters. In memory = `ropa_kg.queries.execute_oxigraph` on the "
+        "record loaded in memory (load excluded), rows converted to rdflib terms; server = `oxigraph "
+        "serve-read-only` through `ropa_kg.endpoint.run_remote` (SPARQLWrapper, JSON results parsed). "
+        "Queries that return a row per activity (or more) are bounded by their output: converting a "
+        "result row to Python costs microseconds whatever the engine.",
         "",
-        "| query | rows | embedded | server |",
+        "| query | rows | in memory | server |",
         "|---|---:|---:|---:|",
     ]
-    queries = embedded.detail.get("queries", {})
+    queries = res.embedded.detail.get("queries", {})
     if isinstance(queries, dict):
         for name in sorted(queries):
             q = queries[name]
             lines.append(
                 f"| {name} | {q.get('rows', '')} | {_fmt_s(float(q['seconds']))} | "
-                f"{_fmt_s(served.get(name, float('nan')))} |"
+                f"{_fmt_s(res.served.get(name, float('nan')))} |"
             )
-    lines += [
-        "",
-        "## `ropa validate` on the Alumeco record, cold (whole process, median)",
-        "",
-        "| engine | wall |",
-        "|---|---:|",
-    ]
-    lines += [f"| {engine} | {_fmt_s(sec)} |" for engine, sec in alumeco.items()]
+    cache = res.cache.detail
+    if cache:
+        lines += [
+            "",
+            f"## In memory or the on-disk cache? ({res.dashboard_size:,} activities)",
+            "",
+            "The rules on the record parsed into memory, and on the same record in the on-disk cache of "
+            "`ropa_kg.cache` (built once, then reopened). Opening the cache saves the parse, but every "
+            "query on the disk store is slower, so `ropa validate` and the dashboard load into memory; "
+            "`ropa query` and the dashboard's console (a child process per query) use the cache.",
+            "",
+            "| | load | rules |",
+            "|---|---:|---:|",
+            f"| in memory | {_fmt_s(_num(cache, 'memory_load_s'))} (parse) | "
+            f"{_fmt_s(_num(cache, 'memory_rules_s'))} |",
+            f"| on-disk cache | {_fmt_s(_num(cache, 'cache_open_s'))} (open; first "
+            f"build {_fmt_s(_num(cache, 'cache_build_s'))}) | "
+            f"{_fmt_s(_num(cache, 'cache_rules_s'))} |",
+            "",
+            f"Same findings both ways: {cache.get('same_findings')}.",
+        ]
+    views: list[dict[str, float]] = []
+    errors: list[str] = []
+    for run in res.dashboard:
+        got, problems = run.detail.get("views"), run.detail.get("errors")
+        if isinstance(got, dict):
+            views.append({str(k): float(v) for k, v in got.items()})
+        if isinstance(problems, list):
+            errors += [str(p) for p in problems]
+        if not run.ok:
+            errors.append(f"the measurement failed: {run.detail}")
+    if views:
+        lines += [
+            "",
+            f"## Dashboard at {res.dashboard_size:,} activities (Streamlit AppTest, median of {len(views)})",
+            "",
+            "The first load reads, validates and indexes the record and renders the overview; each other "
+            "view is then opened once (its first visit: what a view switch costs).",
+            "",
+            "| view | seconds |",
+            "|---|---:|",
+        ]
+        for name in views[0]:
+            lines.append(f"| {name} | {_fmt_s(statistics.median(v[name] for v in views if name in v))} |")
+    if errors:
+        lines += ["", f"Dashboard errors: {errors[:3]}"]
     plot = output.with_suffix(".png")
     if _plot(points, plot):
         lines += ["", f"![time and memory against size]({plot.name})"]
     return "\n".join(lines) + "\n"
+
+
+def _num(detail: dict[str, object], key: str) -> float:
+    value = detail.get(key)
+    return float(value) if isinstance(value, int | float) else float("nan")
+
+
+def _triples(size: int) -> str:
+    """Triples of the generated record of ``size`` activities (counted by parsing it)."""
+    import pyoxigraph as ox
+
+    path = Path("benchmarks") / "work" / f"record-{size}.ttl"
+    try:
+        count = sum(1 for _ in ox.parse(path=str(path), format=ox.RdfFormat.TURTLE))
+    except (OSError, SyntaxError):
+        return ""
+    return f"{count:,}"
 
 
 def _plot(points: list[tuple[int, float, float, float | None, float | None]], path: Path) -> bool:
@@ -403,13 +485,13 @@ def _plot(points: list[tuple[int, float, float, float | None, float | None]], pa
         return False
     fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(10, 4))
     xs = [p[0] for p in points]
-    ax1.loglog(xs, [p[1] for p in points], "o-", label="fast engine")
+    ax1.loglog(xs, [p[1] for p in points], "o-", label="ropa validate (fast engine)")
     ref = [(p[0], p[3]) for p in points if p[3] is not None]
     if ref:
         ax1.loglog([r[0] for r in ref], [r[1] for r in ref], "s-", label="pyshacl")
     ax1.set(xlabel="activities", ylabel="seconds (wall)", title="Validation time")
     ax1.legend()
-    ax2.loglog(xs, [p[2] for p in points], "o-", label="fast engine")
+    ax2.loglog(xs, [p[2] for p in points], "o-", label="ropa validate (fast engine)")
     refm = [(p[0], p[4]) for p in points if p[4] is not None]
     if refm:
         ax2.loglog([r[0] for r in refm], [r[1] for r in refm], "s-", label="pyshacl")

@@ -33,6 +33,7 @@ from SPARQLWrapper import JSON, POST, TURTLE, SPARQLWrapper
 from ropa_kg.errors import RopaUsageError
 from ropa_kg.results import ResultTable, Term, from_sparql_json
 from ropa_kg.sparql_bind import bind_values
+from ropa_kg.sparql_exists import optimise_query
 from ropa_kg.sparql_guard import QueryForm
 
 #: The named graph ``ropa load`` writes and ``ropa query --endpoint`` reads unless told otherwise.
@@ -113,7 +114,9 @@ def run_remote(query: Any, endpoint: Endpoint, bindings: Mapping[str, Term]) -> 
         RopaUsageError: the query is not read-only, or cannot take parameters.
     """
     checked = query.check()
-    text = bind_values(query.text, bindings)
+    # the same decorrelation as in-process (plain SPARQL 1.1: every engine evaluates a correlated EXISTS
+    # once per row)
+    text = optimise_query(bind_values(query.text, bindings), bound=frozenset(bindings))
     client = _wrapper(endpoint, text, checked.form)
     if checked.form in {QueryForm.CONSTRUCT, QueryForm.DESCRIBE}:
         client.setReturnFormat(TURTLE)

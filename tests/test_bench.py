@@ -1,0 +1,39 @@
+"""``make bench`` end to end on a tiny size: every section is written, and the fast engine and pyshacl
+report the same number of findings in the same run."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from ropa_kg.bench import main
+
+
+@pytest.mark.slow
+def test_bench_writes_every_section(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("ROPA_CACHE_DIR", str(tmp_path / "cache"))
+    out = tmp_path / "RESULTS.md"
+    assert main(["--sizes", "20", "--repeats", "1", "--output", str(out)]) == 0
+    text = out.read_text(encoding="utf-8")
+    for heading in (
+        "# Benchmark results",
+        "## `ropa validate` on the Alumeco record",
+        "## Saved queries at 20 activities",
+        "## In memory or the on-disk cache?",
+        "## Dashboard at 20 activities",
+    ):
+        assert heading in text, heading
+    row = re.search(
+        r"^\| 20 \| [\d,]+ \| [\d.]+ s \| \d+ \| [\d.]+ s \| \d+ \| \*\*\d+x\*\* \| (\d+) / (\d+) \|$",
+        text,
+        re.M,
+    )
+    assert row is not None, text
+    assert row.group(1) == row.group(2) and int(row.group(1)) > 0
+    assert "Same findings both ways: True." in text
+    assert "Dashboard errors" not in text
+    assert (tmp_path / "RESULTS.png").stat().st_size > 1000
+    assert text.count("| art30-register | 20 |") == 1
