@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -79,6 +80,36 @@ def test_fetch_graph_returns_the_loaded_triples(server: OxigraphServer) -> None:
     graph = fetch_graph(server.query_url)
     assert len(graph) == len(load_store())
     assert fetch_graph(server.query_url, graph_iri="urn:ropa-kg:nothing-here").__len__() == 0
+
+
+def test_validate_through_the_endpoint_reports_the_embedded_findings(server: OxigraphServer) -> None:
+    """`ropa validate --endpoint` finds exactly what `ropa validate` finds on the same files."""
+    embedded = CliRunner().invoke(main, ["validate", "--format", "json", "--today", "2026-06-01"])
+    remote = CliRunner().invoke(
+        main, ["validate", "--endpoint", server.query_url, "--format", "json", "--today", "2026-06-01"]
+    )
+    assert embedded.exit_code == remote.exit_code == 1, remote.output
+
+    def keys(text: str) -> list[tuple[str, ...]]:
+        def node(value: str | None) -> str:  # blank node labels differ between stores
+            return "_:b" if value and value.startswith("_:") else value or ""
+
+        findings = json.loads(text)["findings"]
+        return sorted((f["rule_id"], node(f["focus_node"]), node(f.get("value"))) for f in findings)
+
+    assert keys(remote.output) == keys(embedded.output)
+    assert any(k[0] == "ROPA-A30-RETENTION" for k in keys(remote.output))
+
+
+def test_validate_endpoint_usage_errors(server: OxigraphServer, tmp_path: Path) -> None:
+    both = CliRunner().invoke(main, ["validate", "data/alumeco", "--endpoint", server.query_url])
+    assert both.exit_code == 2 and "not both" in both.output
+    lonely = CliRunner().invoke(main, ["validate", "--graph", "urn:x"])
+    assert lonely.exit_code == 2 and "--graph needs --endpoint" in lonely.output
+    empty = CliRunner().invoke(
+        main, ["validate", "--endpoint", server.query_url, "--graph", "urn:ropa-kg:nothing-here"]
+    )
+    assert empty.exit_code == 0, empty.output  # an empty graph has no activity, so no finding
 
 
 def test_load_replaces_the_graph_atomically(server: OxigraphServer, tmp_path: Path) -> None:

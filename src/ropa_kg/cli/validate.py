@@ -12,6 +12,7 @@ import tempfile
 from pathlib import Path
 
 import click
+from rdflib import Graph
 
 from ropa_kg.cli.app import EXIT_FINDINGS, EXIT_OK, input_errors_exit_2, main, paths_argument
 from ropa_kg.errors import RopaUsageError
@@ -63,6 +64,16 @@ def _parse_today(value: str | None) -> dt.date | None:
 @click.option("--engine", type=click.Choice(ENGINES), default=DEFAULT_ENGINE, show_default=True)
 @click.option("--output", type=click.Path(dir_okay=False, path_type=Path), default=None, help="Write here.")
 @click.option("--today", default=None, help="Judge waiver expiry as of this date (YYYY-MM-DD).")
+@click.option(
+    "--endpoint", metavar="URL", help="Validate the record held by this SPARQL 1.1 endpoint instead of files."
+)
+@click.option(
+    "--graph",
+    "graph_iri",
+    metavar="IRI",
+    default=None,
+    help="With --endpoint: the named graph holding the record (default: urn:ropa-kg:record).",
+)
 @input_errors_exit_2
 def validate_command(
     paths: tuple[str, ...],
@@ -73,17 +84,22 @@ def validate_command(
     engine: str,
     output: Path | None,
     today: str | None,
+    endpoint: str | None,
+    graph_iri: str | None,
 ) -> None:
     """Check a record (default: the bundled Alumeco record) against the GDPR rule set.
 
     PATHS are Turtle (or other RDF) files or folders; waivers (ropa:Waiver) among them are applied.
+    With --endpoint, the record is fetched from a SPARQL endpoint (saved query record-triples) and the
+    project's ontology is added to it.
     """
     threshold = Severity.parse(fail_on)
     day = _parse_today(today)
+    remote = _fetch(endpoint, graph_iri, paths)
     if with_reasoning:
         from ropa_kg.reasoning import reason
 
-        graph = load_graph(list(paths) or None)
+        graph = remote if remote is not None else load_graph(list(paths) or None)
         outcome = reason(graph, explain=False)
         if not outcome.consistent:
             click.echo(
@@ -94,11 +110,34 @@ def validate_command(
             raise SystemExit(EXIT_FINDINGS)
         graph += outcome.inferred
         result = validate(graph, shapes_dir=shapes_dir, engine=engine, today=day)
-        result.files = _files(paths)
+        result.files = _files(paths) if remote is None else []
+    elif remote is not None:
+        result = validate(remote, shapes_dir=shapes_dir, engine=engine, today=day)
     else:
         result = validate(*paths, shapes_dir=shapes_dir, engine=engine, today=day)
     _write(render(result, fmt, fail_on=threshold), output)
     raise SystemExit(EXIT_FINDINGS if result.failing(threshold) else EXIT_OK)
+
+
+def _fetch(endpoint: str | None, graph_iri: str | None, paths: tuple[str, ...]) -> Graph | None:
+    """The record on ``endpoint`` with the project's ontology added, or None without an endpoint.
+
+    Raises:
+        RopaUsageError: PATHS given too, --graph without --endpoint, or the endpoint fails.
+    """
+    if endpoint is None:
+        if graph_iri is not None:
+            raise RopaUsageError("--graph needs --endpoint")
+        return None
+    if paths:
+        raise RopaUsageError("give PATHS or --endpoint, not both")
+    from ropa_kg.endpoint import DEFAULT_GRAPH_IRI, fetch_graph
+    from ropa_kg.graph import ontology_files, parse_into
+
+    graph = fetch_graph(endpoint, graph_iri=graph_iri or DEFAULT_GRAPH_IRI)
+    for path in ontology_files():
+        parse_into(graph, path)
+    return graph
 
 
 def _files(paths: tuple[str, ...]) -> list[Path]:
