@@ -21,7 +21,7 @@ def test_bench_writes_every_section(tmp_path: Path, monkeypatch: pytest.MonkeyPa
     for heading in (
         "# Benchmark results",
         "## `ropa validate` on the Alumeco record",
-        "## Saved queries at 20 activities",
+        "## Saved queries",
         "## In memory or the on-disk cache?",
         "## Dashboard at 20 activities",
     ):
