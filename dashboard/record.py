@@ -131,6 +131,7 @@ class Record:
     key: str = ""
     #: saved query name -> its rows being computed (see :meth:`texts`)
     prefetched: dict[str, Future[list[tuple[str, ...]]]] = field(default_factory=dict, repr=False)
+    _by_predicate: dict[str, dict[str, list[str]]] = field(default_factory=dict, repr=False)
 
     @cached_property
     def store_path(self) -> Path | None:
@@ -196,7 +197,7 @@ class Record:
 
     @cached_property
     def stats(self) -> dict[str, int]:
-        counts = record_stats(self.graph, triples=len(self.store))
+        counts = record_stats(self.store)
         return {
             "activities": counts.activities,
             "data categories": counts.data_categories,
@@ -232,6 +233,19 @@ class Record:
                 if isinstance(q.object, ox.NamedNode)
             }
         return links
+
+    def objects_by_activity(self, predicate: str) -> dict[str, list[str]]:
+        """Activity -> its objects for ``predicate`` (IRIs or literal texts), from one pass over the
+        predicate's triples (memoised per predicate)."""
+        known = self._by_predicate.get(predicate)
+        if known is None:
+            activities = set(self.activities)
+            known = defaultdict(list)
+            for q in self.store.quads_for_pattern(None, ox.NamedNode(predicate), None):
+                if q.subject.value in activities and isinstance(q.subject, ox.NamedNode):
+                    known[q.subject.value].append(q.object.value)
+            self._by_predicate[predicate] = known
+        return known
 
     @cached_property
     def findings_by_activity(self) -> dict[str, list[Finding]]:
@@ -288,8 +302,26 @@ class Record:
         return rows
 
     @cached_property
+    def activity_summary(self) -> list[dict[str, object]]:
+        """One row per activity with what the record states on the activity itself (labels; lists as
+        Python lists): what the overview needs, without the data-flow table or the findings."""
+        return [
+            {
+                "id": compact_iri(activity),
+                "iri": activity,
+                "activity": self.label_of(activity),
+                "purposes": self._labels(activity, DPV.hasPurpose),
+                "legal basis": self._labels(activity, DPV.hasLegalBasis),
+                "data subjects": self._labels(activity, DPV.hasDataSubject),
+                "data categories": self._labels(activity, DPV.hasPersonalData),
+            }
+            for activity in self.activities
+        ]
+
+    @cached_property
     def activity_rows(self) -> list[dict[str, object]]:
-        """One row per activity for the filterable table (labels; lists as Python lists)."""
+        """:attr:`activity_summary` with each activity's recipients and their countries (from the saved
+        query ``data-flows``) and how many findings concern it, for the filterable table."""
         recipients: dict[str, set[str]] = defaultdict(set)
         countries_of: dict[str, set[str]] = defaultdict(set)
         for edge in self.edges:
@@ -298,19 +330,14 @@ class Record:
             elif edge.kind == "country":
                 countries_of[edge.source].add(edge.target)
         rows: list[dict[str, object]] = []
-        for activity in self.activities:
+        for summary in self.activity_summary:
+            activity = str(summary["iri"])
             findings = self.findings_by_activity.get(activity, [])
             recips = sorted(recipients.get(activity, set()))
             countries = sorted({c for r in recips for c in countries_of.get(r, set())})
             rows.append(
                 {
-                    "id": compact_iri(activity),
-                    "iri": activity,
-                    "activity": self.label_of(activity),
-                    "purposes": self._labels(activity, DPV.hasPurpose),
-                    "legal basis": self._labels(activity, DPV.hasLegalBasis),
-                    "data subjects": self._labels(activity, DPV.hasDataSubject),
-                    "data categories": self._labels(activity, DPV.hasPersonalData),
+                    **summary,
                     "recipients": [self.label_of(r) for r in recips],
                     "countries": [self.label_of(c) for c in countries],
                     "findings": len(findings),
@@ -320,7 +347,7 @@ class Record:
         return rows
 
     def _labels(self, subject: str, predicate: object) -> list[str]:
-        return sorted({self.label_of(o) for o in self.objects(subject, str(predicate))})
+        return sorted({self.label_of(o) for o in self.objects_by_activity(str(predicate)).get(subject, [])})
 
     def facts(self, subject: str) -> list[Fact]:
         """Every triple with ``subject`` as subject, each with its sources (query ``fact-provenance``)."""
@@ -395,7 +422,10 @@ def files_key(files: Iterable[Path]) -> str:
 
 
 #: Saved queries behind the tables every view uses (edges, transfers, contracts).
-SHARED_QUERIES = ("data-flows", "third-country-transfers", "processors-and-joint-controllers")
+#: name prefix of the thread that computes the shared tables after the first load
+BACKGROUND_THREAD = "ropa-background"
+#: the saved queries whose rows several views share; the first is the overview's
+SHARED_QUERIES = ("third-country-transfers", "data-flows", "processors-and-joint-controllers")
 
 
 def load_record(paths: Sequence[str] | None = None, *, label: str = "", engine: str = "fast") -> Record:
@@ -413,16 +443,20 @@ def load_record(paths: Sequence[str] | None = None, *, label: str = "", engine: 
     own = collect_files(path_list) if path_list else []
     store = load_store(path_list)
     sources = path_list or []
-    # the saved queries every view shares run while the rules run (pyoxigraph releases the GIL)
-    pool = ThreadPoolExecutor(max_workers=1)
-    prefetched = {name: pool.submit(select_texts, resolve(name), store) for name in SHARED_QUERIES}
-    pool.shutdown(wait=False)
+    # The saved query the overview needs runs while the rules run (pyoxigraph releases the GIL); those
+    # the other views share run after them, in the background (the rules get the cores first).
+    pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix=BACKGROUND_THREAD)
+    prefetched = {name: pool.submit(select_texts, resolve(name), store) for name in SHARED_QUERIES[:1]}
     try:
         validation = validate(*sources, engine=engine, store=store if engine == "fast" else None)
     except RopaUsageError:  # rules outside what the fast engine compiles
         if engine == "pyshacl":
+            pool.shutdown(wait=False)
             raise
         validation = validate(*sources, engine="pyshacl")
+    except BaseException:
+        pool.shutdown(wait=False)
+        raise
     graph = validation.graph
     record = Record(
         label=label or ("Bundled Alumeco record" if not path_list else ", ".join(p.name for p in own)),
@@ -435,10 +469,20 @@ def load_record(paths: Sequence[str] | None = None, *, label: str = "", engine: 
         key=files_key(files),
         prefetched=prefetched,
     )
-    # Compute the shared tables now, so that the first view does not pay for them.
-    _ = record.activity_rows, record.transfers, record.contracts
+    # What the overview shows, now; the other views' tables in the background, while it renders (a
+    # view that needs one before it is ready waits for it: a cached_property computes once).
+    for name in SHARED_QUERIES[1:]:
+        prefetched[name] = pool.submit(select_texts, resolve(name), store)
+    _ = record.transfers, record.activity_summary
+    pool.submit(_warm, record)
+    pool.shutdown(wait=False)
     record.seconds = time.perf_counter() - start
     return record
+
+
+def _warm(record: Record) -> None:
+    """Compute the tables the other views share (errors surface when a view asks for them)."""
+    _ = record.edges, record.contracts, record.activity_rows
 
 
 def severity_name(severity: Severity) -> str:

@@ -23,9 +23,10 @@ def test_bench_writes_every_section(tmp_path: Path, monkeypatch: pytest.MonkeyPa
         "## `ropa validate` on the Alumeco record",
         "## Saved queries",
         "## In memory or the on-disk cache?",
-        "## Dashboard at 20 activities",
+        "## Dashboard (Streamlit AppTest",
     ):
         assert heading in text, heading
+    assert re.search(r"^\| overview \(first load\) \| [\d.]+ s \| [\d.]+ s \|$", text, re.M), text
     row = re.search(
         r"^\| 20 \| [\d,]+ \| [\d.]+ s \| \d+ \| [\d.]+ s \| \d+ \| \*\*\d+x\*\* \| (\d+) / (\d+) \|$",
         text,

@@ -47,7 +47,7 @@ def bar(
 
 left, right = st.columns(2)
 with left:
-    basis = Counter(b for row in record.activity_rows for b in row["legal basis"] or ["(none stated)"])
+    basis = Counter(b for row in record.activity_summary for b in row["legal basis"] or ["(none stated)"])
     items = basis.most_common()
     st.plotly_chart(
         bar([k for k, _ in items], [v for _, v in items], title="Activities per legal basis"),
@@ -70,7 +70,7 @@ with right:
         key="chart_rules",
     )
 
-rows = sorted(record.activity_rows, key=lambda r: -len(r["data categories"]))[:40]
+rows = sorted(record.activity_summary, key=lambda r: -len(r["data categories"]))[:40]
 st.plotly_chart(
     bar(
         [r["activity"] for r in rows],

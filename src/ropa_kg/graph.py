@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import pyoxigraph as ox
 from rdflib import Graph, URIRef
 from rdflib.namespace import RDF
 
@@ -167,9 +168,12 @@ def declared_prefixes(files: Iterable[Path]) -> dict[str, str]:
     return found
 
 
-def record_stats(graph: Graph, *, triples: int | None = None) -> RecordStats:
-    """Count the activities, entities and concepts a record uses (the ontology's own terms excluded).
+def record_stats(graph: Graph | ox.Store, *, triples: int | None = None) -> RecordStats:
+    """Count the activities, entities and concepts a record uses (the ontology's own terms excluded),
+    in an rdflib graph or a pyoxigraph store (its default graph; read without converting terms).
     ``triples``, when known, saves counting the graph's triples one by one."""
+    if isinstance(graph, ox.Store):
+        return _store_stats(graph, triples=len(graph) if triples is None else triples)
     activities = set(graph.subjects(RDF.type, DPV.Process))
     controllers = set(graph.subjects(RDF.type, DPV.DataController))
 
@@ -189,4 +193,35 @@ def record_stats(graph: Graph, *, triples: int | None = None) -> RecordStats:
         data_subject_categories=len(used(DPV.hasDataSubject)),
         purposes=len(used(DPV.hasPurpose)),
         facts_with_source=sum(1 for _ in graph.subject_objects(ROPA.source)),
+    )
+
+
+def _store_stats(store: ox.Store, *, triples: int) -> RecordStats:
+    """:func:`record_stats` on a pyoxigraph store's default graph."""
+    default = ox.DefaultGraph()
+    rdf_type = ox.NamedNode(str(RDF.type))
+
+    def subjects(cls: URIRef) -> set[object]:
+        return {q.subject for q in store.quads_for_pattern(None, rdf_type, ox.NamedNode(str(cls)), default)}
+
+    activities = subjects(DPV.Process)
+
+    def used(prop: URIRef) -> set[object]:
+        pattern = store.quads_for_pattern(None, ox.NamedNode(str(prop)), None, default)
+        return {q.object for q in pattern if q.subject in activities}
+
+    processors = subjects(DPV.DataProcessor) | used(DPV.hasDataProcessor)
+    recipients = used(DPV.hasRecipient) | used(DPV.hasDataProcessor) | processors
+    return RecordStats(
+        triples=triples,
+        activities=len(activities),
+        controllers=len(subjects(DPV.DataController)),
+        processors=len(processors),
+        recipients=len(recipients),
+        data_categories=len(used(DPV.hasPersonalData)),
+        data_subject_categories=len(used(DPV.hasDataSubject)),
+        purposes=len(used(DPV.hasPurpose)),
+        facts_with_source=sum(
+            1 for _ in store.quads_for_pattern(None, ox.NamedNode(str(ROPA.source)), None, default)
+        ),
     )

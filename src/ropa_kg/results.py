@@ -13,6 +13,7 @@ import io
 import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from rdflib import BNode, Literal, URIRef
@@ -67,8 +68,10 @@ def plain_literal(value: str, *, language: str | None = None, datatype: str | No
     return Literal(value, datatype=URIRef(datatype))
 
 
+@lru_cache(maxsize=1 << 16)
 def compact_iri(iri: str) -> str:
-    """``alu:Chat`` for an IRI in one of the project's namespaces (longest match), else the IRI."""
+    """``alu:Chat`` for an IRI in one of the project's namespaces (longest match), else the IRI
+    (memoised: the dashboard compacts the same IRIs many times)."""
     best = ""
     for prefix, namespace in PREFIXES.items():
         ns = str(namespace)
