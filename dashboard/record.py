@@ -481,7 +481,9 @@ def load_record(paths: Sequence[str] | None = None, *, label: str = "", engine: 
 
 
 def _warm(record: Record) -> None:
-    """Compute the tables the other views share (errors surface when a view asks for them)."""
+    """Compute the tables the other views share (errors surface when a view asks for them). (Not
+    pandas' import, which the table views need: importing it in a thread while the script imports
+    it too fails with a partially initialised module.)"""
     _ = record.edges, record.contracts, record.activity_rows
 
 
