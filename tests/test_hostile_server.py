@@ -84,6 +84,11 @@ def test_ropa_dashboard_listens_on_loopback_only(tmp_path: Path) -> None:
         assert wait_listening(port, process) == {LOOPBACK_V4}
     finally:
         stop(process)
+    # stopping `ropa dashboard` stops the Streamlit server it started (no orphan left listening)
+    deadline = time.monotonic() + 20
+    while listening_addresses(port) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert listening_addresses(port) == set()
 
 
 # --- atomic replacement of the named graph --------------------------------------------------------

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -16,6 +17,10 @@ from ropa_kg.resources import dashboard_dir
 
 #: The environment variable that tells the dashboard which files to open first (os.pathsep-separated).
 PATHS_ENV = "ROPA_DASHBOARD_PATHS"
+
+
+#: signals ``ropa dashboard`` passes on to the Streamlit server it runs
+_FORWARDED = (signal.SIGTERM, signal.SIGHUP)
 
 
 def streamlit_command(*, port: int, bind: str) -> list[str]:
@@ -73,9 +78,17 @@ def dashboard(paths: tuple[str, ...], port: int, bind: str, fmt: str) -> None:
     else:
         env.pop(PATHS_ENV, None)
     click.echo(f"ropa dashboard: http://{bind}:{port}  (Ctrl-C stops it)", err=True)
+    process = subprocess.Popen(streamlit_command(port=port, bind=bind), env=env)
+    # `kill`/a service manager stops ropa with SIGTERM (or SIGHUP): pass it on, so that the server
+    # does not outlive it; Ctrl-C reaches both already (same process group)
+    handlers = {sig: signal.signal(sig, lambda signum, _f: process.send_signal(signum)) for sig in _FORWARDED}
     try:
-        completed = subprocess.run(streamlit_command(port=port, bind=bind), env=env, check=False)
+        returncode = process.wait()
     except KeyboardInterrupt:
+        process.wait()
         return
-    if completed.returncode not in (0, -2, 130):
-        raise SystemExit(completed.returncode)
+    finally:
+        for sig, handler in handlers.items():
+            signal.signal(sig, handler)
+    if returncode not in (0, -2, -15, 130):
+        raise SystemExit(returncode)
