@@ -47,6 +47,14 @@ def wait_listening(port: int, process: subprocess.Popen[bytes], seconds: float =
     raise AssertionError(f"nothing listens on port {port}")
 
 
+def assert_nothing_listens(port: int, seconds: float = 20) -> None:
+    """No server is left listening on ``port`` (a child orphaned by its stopped parent would be)."""
+    deadline = time.monotonic() + seconds
+    while listening_addresses(port) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert listening_addresses(port) == set()
+
+
 def stop(process: subprocess.Popen[bytes]) -> None:
     process.terminate()
     try:
@@ -69,6 +77,26 @@ def test_ropa_serve_listens_on_loopback_only(tmp_path: Path) -> None:
         assert wait_listening(port, process) == {LOOPBACK_V4}
     finally:
         stop(process)
+    assert_nothing_listens(port)  # stopping `ropa serve` stops the oxigraph server it started
+
+
+def test_a_server_stopped_while_starting_is_not_left_running(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """SIGTERM (`ropa serve` turns it into KeyboardInterrupt) or Ctrl-C while `oxigraph serve` starts."""
+    server = OxigraphServer(tmp_path / "store", free_port())
+    started: list[subprocess.Popen[bytes]] = []
+
+    def interrupted(self: OxigraphServer) -> bool:
+        assert self.process is not None
+        started.append(self.process)
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(OxigraphServer, "_answers", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        server.start()
+    assert len(started) == 1
+    assert started[0].poll() is not None  # the oxigraph process was stopped, not orphaned
 
 
 def test_ropa_dashboard_listens_on_loopback_only(tmp_path: Path) -> None:
@@ -84,11 +112,7 @@ def test_ropa_dashboard_listens_on_loopback_only(tmp_path: Path) -> None:
         assert wait_listening(port, process) == {LOOPBACK_V4}
     finally:
         stop(process)
-    # stopping `ropa dashboard` stops the Streamlit server it started (no orphan left listening)
-    deadline = time.monotonic() + 20
-    while listening_addresses(port) and time.monotonic() < deadline:
-        time.sleep(0.2)
-    assert listening_addresses(port) == set()
+    assert_nothing_listens(port)  # stopping `ropa dashboard` stops the Streamlit server it started
 
 
 # --- atomic replacement of the named graph --------------------------------------------------------

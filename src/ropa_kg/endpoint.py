@@ -270,16 +270,20 @@ class OxigraphServer:
         self.location.mkdir(parents=True, exist_ok=True)
         self.process = subprocess.Popen(self.command(), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
         deadline = time.monotonic() + self.startup_timeout
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                error = (self.process.stderr.read() if self.process.stderr else b"").decode(
-                    "utf-8", "replace"
-                )
-                self.process = None
-                raise RopaUsageError(f"oxigraph serve stopped at start: {error.strip()[:500]}")
-            if self._answers():
-                return self
-            time.sleep(0.05)
+        try:
+            while time.monotonic() < deadline:
+                if self.process.poll() is not None:
+                    error = (self.process.stderr.read() if self.process.stderr else b"").decode(
+                        "utf-8", "replace"
+                    )
+                    self.process = None
+                    raise RopaUsageError(f"oxigraph serve stopped at start: {error.strip()[:500]}")
+                if self._answers():
+                    return self
+                time.sleep(0.05)
+        except BaseException:  # Ctrl-C or SIGTERM while waiting: the server does not outlive us
+            self.stop()
+            raise
         self.stop()
         raise RopaUsageError(
             f"oxigraph serve did not answer on {self.base_url} in {self.startup_timeout:.0f} s"

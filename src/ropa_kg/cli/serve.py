@@ -80,8 +80,9 @@ def serve_command(
         raise KeyboardInterrupt  # leave through the finally clause, which stops the server
 
     previous = signal.signal(signal.SIGTERM, stop_on_term)
-    server = OxigraphServer(store_dir, port, host=host).start()
+    server = OxigraphServer(store_dir, port, host=host)
     try:
+        server.start()
         count = load_record(server.store_url, list(paths) or None, graph_iri=graph_iri)
         _say(
             fmt,
