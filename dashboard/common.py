@@ -18,10 +18,10 @@ from typing import TypeVar
 
 import streamlit as st
 
-from record import Record, load_record
 from ropa_kg.errors import RopaInputError, RopaUsageError
 from ropa_kg.findings import Severity
 from ropa_kg.graph import FORMATS
+from ropa_kg.record import Record, load_record
 
 #: ``ropa dashboard PATHS`` passes the paths in this variable (os.pathsep-separated).
 PATHS_ENV = "ROPA_DASHBOARD_PATHS"

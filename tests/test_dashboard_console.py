@@ -2,19 +2,14 @@
 
 from __future__ import annotations
 
-import sys
 import time
 from pathlib import Path
 
 import pytest
 
+from ropa_kg.console import QueryTimeout, run_limited
 from ropa_kg.errors import RopaInputError, RopaUsageError
-from ropa_kg.resources import dashboard_dir
-
-sys.path.insert(0, str(dashboard_dir()))
-
-from console_runner import QueryTimeout, run_limited
-from record import Record, load_record
+from ropa_kg.record import Record, load_record
 
 ALU = "https://w3id.org/ropa-kg/data/alumeco#"
 

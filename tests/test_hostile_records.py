@@ -4,7 +4,6 @@ file, the line and the cause, exit 2, and no request leaves the machine."""
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -15,14 +14,10 @@ from hostile_support import CLI_DOORS, HOSTILE, Recorder, door_args, hostile_cop
 from query_cases import normalise, parse_csv
 from ropa_kg.errors import RopaInputError
 from ropa_kg.graph import load_graph, parse_into
-from ropa_kg.resources import dashboard_dir
+from ropa_kg.record import load_record
 from ropa_kg.safe_input import DEFAULT_MAX_FILE_BYTES, NetworkBlocked, no_network
 from ropa_kg.store import load_store
 from ropa_kg.validation import validate
-
-sys.path.insert(0, str(dashboard_dir()))
-
-from record import load_record
 
 EX = "https://example.org/record#"
 

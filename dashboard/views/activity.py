@@ -5,7 +5,7 @@ import html
 import streamlit as st
 
 from common import SEVERITY_ICONS, page_setup
-from record import ART30_FIELDS, Fact
+from ropa_kg.record import ART30_FIELDS, Fact
 from ropa_kg.results import compact_iri
 
 QUOTE_STYLE = "margin:0 0 4px 0;border-left:3px solid #1f4e79;padding-left:8px"

@@ -4,7 +4,7 @@ import pandas as pd
 import streamlit as st
 
 from common import describe_error, page_setup
-from console_runner import DEFAULT_MAX_ROWS, DEFAULT_TIMEOUT, run_limited
+from ropa_kg.console import DEFAULT_MAX_ROWS, DEFAULT_TIMEOUT, run_limited
 from ropa_kg.queries import catalogue
 from ropa_kg.results import ResultTable, render
 

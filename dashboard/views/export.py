@@ -1,7 +1,6 @@
 """Export: the Art. 30 register as XLSX, CSV, HTML and PDF, the graph as Turtle and JSON-LD."""
 
-import logging
-from collections.abc import Callable
+from functools import partial
 
 import streamlit as st
 
@@ -12,7 +11,6 @@ from ropa_kg.store import rdflib_copy
 record = page_setup("Export")
 #: Above this many activities the register preview is shown on request.
 LARGE = 1_000
-LOG = logging.getLogger("ropa_kg.dashboard.export")
 TITLES = {
     "xlsx": "Register (XLSX, ICO-template-like columns)",
     "csv": "Register (CSV)",
@@ -30,21 +28,6 @@ def make(record_key: str, fmt: str) -> bytes:
     return export_bytes(fmt, store=record.store, graph=graph, source=record.label)
 
 
-def deferred(fmt: str) -> Callable[[], bytes]:
-    """The file, built when its button is clicked (Streamlit runs this on a worker thread), so that the
-    page opens at once whatever the record's size."""
-    key = record.key
-
-    def build() -> bytes:
-        try:
-            return make(key, fmt)
-        except Exception:
-            LOG.exception("export to %s failed", fmt)
-            raise
-
-    return build
-
-
 st.markdown(
     f"The register of **{record.label}**: one row per processing activity with every Art. 30(1) field "
     "(saved query `art30-register`). The same files come from the command line: "
@@ -58,7 +41,9 @@ for fmt, title in TITLES.items():
     name = base if fmt in {"xlsx", "csv", "html", "pdf"} else "ropa-record"
     cols[1].download_button(
         f"Download {EXTENSIONS[fmt]}",
-        deferred(fmt),
+        # built when clicked (Streamlit runs it on a worker thread and logs a failure), so that the page
+        # opens at once whatever the record's size
+        partial(make, record.key, fmt),
         file_name=f"{name}{EXTENSIONS[fmt]}",
         mime=MEDIA_TYPES[fmt],
         key=f"download_{fmt}",

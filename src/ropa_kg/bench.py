@@ -116,6 +116,7 @@ def _dashboard_child(record: str) -> dict[str, object]:
     # walks the stack with inspect.stack(), about 1 s. `streamlit run` never pays it: turn it off.
     streamlit.delta_generator._use_warning_has_been_displayed = True
 
+    from ropa_kg.record import BACKGROUND_THREAD
     from ropa_kg.resources import dashboard_dir
 
     app = AppTest.from_file(str(dashboard_dir() / "app.py"), default_timeout=900)
@@ -123,10 +124,10 @@ def _dashboard_child(record: str) -> dict[str, object]:
     app.run()
     views: dict[str, float] = {"overview (first load)": time.perf_counter() - t0}
     errors = [str(e.value)[:200] for e in app.exception]
-    # the other views' shared tables are computed in the background after the first load (dashboard/
-    # record.py); a view opened before they are ready waits for them
+    # the other views' shared tables are computed in the background after the first load
+    # (ropa_kg.record); a view opened before they are ready waits for them
     t0 = time.perf_counter()
-    while any(t.name.startswith("ropa-background") for t in threading.enumerate()):
+    while any(t.name.startswith(BACKGROUND_THREAD) for t in threading.enumerate()):
         time.sleep(0.01)
     views["(background tables ready after the first load)"] = time.perf_counter() - t0
     for page in ("activities", "activity", "recipients", "flows", "compliance", "console", "export"):

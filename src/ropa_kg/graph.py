@@ -8,16 +8,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import pyoxigraph as ox
-from rdflib import Graph, URIRef
-from rdflib.namespace import RDF
+from rdflib import Graph
 
 from ropa_kg.errors import RopaInputError
-from ropa_kg.namespaces import DPV, ROPA, bind_prefixes
+from ropa_kg.namespaces import bind_prefixes
 from ropa_kg.resources import alumeco_dir, ontology_dir
 from ropa_kg.safe_input import NetworkBlocked, no_network, read_checked, refuse_attempts
 
@@ -127,21 +124,6 @@ def load_graph(
     return graph
 
 
-@dataclass(frozen=True)
-class RecordStats:
-    """What a loaded record holds."""
-
-    triples: int
-    activities: int
-    controllers: int
-    processors: int
-    recipients: int
-    data_categories: int
-    data_subject_categories: int
-    purposes: int
-    facts_with_source: int
-
-
 _PREFIX_DECLARATION = re.compile(
     r"^[ \t]*(?:@prefix|PREFIX)[ \t]+([A-Za-z][\w.-]*)?:[ \t]*<([^>\s]*)>", re.M | re.I
 )
@@ -166,62 +148,3 @@ def declared_prefixes(files: Iterable[Path]) -> dict[str, str]:
             if match.group(1):
                 found.setdefault(match.group(1), match.group(2))
     return found
-
-
-def record_stats(graph: Graph | ox.Store, *, triples: int | None = None) -> RecordStats:
-    """Count the activities, entities and concepts a record uses (the ontology's own terms excluded),
-    in an rdflib graph or a pyoxigraph store (its default graph; read without converting terms).
-    ``triples``, when known, saves counting the graph's triples one by one."""
-    if isinstance(graph, ox.Store):
-        return _store_stats(graph, triples=len(graph) if triples is None else triples)
-    activities = set(graph.subjects(RDF.type, DPV.Process))
-    controllers = set(graph.subjects(RDF.type, DPV.DataController))
-
-    def used(prop: URIRef) -> set[object]:
-        # one pass over the property's triples (not one lookup per activity: fast on large records)
-        return {o for s, o in graph.subject_objects(prop) if s in activities}
-
-    processors = set(graph.subjects(RDF.type, DPV.DataProcessor)) | used(DPV.hasDataProcessor)
-    recipients = used(DPV.hasRecipient) | used(DPV.hasDataProcessor) | processors
-    return RecordStats(
-        triples=len(graph) if triples is None else triples,
-        activities=len(activities),
-        controllers=len(controllers),
-        processors=len(processors),
-        recipients=len(recipients),
-        data_categories=len(used(DPV.hasPersonalData)),
-        data_subject_categories=len(used(DPV.hasDataSubject)),
-        purposes=len(used(DPV.hasPurpose)),
-        facts_with_source=sum(1 for _ in graph.subject_objects(ROPA.source)),
-    )
-
-
-def _store_stats(store: ox.Store, *, triples: int) -> RecordStats:
-    """:func:`record_stats` on a pyoxigraph store's default graph."""
-    default = ox.DefaultGraph()
-    rdf_type = ox.NamedNode(str(RDF.type))
-
-    def subjects(cls: URIRef) -> set[object]:
-        return {q.subject for q in store.quads_for_pattern(None, rdf_type, ox.NamedNode(str(cls)), default)}
-
-    activities = subjects(DPV.Process)
-
-    def used(prop: URIRef) -> set[object]:
-        pattern = store.quads_for_pattern(None, ox.NamedNode(str(prop)), None, default)
-        return {q.object for q in pattern if q.subject in activities}
-
-    processors = subjects(DPV.DataProcessor) | used(DPV.hasDataProcessor)
-    recipients = used(DPV.hasRecipient) | used(DPV.hasDataProcessor) | processors
-    return RecordStats(
-        triples=triples,
-        activities=len(activities),
-        controllers=len(subjects(DPV.DataController)),
-        processors=len(processors),
-        recipients=len(recipients),
-        data_categories=len(used(DPV.hasPersonalData)),
-        data_subject_categories=len(used(DPV.hasDataSubject)),
-        purposes=len(used(DPV.hasPurpose)),
-        facts_with_source=sum(
-            1 for _ in store.quads_for_pattern(None, ox.NamedNode(str(ROPA.source)), None, default)
-        ),
-    )

@@ -9,14 +9,17 @@ dereference IRIs or remote JSON-LD contexts.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 import pyoxigraph as ox
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.graph import DATASET_DEFAULT_GRAPH_ID
+from rdflib.namespace import RDF
 
 from ropa_kg.errors import RopaInputError
 from ropa_kg.graph import FORMATS, collect_files, ontology_files
+from ropa_kg.namespaces import DPV, ROPA
 from ropa_kg.resources import alumeco_dir
 from ropa_kg.results import Term, plain_literal
 from ropa_kg.safe_input import no_network, read_checked, refuse_attempts
@@ -150,3 +153,50 @@ def to_oxigraph(term: URIRef | Literal | BNode) -> ox.NamedNode | ox.Literal | o
     if term.datatype is not None:
         return ox.Literal(str(term), datatype=ox.NamedNode(str(term.datatype)))
     return ox.Literal(str(term))
+
+
+@dataclass(frozen=True)
+class RecordStats:
+    """What a loaded record holds."""
+
+    triples: int
+    activities: int
+    controllers: int
+    processors: int
+    recipients: int
+    data_categories: int
+    data_subject_categories: int
+    purposes: int
+    facts_with_source: int
+
+
+def record_stats(store: ox.Store) -> RecordStats:
+    """Count the activities, entities and concepts a record in ``store`` (its default graph) uses, the
+    ontology's own terms excluded; terms are compared as pyoxigraph terms, never converted."""
+    default = ox.DefaultGraph()
+    rdf_type = ox.NamedNode(str(RDF.type))
+
+    def subjects(cls: URIRef) -> set[object]:
+        return {q.subject for q in store.quads_for_pattern(None, rdf_type, ox.NamedNode(str(cls)), default)}
+
+    activities = subjects(DPV.Process)
+
+    def used(prop: URIRef) -> set[object]:
+        pattern = store.quads_for_pattern(None, ox.NamedNode(str(prop)), None, default)
+        return {q.object for q in pattern if q.subject in activities}
+
+    processors = subjects(DPV.DataProcessor) | used(DPV.hasDataProcessor)
+    recipients = used(DPV.hasRecipient) | used(DPV.hasDataProcessor) | processors
+    return RecordStats(
+        triples=len(store),
+        activities=len(activities),
+        controllers=len(subjects(DPV.DataController)),
+        processors=len(processors),
+        recipients=len(recipients),
+        data_categories=len(used(DPV.hasPersonalData)),
+        data_subject_categories=len(used(DPV.hasDataSubject)),
+        purposes=len(used(DPV.hasPurpose)),
+        facts_with_source=sum(
+            1 for _ in store.quads_for_pattern(None, ox.NamedNode(str(ROPA.source)), None, default)
+        ),
+    )

@@ -2,8 +2,8 @@
 
 ``validate()`` is the one entry point: the CLI, the dashboard and the tests call it. The default engine,
 ``"fast"``, is :mod:`ropa_kg.fast_engine` (the rules compiled to SPARQL on pyoxigraph; files are loaded
-through the parse-once cache of :mod:`ropa_kg.cache`); ``"pyshacl"`` is the reference it is tested
-against.
+into an in-memory store, faster to query than the on-disk cache of :mod:`ropa_kg.cache`); ``"pyshacl"``
+is the reference it is tested against.
 """
 
 from __future__ import annotations

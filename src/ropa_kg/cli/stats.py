@@ -8,7 +8,7 @@ import json
 import click
 
 from ropa_kg.cli.app import input_errors_exit_2, main, paths_argument
-from ropa_kg.graph import load_graph, record_stats
+from ropa_kg.store import load_store, record_stats
 
 
 @main.command()
@@ -17,7 +17,7 @@ from ropa_kg.graph import load_graph, record_stats
 @input_errors_exit_2
 def stats(paths: tuple[str, ...], fmt: str) -> None:
     """Load ontology + record (default: the bundled Alumeco record) and count what it holds."""
-    counts = record_stats(load_graph(list(paths) or None))
+    counts = record_stats(load_store(list(paths) or None))
     if fmt == "json":
         click.echo(json.dumps(dataclasses.asdict(counts), indent=2))
         return

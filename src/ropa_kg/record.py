@@ -25,11 +25,11 @@ from ropa_kg.cache import load_store as cache_store
 from ropa_kg.errors import RopaInputError, RopaUsageError
 from ropa_kg.export import Register, register
 from ropa_kg.findings import Finding, Severity
-from ropa_kg.graph import collect_files, record_stats
+from ropa_kg.graph import collect_files
 from ropa_kg.namespaces import DPV, ROPA
 from ropa_kg.queries import execute_oxigraph, resolve, select_texts
 from ropa_kg.results import ResultTable, compact_iri, term_text
-from ropa_kg.store import load_store, record_files
+from ropa_kg.store import load_store, record_files, record_stats
 from ropa_kg.validation import ValidationResult, validate
 
 SKOS_PREF = "http://www.w3.org/2004/02/skos/core#prefLabel"
@@ -220,7 +220,7 @@ class Record:
     def objects(self, subject: str, predicate: str | None = None) -> list[str]:
         """Objects of ``subject`` (optionally for one ``predicate``), as IRIs or literal texts."""
         pred = ox.NamedNode(predicate) if predicate else None
-        return [q.object.value for q in self.store.quads_for_pattern(_node(subject), pred, None)]
+        return [_value(q.object) for q in self.store.quads_for_pattern(_node(subject), pred, None)]
 
     @cached_property
     def activity_links(self) -> dict[str, set[str]]:
@@ -242,8 +242,8 @@ class Record:
             activities = set(self.activities)
             known = defaultdict(list)
             for q in self.store.quads_for_pattern(None, ox.NamedNode(predicate), None):
-                if q.subject.value in activities and isinstance(q.subject, ox.NamedNode):
-                    known[q.subject.value].append(q.object.value)
+                if isinstance(q.subject, ox.NamedNode) and q.subject.value in activities:
+                    known[q.subject.value].append(_value(q.object))
             self._by_predicate[predicate] = known
         return known
 
@@ -368,18 +368,18 @@ class Record:
         out: list[Fact] = []
         seen: set[tuple[str, str]] = set()
         for quad in self.store.quads_for_pattern(_node(subject), None, None):
-            pred, obj = quad.predicate.value, quad.object
-            key = (pred, obj.value)
+            pred, term = quad.predicate.value, quad.object
+            key = (pred, _value(term))
             if key in seen:
                 continue
             seen.add(key)
-            is_literal = isinstance(obj, ox.Literal)
+            is_literal = isinstance(term, ox.Literal)
             out.append(
                 Fact(
                     subject=subject,
                     predicate=pred,
-                    value=obj.value,
-                    value_label=obj.value if is_literal else self.label_of(obj.value),
+                    value=key[1],
+                    value_label=key[1] if is_literal else self.label_of(key[1]),
                     is_literal=is_literal,
                     sources=tuple(sources.get(key, ())),
                 )
@@ -391,6 +391,11 @@ class Record:
             return ""
         comments = self.objects(source, "http://www.w3.org/2000/01/rdf-schema#comment")
         return comments[0] if comments else ""
+
+
+def _value(term: ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple) -> str:
+    """An IRI, a blank node's id or a literal's text (an RDF-star triple as its N-Triples form)."""
+    return str(term) if isinstance(term, ox.Triple) else term.value
 
 
 def _node(iri: str) -> ox.NamedNode | ox.BlankNode:
@@ -406,9 +411,9 @@ def read_labels(store: ox.Store) -> dict[str, str]:
         if not isinstance(obj, ox.Literal):
             continue
         target = english if obj.language in {"en", None} or (obj.language or "").startswith("en") else other
-        target.setdefault(quad.subject.value, obj.value)
+        target.setdefault(_value(quad.subject), obj.value)
     for quad in store.quads_for_pattern(None, ox.NamedNode(str(DPV.hasName)), None):
-        other.setdefault(quad.subject.value, quad.object.value)
+        other.setdefault(_value(quad.subject), _value(quad.object))
     return {**other, **english}
 
 
