@@ -41,6 +41,8 @@ class SourceSpec:
     kind: str
     label: str
     paths: tuple[str, ...] = ()
+    #: What to call each of ``paths`` in messages (uploads: the name of the file the user chose).
+    shown: tuple[str, ...] = ()
 
 
 @st.cache_resource(max_entries=4, show_spinner="Loading and validating the record…")
@@ -57,11 +59,15 @@ def default_spec() -> SourceSpec:
     return SourceSpec("bundled", "Bundled Alumeco record")
 
 
-def describe_error(exc: BaseException) -> str:
-    """One line for an error box: the input error's message, or the exception's type and message."""
-    if isinstance(exc, RopaInputError | RopaUsageError):
-        return str(exc)
-    return f"{type(exc).__name__}: {exc}"
+def describe_error(exc: BaseException, spec: SourceSpec | None = None) -> str:
+    """One line for an error box: the input error's message, or the exception's type and message. The
+    files of ``spec`` are called by their ``shown`` names (an upload by the file the user chose, never
+    by the server's copy)."""
+    text = str(exc) if isinstance(exc, RopaInputError | RopaUsageError) else f"{type(exc).__name__}: {exc}"
+    if spec is not None:
+        for path, name in zip(spec.paths, spec.shown, strict=False):
+            text = text.replace(str(Path(path).resolve()), name).replace(path, name)
+    return text
 
 
 def try_load(spec: SourceSpec) -> Record | None:
@@ -69,7 +75,8 @@ def try_load(spec: SourceSpec) -> Record | None:
     try:
         return _load(spec)
     except Exception as exc:
-        st.error(f"Could not load {spec.label}: {describe_error(exc)}. The previous record stays loaded.")
+        reason = describe_error(exc, spec)
+        st.error(f"Could not load {spec.label}: {reason}. The previous record stays loaded.")
         return None
 
 
@@ -143,11 +150,12 @@ def snapshot_endpoint(url: str, graph_iri: str | None) -> tuple[str, ...]:
 
 def switch_source(make: Callable[[], SourceSpec]) -> None:
     """Build and load a new source; on success make it current, otherwise show why and keep the old."""
+    spec: SourceSpec | None = None
     try:
         spec = make()
         _load(spec)
     except Exception as exc:
-        st.session_state["source_error"] = describe_error(exc)
+        st.session_state["source_error"] = describe_error(exc, spec)
         return
     st.session_state["source"] = spec
     st.session_state.pop("source_error", None)
@@ -183,7 +191,8 @@ def sidebar(record: Record) -> None:
                     label = ", ".join(name for name, _ in files)
 
                     def make_files() -> SourceSpec:
-                        return SourceSpec("files", label, save_uploads(files))
+                        names = tuple(name for name, _ in files)
+                        return SourceSpec("files", label, save_uploads(files), names)
 
                     switch_source(make_files)
                     st.rerun()

@@ -6,6 +6,7 @@ import os
 import signal
 import subprocess
 import sys
+import tomllib
 from pathlib import Path
 
 import click
@@ -13,7 +14,7 @@ import click
 from ropa_kg.cli.app import input_errors_exit_2, main, paths_argument
 from ropa_kg.errors import RopaUsageError
 from ropa_kg.graph import collect_files
-from ropa_kg.resources import dashboard_dir
+from ropa_kg.resources import dashboard_dir, resource_root
 
 #: The environment variable that tells the dashboard which files to open first (os.pathsep-separated).
 PATHS_ENV = "ROPA_DASHBOARD_PATHS"
@@ -23,34 +24,58 @@ PATHS_ENV = "ROPA_DASHBOARD_PATHS"
 _FORWARDED = (signal.SIGTERM, signal.SIGHUP)
 
 
-def streamlit_command(*, port: int, bind: str) -> list[str]:
-    """The ``streamlit run`` command line for the bundled dashboard.
+def streamlit_config_file() -> Path:
+    """The dashboard's Streamlit settings: ``.streamlit/config.toml`` at the repository root, which
+    ``streamlit run dashboard/app.py`` reads there; the wheel carries it under ``ropa_kg/_resources``."""
+    return resource_root() / ".streamlit" / "config.toml"
+
+
+def streamlit_settings() -> dict[str, str]:
+    """The options of :func:`streamlit_config_file` as ``{"section.option": value}``, values spelled as
+    ``streamlit run`` flags take them.
 
     Raises:
-        RopaUsageError: the dashboard's ``app.py`` is not where the package expects it.
+        RopaUsageError: the file is missing or unreadable, or holds a value no flag can carry.
+    """
+    path = streamlit_config_file()
+    try:
+        tables = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise RopaUsageError(f"the dashboard's Streamlit settings are missing: {path} not found") from None
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        raise RopaUsageError(f"the dashboard's Streamlit settings cannot be read: {path}: {exc}") from None
+    settings: dict[str, str] = {}
+    for section, options in tables.items():
+        if not isinstance(options, dict):
+            raise RopaUsageError(f"{path}: {section} is not a [section] of options")
+        for name, value in options.items():
+            if isinstance(value, bool):
+                settings[f"{section}.{name}"] = "true" if value else "false"
+            elif isinstance(value, str | int | float):
+                settings[f"{section}.{name}"] = str(value)
+            else:
+                raise RopaUsageError(f"{path}: {section}.{name} is not a string, number or boolean")
+    return settings
+
+
+def streamlit_command(*, port: int, bind: str) -> list[str]:
+    """The ``streamlit run`` command line for the bundled dashboard: every setting of
+    :func:`streamlit_config_file` as a flag (flags outrank config files and environment variables, so
+    they hold from any folder), then the address, the port and headless mode (no browser opened).
+
+    Raises:
+        RopaUsageError: the dashboard's ``app.py`` or its Streamlit settings are not where the package
+            expects them.
     """
     app = dashboard_dir() / "app.py"
     if not app.is_file():
         raise RopaUsageError(f"the dashboard is missing: {app} not found")
-    return [
-        sys.executable,
-        "-m",
-        "streamlit",
-        "run",
-        str(app),
-        "--server.address",
-        bind,
-        "--server.port",
-        str(port),
-        "--server.headless",
-        "true",
-        "--browser.gatherUsageStats",
-        "false",
-        "--global.developmentMode",
-        "false",
-        "--client.toolbarMode",
-        "viewer",
-    ]
+    settings = streamlit_settings()
+    settings.update({"server.address": bind, "server.port": str(port), "server.headless": "true"})
+    command = [sys.executable, "-m", "streamlit", "run", str(app)]
+    for name, value in settings.items():
+        command += [f"--{name}", value]
+    return command
 
 
 @main.command()
