@@ -21,6 +21,7 @@ from ropa_kg.findings import Severity
 from ropa_kg.graph import collect_files, parse_into
 from ropa_kg.namespaces import ROPA, bind_prefixes
 from ropa_kg.resources import shapes_dir as default_shapes_dir
+from ropa_kg.sparql_guard import check_read_only
 
 #: The namespace of the project's shapes (prefix ``rs:``).
 SHAPES_NS = "https://w3id.org/ropa-kg/shapes#"
@@ -79,8 +80,47 @@ def load_shapes(shapes_dir: Path | str | None = None) -> Graph:
     graph = bind_prefixes(Graph())
     graph.bind("rs", SHAPES_NS)
     for path in shape_files(shapes_dir):
-        parse_into(graph, path)
+        part = Graph()
+        parse_into(part, path)
+        guard_shapes(part, source=path)
+        for prefix, namespace in part.namespaces():
+            graph.bind(prefix, namespace, override=False)
+        graph += part
     return graph
+
+
+#: Properties whose values are SPARQL texts that a SHACL engine runs: constraints' and constraint
+#: components' validators (``sh:select``, ``sh:ask``), SHACL-AF rules and targets (``sh:construct``),
+#: and ``sh:update``, which no engine should ever run.
+SPARQL_TEXT_PROPERTIES: tuple[URIRef, ...] = (SH.select, SH.ask, SH.construct, SH.update)
+_VALIDATOR_PROPERTIES = (SH.validator, SH.nodeValidator, SH.propertyValidator)
+
+
+def guard_shapes(shapes: Graph, *, source: Path | str | None = None) -> None:
+    """Put every SPARQL text of ``shapes`` through :func:`ropa_kg.sparql_guard.check_read_only` before
+    any engine sees it, so that a shapes file can never make the validator send a request (``SERVICE``)
+    or change data (SPARQL Update). Both engines, and the pyshacl fallback, run only guarded shapes.
+
+    Raises:
+        RopaUsageError: a text is an update or uses ``SERVICE``; names ``source`` and the shape.
+        RopaInputError: a text is not a SPARQL query (names ``source`` and the shape).
+    """
+    for prop in SPARQL_TEXT_PROPERTIES:
+        for holder, text in sorted(shapes.subject_objects(prop), key=lambda pair: str(pair[0])):
+            where = f"{source}: " if source is not None else ""
+            check_read_only(str(text), source=f"{where}{_owner(shapes, holder)}", strict=False)
+
+
+def _owner(shapes: Graph, holder: Node) -> str:
+    """How to name the node holding a SPARQL text: the shape (or constraint component) it belongs to."""
+    for prop in (SH.sparql, SH.target, SH.rule, *_VALIDATOR_PROPERTIES):
+        for owner in sorted(shapes.subjects(prop, holder), key=str):
+            if isinstance(owner, URIRef):
+                kind = "constraint component" if prop in _VALIDATOR_PROPERTIES else "shape"
+                return f"{kind} <{owner}>"
+    if isinstance(holder, URIRef):
+        return f"shape <{holder}>"
+    return "a shape (blank node)"
 
 
 def rule_catalogue(shapes: Graph) -> dict[str, Rule]:
