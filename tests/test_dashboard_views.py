@@ -10,6 +10,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from ropa_kg.findings import Severity
+from ropa_kg.record import load_record
 from ropa_kg.resources import dashboard_dir
 from ropa_kg.validation import validate
 
@@ -87,6 +88,16 @@ def test_activity_detail_quotes_the_policy() -> None:
     assert "Netop Business Solutions A/S" in body
     assert "ROPA-A30-RETENTION" in body  # the policy names no period for the chat
     assert "not stated in the record" in body
+
+
+@pytest.mark.parametrize(
+    "ident",
+    ["https://w3id.org/ropa-kg/data/alumeco#WebShop", "<https://w3id.org/ropa-kg/data/alumeco#WebShop>"],
+)
+def test_activity_detail_by_full_iri(ident: str) -> None:
+    at = open_view("views/activity.py", id=ident)  # not the first activity (alu:Chat) in its place
+    assert [h.value for h in at.header] == ["Web shop"] and not at.warning
+    assert at.query_params["id"] == "alu:WebShop"  # the address is rewritten to the activity's id
 
 
 def test_activity_detail_shows_external_sources() -> None:
@@ -180,3 +191,169 @@ def test_broken_file_shows_an_error_box_and_falls_back(
     at = open_view("views/overview.py")
     assert any("broken.ttl" in e.value and "line" in e.value for e in at.error), [e.value for e in at.error]
     assert {m.label: m.value for m in at.metric}["Processing activities"] == "10"
+
+
+@pytest.mark.parametrize("name", ["dpv1.ttl", "other-classes.ttl"])
+def test_a_record_without_activities_is_refused_not_shown_empty(
+    name: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Zero activities is never a pass: the dashboard says why and keeps the bundled record."""
+    zero = Path(__file__).parent / "fixtures" / "zero" / name
+    monkeypatch.setenv("ROPA_DASHBOARD_PATHS", str(zero))
+    at = open_view("views/overview.py")
+    errors = [e.value for e in at.error]
+    assert any(str(zero) in e and "no processing activity found" in e for e in errors), errors
+    if name == "dpv1.ttl":
+        assert any("http://www.w3.org/ns/dpv#" in e and "https://w3id.org/dpv#" in e for e in errors), errors
+    assert {m.label: m.value for m in at.metric}["Processing activities"] == "10"
+
+
+# --- records with blank nodes and with their own prefixes -------------------------------------------
+
+FIXTURES = Path(__file__).parent / "fixtures" / "blank"
+#: blank storage conditions, legal basis instances, recipients, a processor, and a blank activity
+BLANK_RECORD = FIXTURES / "record.ttl"
+#: declares ``kettu:``, which is not a project prefix; its first activity is kettu:Archive
+KETTU_RECORD = FIXTURES / "kettu.ttl"
+VIEWS = tuple(f"views/{p.name}" for p in sorted((dashboard_dir() / "views").glob("*.py")))
+
+
+def section(at: AppTest, heading: str) -> str:
+    """The activity view's markdown between ``#### heading`` and the next field's heading."""
+    out: list[str] = []
+    inside = False
+    for element in at.markdown:
+        value = str(element.value)
+        if value.startswith("#### "):
+            inside = value == f"#### {heading}"
+        elif inside:
+            out.append(value)
+    return "\n".join(out)
+
+
+def option_id(option: str) -> str:
+    """The id in an activity selectbox option, ``label (id)``."""
+    return option.rsplit(" (", 1)[1].removesuffix(")")
+
+
+@pytest.fixture
+def blank_record(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("ROPA_DASHBOARD_PATHS", str(BLANK_RECORD))
+
+
+@pytest.fixture
+def kettu_record(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("ROPA_DASHBOARD_PATHS", str(KETTU_RECORD))
+
+
+@pytest.mark.usefixtures("blank_record")
+@pytest.mark.parametrize("page", VIEWS)
+def test_every_view_renders_blank_nodes(page: str) -> None:
+    at = open_view(page)  # asserts that no exception was raised
+    assert not at.error, [e.value for e in at.error]
+    assert "**record.ttl**  \n2 activities" in "\n".join(str(m.value) for m in at.sidebar.markdown)
+
+
+@pytest.mark.usefixtures("blank_record")
+def test_blank_nodes_counted_and_labelled() -> None:
+    at = open_view("views/overview.py")
+    assert {m.label: m.value for m in at.metric}["Processing activities"] == "2"  # one is a blank node
+    at = open_view("views/activities.py")
+    (frame,) = list(frames(at))
+    rows = frame.to_dict("records")  # type: ignore[attr-defined]
+    assert len(rows) == 2
+    by_id = {row["ID"]: row for row in rows}
+    assert by_id["ex:Newsletter"]["Legal basis"] == "legitimate interests, Art. 6(1)(f)"  # its type
+    (blank,) = [row for row in rows if row["ID"].startswith("_:")]
+    assert blank["Legal basis"] == "consent, Art. 6(1)(a)" and blank["Recipients"] == "Ads Partner"
+
+
+@pytest.mark.usefixtures("blank_record")
+def test_activity_detail_of_every_activity_with_blank_nodes() -> None:
+    at = open_view("views/activity.py")
+    options = at.selectbox(key="detail_choice").options
+    assert len(options) == 2
+    expected = {
+        "ex:Newsletter": ("P90D", "legitimate interests, Art. 6(1)(f)", ("Acme", "Mailer Ltd", "Sweden")),
+        "_:": ("P1Y", "consent, Art. 6(1)(a)", ("Ads Partner", "France")),
+    }
+    seen = set()
+    for option in options:
+        ident = option_id(option)
+        at.selectbox(key="detail_choice").set_value(ident).run()
+        assert not at.exception, (ident, [e.value for e in at.exception])
+        assert at.query_params["id"] == ident  # the address names the activity
+        retention, basis, recipients = expected["_:" if ident.startswith("_:") else ident]
+        assert retention in section(at, "(f) Retention and storage")
+        assert basis in section(at, "Lawful basis (Art. 6, Art. 9) and transfer mechanisms")
+        shown = section(at, "(d) Recipients and processors")
+        assert all(name in shown for name in recipients), shown
+        seen.add(ident[:2])
+    assert seen == {"ex", "_:"}
+
+
+@pytest.mark.usefixtures("blank_record")
+def test_blank_activity_id_is_stable_across_loads() -> None:
+    first, second = load_record([str(BLANK_RECORD)]), load_record([str(BLANK_RECORD)])
+    (one,) = [a for a in first.activities if a.startswith("_:")]
+    (two,) = [a for a in second.activities if a.startswith("_:")]
+    assert one == two  # loading labels blank nodes by their content (ropa_kg.blank_nodes)...
+    ident = first.activity_ids[one]
+    assert ident == second.activity_ids[two] == one and ident.startswith("_:b")  # ...and ids are labels
+    assert second.find_activity(ident) == two
+    # the dashboard's own load (another parse) opens the activity by that id
+    at = open_view("views/activity.py", id=ident)
+    assert not at.warning, [w.value for w in at.warning]
+    assert "P1Y" in section(at, "(f) Retention and storage")
+    assert at.selectbox(key="detail_choice").value == ident
+
+
+@pytest.mark.usefixtures("blank_record")
+def test_blank_recipients_and_flows() -> None:
+    at = open_view("views/recipients.py")
+    recipients = next(iter(frames(at)))
+    by_name = {row["Recipient"]: row for row in recipients.to_dict("records")}  # type: ignore[attr-defined]
+    assert set(by_name) == {"Acme", "Mailer Ltd", "Ads Partner"}
+    assert by_name["Acme"]["Country"] == "Sweden" and by_name["Acme"]["ID"].startswith("_:")
+    assert "processor" in by_name["Mailer Ltd"]["Role"]
+    at = open_view("views/flows.py")
+    options = at.selectbox(key="flow_node").options
+    (acme,) = [i for i, option in enumerate(options) if option.startswith("Acme (_:")]
+    at.selectbox(key="flow_node").select_index(acme).run()
+    assert not at.exception, [e.value for e in at.exception]
+    body = texts(at)
+    assert "Acme" in [h.value for h in at.subheader] and "Sweden" in body and "recipient" in body
+
+
+@pytest.mark.usefixtures("kettu_record")
+@pytest.mark.parametrize(
+    "ident",
+    ["kettu:PayrollHR", "https://example.org/kettu#PayrollHR", "<https://example.org/kettu#PayrollHR>"],
+)
+def test_activity_id_with_the_records_own_prefix(ident: str) -> None:
+    at = open_view("views/activity.py", id=ident)
+    assert not at.warning, [w.value for w in at.warning]
+    assert [h.value for h in at.header] == ["Payroll and HR"]
+    assert "P6Y" in section(at, "(f) Retention and storage")
+
+
+@pytest.mark.usefixtures("kettu_record")
+@pytest.mark.parametrize(
+    ("ident", "says"),
+    [
+        ("kettu:Foo", ("No activity kettu:Foo", "<https://example.org/kettu#Foo>")),
+        ("fox:PayrollHR", ("prefix fox: is not declared", "<https://example.org/kettu#PayrollHR>")),
+        ("https://example.org/kettu#Foo", ("No activity <https://example.org/kettu#Foo>",)),
+        ("_:0123abcd", ("No activity _:0123abcd",)),
+    ],
+)
+def test_unknown_activity_id_says_so_and_lets_the_user_choose(ident: str, says: tuple[str, ...]) -> None:
+    at = open_view("views/activity.py", id=ident)
+    warnings = "\n".join(str(w.value) for w in at.warning)
+    assert all(part in warnings for part in says), warnings
+    assert not at.header  # not the first activity (Document archive) in its place
+    assert "Document archive" not in texts(at)
+    choice = at.selectbox(key="detail_choice")
+    assert choice.value is None
+    choice.set_value("kettu:PayrollHR").run()
+    assert [h.value for h in at.header] == ["Payroll and HR"] and not at.warning

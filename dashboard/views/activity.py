@@ -5,31 +5,52 @@ import html
 import streamlit as st
 
 from common import SEVERITY_ICONS, page_setup
+from ropa_kg.errors import RopaUsageError
 from ropa_kg.record import ART30_FIELDS, Fact
-from ropa_kg.results import compact_iri
 
 QUOTE_STYLE = "margin:0 0 4px 0;border-left:3px solid #1f4e79;padding-left:8px"
 VOCABULARY = ("https://w3id.org/dpv", "https://w3id.org/ropa-kg/ontology#")
+#: how deep the facts of nested blank nodes are shown (they have no page of their own)
+BLANK_DEPTH = 3
 record = page_setup("Activity detail")
-ids = {compact_iri(a): a for a in record.activities}
+ids = {ident: activity for activity, ident in record.activity_ids.items()}
+if not ids:
+    st.info("This record has no processing activity (no instance of dpv:Process).")
+    st.stop()
 wanted = st.query_params.get("id", "")
+found: str | None = None
+if wanted:
+    try:
+        found = record.find_activity(wanted)
+    except RopaUsageError as exc:
+        st.warning(f"{exc} Choose an activity below.")
 keys = list(ids)
-index = keys.index(wanted) if wanted in ids else 0
-if wanted and wanted not in ids:
-    st.warning(f"No activity {wanted!r} in this record; showing the first one.")
+index = keys.index(record.activity_ids[found]) if found else (None if wanted else 0)
+
+
+def chosen() -> None:
+    """The activity picked goes into the address before the page runs (no stale warning about ``id``)."""
+    if st.session_state.get("detail_choice") is not None:
+        st.query_params["id"] = st.session_state["detail_choice"]
+
+
 choice = st.selectbox(
     "Activity",
     keys,
     index=index,
     format_func=lambda k: f"{record.label_of(ids[k])} ({k})",
     key="detail_choice",
+    placeholder="Choose an activity",
+    on_change=chosen,
 )
+if choice is None:
+    st.stop()
 if choice != wanted:
     st.query_params["id"] = choice
 activity = ids[choice]
 
 st.header(record.label_of(activity))
-st.caption(f"{choice} · {activity}")
+st.caption(f"{choice} · {'a blank node (it has no IRI)' if activity.startswith('_:') else activity}")
 
 
 def render_sources(fact: Fact) -> None:
@@ -44,22 +65,37 @@ def render_sources(fact: Fact) -> None:
                 unsafe_allow_html=True,
             )
         else:
-            origin = source.comment or compact_iri(source.iri)
+            origin = source.comment or record.node_id(source.iri)
             st.markdown(f"↗ **External fact** (modeller): {origin}  \nSource: {source.url or 'not given'}")
 
 
+def described(node: str) -> list[Fact]:
+    """What the record says about ``node`` (not its labels and comments)."""
+    return [f for f in record.facts(node) if not f.predicate.endswith(("#prefLabel", "#comment"))]
+
+
+def render_blank(node: str, depth: int) -> None:
+    """The facts of a nested blank node, indented (it has no page of its own), ``BLANK_DEPTH`` deep."""
+    for sub in described(node) if depth <= BLANK_DEPTH else []:
+        st.markdown(("  " * depth) + f"- *{record.label_of(sub.predicate)}*: {sub.value_label}")
+        if sub.value.startswith("_:") and not sub.is_literal:
+            render_blank(sub.value, depth + 1)
+
+
 def render_fact(fact: Fact, *, depth: int = 0) -> None:
-    value = fact.value_label if fact.is_literal else f"**{fact.value_label}** `{compact_iri(fact.value)}`"
+    value = fact.value_label if fact.is_literal else f"**{fact.value_label}** `{record.node_id(fact.value)}`"
     st.markdown(("  " * depth) + f"- {value}")
     render_sources(fact)
     # one level down: what the record says about its own nodes (retention, assessments, parties)
     if depth == 0 and not fact.is_literal and not fact.value.startswith(VOCABULARY):
-        nested = [f for f in record.facts(fact.value) if f.sources and not f.predicate.endswith("#prefLabel")]
+        nested = described(fact.value)
         if nested:
             with st.expander(f"What the record says about {fact.value_label}"):
                 for sub in nested:
                     st.markdown(f"*{record.label_of(sub.predicate)}*: {sub.value_label}")
                     render_sources(sub)
+                    if sub.value.startswith("_:") and not sub.is_literal:
+                        render_blank(sub.value, 1)
 
 
 facts = record.facts(activity)

@@ -4,7 +4,6 @@ import pandas as pd
 import streamlit as st
 
 from common import SEVERITY_ICONS, page_setup
-from ropa_kg.results import compact_iri
 
 record = page_setup("Compliance")
 result = record.validation
@@ -88,7 +87,7 @@ if result.waived:
                     "owner": w.waiver.owner,
                     "expires": w.waiver.expires.isoformat(),
                     "justification": w.waiver.justification,
-                    "waiver": compact_iri(w.waiver.iri),
+                    "waiver": record.node_id(w.waiver.iri),
                 }
                 for w in result.waived
             ]

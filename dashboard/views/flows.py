@@ -11,7 +11,6 @@ import streamlit as st
 
 from common import SEVERITY_COLOURS, SEVERITY_ICONS, page_setup, worst
 from ropa_kg.findings import Severity
-from ropa_kg.results import compact_iri
 
 record = page_setup("Data flows")
 LAYERS = ("controller", "activity", "data category", "recipient", "country")
@@ -134,7 +133,7 @@ node = node or chosen
 if node:
     with st.container(border=True):
         st.subheader(f"{record.label_of(node)}")
-        st.caption(f"{layer_of.get(node, '')} · {compact_iri(node)}")
+        st.caption(f"{layer_of.get(node, '')} · {record.node_id(node)}")
         findings = [f for f in record.validation.active if node in (f.focus_node, f.value)]
         for finding in findings:
             st.markdown(
@@ -145,7 +144,7 @@ if node:
             st.page_link(
                 "views/activity.py",
                 label="Open the activity's detail page",
-                query_params={"id": compact_iri(node)},
+                query_params={"id": record.activity_ids.get(node, node)},
             )
         for fact in record.facts(node):
             if fact.predicate.endswith(("#prefLabel", "#type")):

@@ -7,7 +7,6 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from common import SEVERITY_COLOURS, page_setup, paginate
-from ropa_kg.results import compact_iri
 
 record = page_setup("Recipients and transfers")
 
@@ -44,7 +43,7 @@ def contract_status(party: str) -> str:
 rows = [
     {
         "Recipient": record.label_of(party),
-        "ID": compact_iri(party),
+        "ID": record.node_id(party),
         "Role": ", ".join(sorted(roles[party])),
         "Country": ", ".join(record.label_of(c) for c in sorted(countries[party])) or "not stated",
         "Third country": "yes" if countries[party] & third else ("unknown" if not countries[party] else "no"),

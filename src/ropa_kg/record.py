@@ -19,14 +19,14 @@ from functools import cached_property
 from pathlib import Path
 
 import pyoxigraph as ox
-from rdflib import Graph
+from rdflib import BNode, Graph, URIRef
 
 from ropa_kg.cache import load_store as cache_store
 from ropa_kg.errors import RopaInputError, RopaUsageError
 from ropa_kg.export import Register, register
 from ropa_kg.findings import Finding, Severity
-from ropa_kg.graph import collect_files
-from ropa_kg.namespaces import DPV, ROPA
+from ropa_kg.graph import collect_files, declared_prefixes, ontology_files
+from ropa_kg.namespaces import DPV, PREFIXES, ROPA
 from ropa_kg.queries import execute_oxigraph, resolve, select_texts
 from ropa_kg.results import ResultTable, compact_iri, term_text
 from ropa_kg.store import load_store, record_files, record_stats
@@ -35,6 +35,8 @@ from ropa_kg.validation import ValidationResult, validate
 SKOS_PREF = "http://www.w3.org/2004/02/skos/core#prefLabel"
 RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
 SEVERITY_ORDER = ("violation", "warning", "info")
+#: schemes whose IRIs are written without ``//`` (not taken for an undeclared prefix)
+OPAQUE_SCHEMES = frozenset({"urn", "tag", "mailto"})
 
 #: The Art. 30 fields of an activity, in the register's order: (heading, predicates).
 ART30_FIELDS: tuple[tuple[str, tuple[str, ...]], ...] = (
@@ -132,6 +134,8 @@ class Record:
     #: saved query name -> its rows being computed (see :meth:`texts`)
     prefetched: dict[str, Future[list[tuple[str, ...]]]] = field(default_factory=dict, repr=False)
     _by_predicate: dict[str, dict[str, list[str]]] = field(default_factory=dict, repr=False)
+    #: blank node (``_:label``) -> its display label, memoised
+    _blank_labels: dict[str, str] = field(default_factory=dict, repr=False)
 
     @cached_property
     def store_path(self) -> Path | None:
@@ -142,16 +146,48 @@ class Record:
     # --- labels -------------------------------------------------------------------------------
 
     def label_of(self, iri: str) -> str:
-        """The English label of ``iri`` (else any label, its name, or its compact form)."""
+        """The English label of ``iri`` (else any label, its name, or its compact form). A blank node
+        (``_:label``) without a label is named by its types' labels, or by its id (:meth:`node_id`);
+        a blank activity is "Unnamed activity" and its id."""
         if iri in self.labels:
             return self.labels[iri]
+        if iri.startswith("_:"):
+            return self._blank_label(iri)
         return compact_iri(iri)
 
     def name(self, iri: str) -> str:
         """``label (alu:X)`` for display where both help."""
         label = self.label_of(iri)
-        short = compact_iri(iri)
+        short = self.node_id(iri)
         return label if label == short else f"{label} ({short})"
+
+    def _blank_label(self, node: str) -> str:
+        known = self._blank_labels.get(node)
+        if known is None:
+            if node in self.activity_ids:
+                known = f"Unnamed activity {self.activity_ids[node]}"
+            else:
+                types = {self.label_of(t) for t in self.objects(node, RDF_TYPE) if not t.startswith("_:")}
+                known = ", ".join(sorted(types)) or self.node_id(node)
+            self._blank_labels[node] = known
+        return known
+
+    # --- identifiers --------------------------------------------------------------------------
+
+    @cached_property
+    def prefixes(self) -> dict[str, str]:
+        """The prefixes the record's own files declare (not the ontology's): :func:`declared_prefixes`."""
+        ontology = set(ontology_files())
+        return declared_prefixes(f for f in self.files if f not in ontology)
+
+    def node_id(self, node: str) -> str:
+        """How ``node`` is shown and written in URLs. An IRI: compacted with the project's prefixes, else
+        with the record's own (:attr:`prefixes`), else the IRI. A blank node: ``_:label``, the label
+        loading derived from what it says (:mod:`ropa_kg.blank_nodes`), the same at every load."""
+        if node.startswith("_:"):
+            return node
+        short = compact_iri(node)
+        return short if short != node else _compact_with(node, self.prefixes)
 
     # --- queries ------------------------------------------------------------------------------
 
@@ -213,9 +249,69 @@ class Record:
 
     @cached_property
     def activities(self) -> list[str]:
-        """Activity IRIs (instances of dpv:Process), sorted as the register sorts them."""
+        """The activities (instances of dpv:Process): IRIs, sorted, then blank nodes (``_:label``) in the
+        order of their ids (:meth:`node_id`)."""
         quads = self.store.quads_for_pattern(None, ox.NamedNode(RDF_TYPE), ox.NamedNode(str(DPV.Process)))
-        return sorted({q.subject.value for q in quads if isinstance(q.subject, ox.NamedNode)})
+        nodes = {_value(q.subject) for q in quads if not isinstance(q.subject, ox.Triple)}
+        named = sorted(n for n in nodes if not n.startswith("_:"))
+        return named + sorted((n for n in nodes if n.startswith("_:")), key=self.node_id)
+
+    @cached_property
+    def activity_ids(self) -> dict[str, str]:
+        """Activity -> its id in tables and URLs (:meth:`node_id`; unique, as blank labels are)."""
+        return {activity: self.node_id(activity) for activity in self.activities}
+
+    def find_activity(self, text: str) -> str:
+        """The activity ``text`` names: its id (:attr:`activity_ids`), a prefixed name with one of the
+        project's prefixes or the record's own (:attr:`prefixes`; the project's win where both define
+        one), or its full IRI (bare or in ``<>``).
+
+        Raises:
+            RopaUsageError: no activity has that name. The message says why (the prefix is not declared
+                by the record, or no activity has that IRI) and gives the full-IRI form, with the
+                activities whose local name matches as suggestions.
+        """
+        wanted = text.strip()
+        by_id = {ident: activity for activity, ident in self.activity_ids.items()}
+        if wanted in by_id:
+            return by_id[wanted]
+        iri, prefix = self._expand(wanted)
+        if iri is not None and not iri.startswith("_:") and iri in self.activity_ids:
+            return iri
+        raise RopaUsageError(self._not_found(wanted, iri, prefix))
+
+    def _expand(self, text: str) -> tuple[str | None, str]:
+        """(the IRI ``text`` names, its prefix): (None, prefix) for a prefix neither the project nor the
+        record declares; ``text`` itself for an absolute IRI, a blank node's id or a bare name."""
+        if text.startswith("<") and text.endswith(">"):
+            return text[1:-1], ""
+        prefix, sep, local = text.partition(":")
+        if not sep or prefix == "_" or local.startswith("//") or prefix.lower() in OPAQUE_SCHEMES:
+            return text, ""
+        # the project's prefixes win where a record redefines one (as parse_iri and compact_iri have it)
+        namespace = str(PREFIXES[prefix]) if prefix in PREFIXES else self.prefixes.get(prefix)
+        return (namespace + local if namespace is not None else None), prefix
+
+    def _not_found(self, text: str, iri: str | None, prefix: str) -> str:
+        local = text.rsplit("#", 1)[-1].rsplit("/", 1)[-1].rsplit(":", 1)[-1].rstrip(">").lower()
+        similar = [a for a in self.activities if not a.startswith("_:") and _local_name(a).lower() == local]
+        hint = "".join(f" Did you mean {self.activity_ids[a]}, the full IRI <{a}>?" for a in similar)
+        if iri is None:
+            declared = ", ".join(f"{p}:" for p in sorted(self.prefixes)) or "none"
+            return (
+                f"No activity {text}: the prefix {prefix}: is not declared by this record's files "
+                f"(they declare {declared}); give the activity's full IRI instead, in angle brackets, "
+                f"e.g. ?id=<https://example.org/ns#{text.partition(':')[2]}>.{hint}"
+            )
+        if iri.startswith("_:"):
+            return (
+                f"No activity {text} in this record (a blank node's label changes when what it "
+                f"says changes).{hint}"
+            )
+        if ":" not in iri:
+            return f"No activity {text}: give its id (a prefixed name) or its full IRI.{hint}"
+        shown = f"{text} (<{iri}>)" if iri != text else f"<{iri}>"
+        return f"No activity {shown} in this record.{hint}"
 
     def objects(self, subject: str, predicate: str | None = None) -> list[str]:
         """Objects of ``subject`` (optionally for one ``predicate``), as IRIs or literal texts."""
@@ -228,9 +324,9 @@ class Record:
         links: dict[str, set[str]] = {}
         for activity in self.activities:
             links[activity] = {
-                q.object.value
-                for q in self.store.quads_for_pattern(ox.NamedNode(activity), None, None)
-                if isinstance(q.object, ox.NamedNode)
+                _value(q.object)
+                for q in self.store.quads_for_pattern(_node(activity), None, None)
+                if isinstance(q.object, ox.NamedNode | ox.BlankNode)
             }
         return links
 
@@ -242,8 +338,9 @@ class Record:
             activities = set(self.activities)
             known = defaultdict(list)
             for q in self.store.quads_for_pattern(None, ox.NamedNode(predicate), None):
-                if isinstance(q.subject, ox.NamedNode) and q.subject.value in activities:
-                    known[q.subject.value].append(_value(q.object))
+                subject = _value(q.subject)
+                if subject in activities:
+                    known[subject].append(_value(q.object))
             self._by_predicate[predicate] = known
         return known
 
@@ -292,7 +389,7 @@ class Record:
                     "title": rule.title if rule else "",
                     "article": rule.article if rule else (finding.legal_reference or ""),
                     "focus": self.label_of(finding.focus_node),
-                    "focus id": compact_iri(finding.focus_node),
+                    "focus id": self.node_id(finding.focus_node),
                     "activities": [self.label_of(a) for a in self.activities_of(finding.focus_node)],
                     "value": self.label_of(finding.value) if finding.value else "",
                     "path": finding.path or "",
@@ -307,7 +404,7 @@ class Record:
         Python lists): what the overview needs, without the data-flow table or the findings."""
         return [
             {
-                "id": compact_iri(activity),
+                "id": self.activity_ids[activity],
                 "iri": activity,
                 "activity": self.label_of(activity),
                 "purposes": self._labels(activity, DPV.hasPurpose),
@@ -350,8 +447,11 @@ class Record:
         return sorted({self.label_of(o) for o in self.objects_by_activity(str(predicate)).get(subject, [])})
 
     def facts(self, subject: str) -> list[Fact]:
-        """Every triple with ``subject`` as subject, each with its sources (query ``fact-provenance``)."""
-        table = self.run("fact-provenance", {"subject": f"<{subject}>"})
+        """Every triple with ``subject`` (an IRI, or a blank node as ``_:label``) as subject, each with its
+        sources (query ``fact-provenance``, its parameter bound to the node itself)."""
+        query = resolve("fact-provenance")
+        node = BNode(subject[2:]) if subject.startswith("_:") else URIRef(subject)
+        table = execute_oxigraph(query, self.store, {**query.bindings(), "subject": node})
         sources: dict[tuple[str, str], list[Source]] = defaultdict(list)
         for row in table.rows:
             _s, predicate, obj, source, quote, section, line, url = row
@@ -394,12 +494,27 @@ class Record:
 
 
 def _value(term: ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple) -> str:
-    """An IRI, a blank node's id or a literal's text (an RDF-star triple as its N-Triples form)."""
-    return str(term) if isinstance(term, ox.Triple) else term.value
+    """An IRI, a blank node as ``_:label`` (as :func:`_node` reads it back and the saved queries' rows
+    give it) or a literal's text (an RDF-star triple as its N-Triples form)."""
+    return str(term) if isinstance(term, ox.Triple | ox.BlankNode) else term.value
 
 
 def _node(iri: str) -> ox.NamedNode | ox.BlankNode:
     return ox.BlankNode(iri[2:]) if iri.startswith("_:") else ox.NamedNode(iri)
+
+
+def _local_name(iri: str) -> str:
+    return iri.rsplit("#", 1)[-1].rsplit("/", 1)[-1]
+
+
+def _compact_with(iri: str, prefixes: Mapping[str, str]) -> str:
+    """``iri`` as ``prefix:local`` with the longest of ``prefixes``' namespaces it starts with (when the
+    rest is a plain local name), else ``iri``."""
+    best = max((ns for ns in prefixes.values() if ns and iri.startswith(ns)), key=len, default="")
+    local = iri[len(best) :]
+    if not best or not local or not all(c.isalnum() or c in "-_." for c in local) or local.endswith("."):
+        return iri
+    return next(f"{p}:{local}" for p, ns in prefixes.items() if ns == best)
 
 
 def read_labels(store: ox.Store) -> dict[str, str]:
