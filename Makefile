@@ -9,7 +9,7 @@ STAMP  := $(VENV)/.installed
 SYSTEM_STAMP := $(VENV)/.system
 PORT   ?= 8501
 
-.PHONY: run test lint bench install system clean
+.PHONY: run test check lint bench fuzz install system clean
 
 install: $(STAMP)
 
@@ -41,6 +41,15 @@ lint: $(STAMP)
 
 test: lint
 	$(BIN)/python -m pytest -n 2 --dist loadgroup
+
+# The everyday loop: lint, then every test not marked slow, browser or server.
+check: lint
+	$(BIN)/python -m pytest -n 2 --dist loadgroup -m "not slow and not browser and not server" -q
+
+# A long random pass of the property tests (50 times the examples; FUZZ_SCALE=N to change it).
+FUZZ_SCALE ?= 50
+fuzz: $(STAMP)
+	HYPOTHESIS_PROFILE=fuzz ROPA_FUZZ_SCALE=$(FUZZ_SCALE) $(BIN)/python -m pytest -p no:xdist tests/test_property_records.py
 
 bench: $(STAMP)
 	$(BIN)/python -m ropa_kg.bench --output benchmarks/RESULTS.md

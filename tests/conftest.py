@@ -6,9 +6,19 @@ import os
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
 from rdflib import Graph
 
 from ropa_kg.graph import load_graph
+
+# Property tests: derandomised in CI (the same examples every run, so a red CI is never luck), random
+# elsewhere; `make fuzz` runs a long random pass (profile "fuzz", ROPA_FUZZ_SCALE times the examples).
+settings.register_profile("ci", derandomize=True, print_blob=True)
+settings.register_profile("dev", print_blob=True)
+settings.register_profile("fuzz", print_blob=True)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE") or ("ci" if os.environ.get("CI") else "dev"))
+#: How many times the usual number of examples the property tests try (``make fuzz`` raises it).
+FUZZ_SCALE = max(1, int(os.environ.get("ROPA_FUZZ_SCALE", "1")))
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED = Path(os.environ.get("ROPA_SHARED_DIR", REPO.parent / "shared"))

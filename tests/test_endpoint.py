@@ -47,7 +47,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[OxigraphServer]
 def _csv(args: list[str]) -> str:
     result = CliRunner().invoke(main, [*args, "--format", "csv"])
     assert result.exit_code == 0, result.output
-    return result.output
+    return result.stdout
 
 
 @pytest.mark.parametrize(("name", "params"), CASES, ids=[case_id(n, p) for n, p in CASES])
@@ -63,6 +63,8 @@ def test_every_saved_query_gives_the_same_rows_through_the_server(
         embedded = [tuple("_:b" if c.startswith("_:") else c for c in r) for r in embedded]
         remote = [tuple("_:b" if c.startswith("_:") else c for c in r) for r in remote]
     assert normalise(remote, ordered=ordered) == normalise(embedded, ordered=ordered)
+    if name != "record-triples":  # the same bytes through the server as embedded
+        assert remote == embedded
 
 
 def test_the_union_default_graph_also_sees_the_record(server: OxigraphServer) -> None:
@@ -105,11 +107,39 @@ def test_validate_endpoint_usage_errors(server: OxigraphServer, tmp_path: Path) 
     both = CliRunner().invoke(main, ["validate", "data/alumeco", "--endpoint", server.query_url])
     assert both.exit_code == 2 and "not both" in both.output
     lonely = CliRunner().invoke(main, ["validate", "--graph", "urn:x"])
-    assert lonely.exit_code == 2 and "--graph needs --endpoint" in lonely.output
-    empty = CliRunner().invoke(
-        main, ["validate", "--endpoint", server.query_url, "--graph", "urn:ropa-kg:nothing-here"]
+    assert lonely.exit_code == 2 and "--graph and --store-default-graph need --endpoint" in lonely.output
+
+
+def test_an_empty_named_graph_is_said_not_answered_silently(server: OxigraphServer) -> None:
+    """Data in the store's default graph, the query on an empty named graph: stderr says so (query,
+    exit 0) or refuses (validate, exit 2: an empty record is never a pass), naming both remedies."""
+    url = server.query_url
+    query = CliRunner().invoke(
+        main, ["query", "third-country-transfers", "--endpoint", url, "--graph", "urn:ropa-kg:nothing-here"]
     )
-    assert empty.exit_code == 0, empty.output  # an empty graph has no activity, so no finding
+    assert query.exit_code == 0, query.output
+    note = f"note: the named graph <urn:ropa-kg:nothing-here> on {url} holds no triples"
+    assert note in query.stderr
+    assert "--store-default-graph" in query.stderr and "--graph IRI" in query.stderr
+    assert query.stdout.endswith("(0 rows)\n")
+    validate = CliRunner().invoke(
+        main, ["validate", "--endpoint", url, "--graph", "urn:ropa-kg:nothing-here"]
+    )
+    assert validate.exit_code == 2, validate.output
+    assert "the named graph <urn:ropa-kg:nothing-here>" in validate.stderr and "PASSED" not in validate.output
+    union = CliRunner().invoke(
+        main, ["validate", "--endpoint", url, "--store-default-graph", "--format", "json"]
+    )
+    assert union.exit_code == 1, union.output  # the union default graph holds the record
+
+
+def test_an_empty_answer_from_a_graph_with_data_has_no_note(server: OxigraphServer) -> None:
+    result = CliRunner().invoke(
+        main,
+        ["query", "breach-impact-recipient", "-p", "recipient=urn:nobody", "--endpoint", server.query_url],
+    )
+    assert result.exit_code == 0, result.output
+    assert "holds no triples" not in result.stderr
 
 
 def test_load_replaces_the_graph_atomically(server: OxigraphServer, tmp_path: Path) -> None:

@@ -25,10 +25,10 @@ import pyoxigraph as ox
 from ropa_kg.errors import RopaInputError
 from ropa_kg.graph import collect_files, ontology_files
 from ropa_kg.resources import alumeco_dir
-from ropa_kg.store import load_file
+from ropa_kg.store import load_file, relabel_blank_nodes
 
 #: Bump when the on-disk layout or the loading rules change, so old entries are not reused.
-CACHE_VERSION = "1"
+CACHE_VERSION = "2"
 #: How many stores the cache keeps.
 KEEP = 8
 
@@ -87,6 +87,7 @@ def load_files_into(store: ox.Store, files: Sequence[Path], *, max_bytes: int | 
     """
     for path in files:
         load_file(store, path, max_bytes=max_bytes, bulk=True)
+    relabel_blank_nodes(store)
 
 
 def load_store(

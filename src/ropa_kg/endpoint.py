@@ -27,14 +27,15 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
-from rdflib import Graph
+from rdflib import Graph, Literal
 from SPARQLWrapper import JSON, POST, TURTLE, SPARQLWrapper
 
 from ropa_kg.errors import RopaUsageError
 from ropa_kg.results import ResultTable, Term, from_sparql_json
 from ropa_kg.sparql_bind import bind_values
 from ropa_kg.sparql_exists import optimise_query
-from ropa_kg.sparql_guard import QueryForm
+from ropa_kg.sparql_guard import QueryForm, check_read_only
+from ropa_kg.sparql_lists import ordered_lists
 
 #: The named graph ``ropa load`` writes and ``ropa query --endpoint`` reads unless told otherwise.
 DEFAULT_GRAPH_IRI = "urn:ropa-kg:record"
@@ -93,6 +94,8 @@ def graph_store_url_for(query_url: str) -> str:
 
 
 def _wrapper(endpoint: Endpoint, text: str, form: QueryForm) -> SPARQLWrapper:
+    # the text as sent, after binding and rewriting, passes the guard once more (nothing else is sent)
+    check_read_only(text, source=endpoint.query_url, strict=False)
     client = SPARQLWrapper(endpoint.query_url)
     client.setMethod(POST)
     client.setTimeout(int(endpoint.timeout))
@@ -116,7 +119,8 @@ def run_remote(query: Any, endpoint: Endpoint, bindings: Mapping[str, Term]) -> 
     checked = query.check()
     # the same decorrelation as in-process (plain SPARQL 1.1: every engine evaluates a correlated EXISTS
     # once per row)
-    text = optimise_query(bind_values(query.text, bindings), bound=frozenset(bindings))
+    lists = ordered_lists(query.text)  # GROUP_CONCAT items in one order (see sparql_lists)
+    text = optimise_query(bind_values(lists.text, bindings), bound=frozenset(bindings))
     client = _wrapper(endpoint, text, checked.form)
     if checked.form in {QueryForm.CONSTRUCT, QueryForm.DESCRIBE}:
         client.setReturnFormat(TURTLE)
@@ -126,6 +130,10 @@ def run_remote(query: Any, endpoint: Endpoint, bindings: Mapping[str, Term]) -> 
     body = _fetch(client, endpoint)
     try:
         data = json.loads(body)
+        for row in data.get("results", {}).get("bindings", []):
+            for cell in row.values():
+                if cell.get("type") in {"literal", "typed-literal"}:
+                    cell["value"] = lists.fix(cell["value"])
         return from_sparql_json(checked.form, data)
     except ValueError as exc:
         raise EndpointError(f"{endpoint.query_url} did not answer with SPARQL JSON results: {exc}") from exc
@@ -162,6 +170,36 @@ def fetch_graph(endpoint: str, *, graph_iri: str | None = DEFAULT_GRAPH_IRI, tim
     for row in table.rows:
         graph.add(row)  # type: ignore[arg-type]  # CONSTRUCT rows are full triples
     return graph
+
+
+def graph_is_empty(endpoint: Endpoint) -> bool:
+    """True when the graphs ``endpoint`` reads (its ``default_graphs``, or the store's default graph)
+    hold no triple (the check query ``graph-has-triples``).
+
+    Raises:
+        EndpointError: the endpoint cannot be reached or answers with an error.
+    """
+    from ropa_kg.queries import check_query
+
+    table = run_remote(check_query("graph-has-triples"), endpoint, {})
+    answer = table.rows[0][0]
+    return not (isinstance(answer, Literal) and answer.toPython() is True)
+
+
+def empty_graph_note(endpoint: Endpoint) -> str:
+    """What to tell a user whose chosen graph on ``endpoint`` is empty, with the remedies."""
+    if endpoint.default_graphs:
+        graphs = ", ".join(f"<{g}>" for g in endpoint.default_graphs)
+        return (
+            f"note: the named graph {graphs} on {endpoint.query_url} holds no triples, so every answer "
+            "is empty; if the data was loaded into the store's default graph (e.g. with `oxigraph load`), "
+            "add --store-default-graph; if it is in another named graph, name it with --graph IRI; "
+            "`ropa load --endpoint URL` loads a record into the named graph"
+        )
+    return (
+        f"note: the default graph of {endpoint.query_url} holds no triples, so every answer is empty; "
+        "if the data is in a named graph, name it with --graph IRI"
+    )
 
 
 def put_graph(

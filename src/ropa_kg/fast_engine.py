@@ -21,6 +21,7 @@ with pyshacl for that one shape; :attr:`ShapePlan.engine` says which did.
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import re
 from collections.abc import Iterable, Iterator, Sequence
@@ -36,9 +37,9 @@ from rdflib.term import Node
 from ropa_kg.errors import RopaInputError
 from ropa_kg.findings import Finding, Severity
 from ropa_kg.namespaces import ROPA
-from ropa_kg.shapes import path_text
+from ropa_kg.shapes import guard_shapes, path_text
 from ropa_kg.sparql_rewrite import NotRewritable, rewrite_for_all_focus_nodes
-from ropa_kg.store import rdflib_copy
+from ropa_kg.store import WrittenForms, rdflib_copy, to_oxigraph
 
 __all__ = [
     "ShapePlan",
@@ -538,7 +539,11 @@ def _default_message(component: str, plan: ShapePlan) -> str:
     return f"{component} constraint violated{where}"
 
 
-def _run_check(store: ox.Store, plan: ShapePlan, check: Check) -> Iterator[Finding]:
+#: What a check yields: the finding, and the store's terms of its focus node and value.
+_Found = tuple[Finding, object, object]
+
+
+def _run_check(store: ox.Store, plan: ShapePlan, check: Check) -> Iterator[_Found]:
     solutions = store.query(check.query)
     assert isinstance(solutions, ox.QuerySolutions)  # every compiled query is a SELECT
     names = [v.value for v in solutions.variables]
@@ -550,7 +555,7 @@ def _run_check(store: ox.Store, plan: ShapePlan, check: Check) -> Iterator[Findi
             value = row["value"] if "value" in names else None
             if value == this_term:
                 value = None
-            yield Finding(
+            finding = Finding(
                 rule_id=plan.rule_id,
                 focus_node=focus,
                 severity=plan.severity,
@@ -560,6 +565,7 @@ def _run_check(store: ox.Store, plan: ShapePlan, check: Check) -> Iterator[Findi
                 value=_ox_text(value) if value is not None else None,
                 legal_reference=plan.legal_reference,
             )
+            yield finding, this_term, value
         return
     visible = set(names) if check.projects_all else set(check.projected or ())
     seen: set[tuple[object, ...]] = set()
@@ -589,7 +595,7 @@ def _run_check(store: ox.Store, plan: ShapePlan, check: Check) -> Iterator[Findi
         value_text = _ox_text(v) if v is not None and v != this_term else None
         path_text = _ox_text(p) if p is not None else plan.path_text
         bindings = {n: _ox_text(row[n]) for n in names if row[n] is not None}
-        yield Finding(
+        finding = Finding(
             rule_id=plan.rule_id,
             focus_node=focus,
             severity=plan.severity,
@@ -599,6 +605,7 @@ def _run_check(store: ox.Store, plan: ShapePlan, check: Check) -> Iterator[Findi
             value=value_text,
             legal_reference=plan.legal_reference,
         )
+        yield finding, this_term, v if value_text is not None else None
 
 
 def run_fast(
@@ -606,6 +613,7 @@ def run_fast(
     data_graph: Graph | None = None,
     store: ox.Store | None = None,
     shapes_graph: Graph,
+    written: WrittenForms | None = None,
 ) -> list[Finding]:
     """Validate ``store`` (or ``data_graph``, copied into an in-memory store) against ``shapes_graph``.
 
@@ -613,27 +621,60 @@ def run_fast(
     ``data_graph`` and ``store``; shapes needing pyshacl (see :class:`ShapePlan`) need ``data_graph``
     or are run on an rdflib copy of the store.
 
+    A finding's focus node and value are the data's own terms as written: pyoxigraph stores some
+    literals in a canonical form (``"P0D"`` as ``"PT0S"``, ``"01"`` as ``"1"``), and a literal that a
+    finding names is looked up in ``written`` (the record's files, see
+    :class:`ropa_kg.store.WrittenForms`) or in ``data_graph``.
+
     Raises:
         UnsupportedShapeError: a shape uses SHACL outside the compiled subset.
         RopaInputError: a SPARQL constraint reports a failure (``?failure``).
+        RopaUsageError: a SPARQL text of the shapes is refused by :func:`ropa_kg.shapes.guard_shapes`.
         ValueError: neither or both of ``data_graph`` and ``store`` were given.
     """
     if (data_graph is None) == (store is None):
         raise ValueError("give exactly one of data_graph and store")
+    guard_shapes(shapes_graph)
     if store is None:
         assert data_graph is not None
         store = store_from_graph(data_graph)
     plans = compile_plans(shapes_graph, store)
     work = [(plan, check) for plan in plans for check in plan.checks]
-    findings: list[Finding] = []
+    found: list[_Found] = []
     # pyoxigraph evaluates queries without the GIL: the checks run side by side (1.4x on 2 cores)
     with ThreadPoolExecutor(max_workers=min(4, os.cpu_count() or 1)) as pool:
-        for found in pool.map(lambda pc: list(_run_check(store, *pc)), work):
-            findings.extend(found)
+        for part in pool.map(lambda pc: list(_run_check(store, *pc)), work):
+            found.extend(part)
+    findings = _as_written(found, written if written is not None else _graph_written(data_graph))
     slow = [p for p in plans if p.engine == "pyshacl"]
     if slow:
         findings.extend(_run_with_pyshacl(slow, shapes_graph, data_graph, store))
     return sorted(findings)
+
+
+def _graph_written(graph: Graph | None) -> WrittenForms | None:
+    if graph is None:
+        return None
+    literals = (to_oxigraph(o) for o in graph.objects() if isinstance(o, Literal) and o.datatype is not None)
+    return WrittenForms.of_terms(t for t in literals if isinstance(t, ox.Literal))
+
+
+def _as_written(found: Sequence[_Found], written: WrittenForms | None) -> list[Finding]:
+    """The findings with every literal focus node and value as the data writes it (see :func:`run_fast`)."""
+    terms = {t for _, focus, value in found for t in (focus, value) if WrittenForms.may_differ(t)}
+    if not terms or written is None:
+        return [finding for finding, _, _ in found]
+    forms = written.lookup(terms)  # type: ignore[arg-type]  # literals, by may_differ
+    out: list[Finding] = []
+    for finding, focus, value in found:
+        if focus in forms or value in forms:
+            finding = dataclasses.replace(
+                finding,
+                focus_node=forms.get(focus, finding.focus_node),  # type: ignore[call-overload]  # any term
+                value=forms.get(value, finding.value),  # type: ignore[call-overload]  # any term
+            )
+        out.append(finding)
+    return out
 
 
 # --------------------------------------------------------------------------------------------------

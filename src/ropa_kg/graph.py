@@ -11,8 +11,10 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
-from rdflib import Graph
+from rdflib import BNode, Graph, Literal
+from rdflib.term import Node
 
+from ropa_kg.blank_nodes import stable_labels
 from ropa_kg.errors import RopaInputError
 from ropa_kg.namespaces import bind_prefixes
 from ropa_kg.resources import alumeco_dir, ontology_dir
@@ -121,7 +123,35 @@ def load_graph(
     graph = bind_prefixes(Graph())
     for path in (ontology_files() if with_ontology else []) + files:
         parse_into(graph, path, max_bytes=max_bytes)
+    relabel_blank_nodes(graph)
     return graph
+
+
+def relabel_blank_nodes(graph: Graph) -> None:
+    """Give the blank nodes of ``graph`` labels derived from their content, the same labels
+    :func:`ropa_kg.store.relabel_blank_nodes` gives them in a store (see :mod:`ropa_kg.blank_nodes`)."""
+    import pyoxigraph as ox
+
+    def text(term: Node) -> str:
+        if isinstance(term, Literal):
+            if term.language:
+                return str(ox.Literal(str(term), language=term.language))
+            datatype = ox.NamedNode(str(term.datatype)) if term.datatype else None
+            return str(ox.Literal(str(term), datatype=datatype))
+        return str(ox.NamedNode(str(term)))
+
+    triples = [t for t in graph if isinstance(t[0], BNode) or isinstance(t[2], BNode)]
+    if not triples:
+        return
+    labels = stable_labels(triples, is_blank=lambda term: isinstance(term, BNode), text=text)
+
+    def new(term: Node) -> Node:
+        return BNode(labels[term]) if isinstance(term, BNode) else term
+
+    for triple in triples:
+        graph.remove(triple)
+    for s, p, o in triples:
+        graph.add((new(s), p, new(o)))
 
 
 _PREFIX_DECLARATION = re.compile(

@@ -23,7 +23,7 @@ from typing import IO, Any
 
 from ropa_kg.errors import RopaInputError, RopaUsageError
 from ropa_kg.results import ResultTable, Term, _json_term, from_sparql_json
-from ropa_kg.sparql_guard import check_read_only
+from ropa_kg.sparql_guard import QueryForm, check_read_only
 
 #: ``ropa query``'s default time limit, in seconds.
 DEFAULT_TIMEOUT = 30.0
@@ -68,17 +68,20 @@ def run_limited(
     allow_dataset: bool = True,
     source: Path | str = "query",
     strict: bool = True,
+    require_activities: bool = False,
 ) -> LimitedResult:
     """Run the query ``text`` on the store in ``store_path``, or on the record in ``files`` (default:
     the bundled Alumeco record; the project's ontology is added with ``with_ontology``).
 
     ``bindings`` are bound as RDF terms (never formatted into the text). ``strict`` parses the text
-    fully before running it (see :func:`ropa_kg.sparql_guard.check_read_only`).
+    fully before running it (see :func:`ropa_kg.sparql_guard.check_read_only`). With
+    ``require_activities`` a record (``files``) without a processing activity is refused
+    (:func:`ropa_kg.activities.require_activities`).
 
     Raises:
         RopaUsageError: an update, ``LOAD``, ``SERVICE``, or (without ``allow_dataset``) ``FROM``.
-        RopaInputError: the text is not valid SPARQL, or a record file cannot be loaded (names file,
-            line and cause).
+        RopaInputError: the text is not valid SPARQL, a record file cannot be loaded (names file,
+            line and cause), or (``require_activities``) the record holds no activity.
         QueryTimeout: the query ran longer than ``timeout`` seconds and was stopped.
     """
     if timeout <= 0 or max_rows < 1:
@@ -98,6 +101,7 @@ def run_limited(
         "bindings": {name: _json_term(term) for name, term in (bindings or {}).items()},
         "engine": engine,
         "max_rows": max_rows,
+        "require_activities": require_activities,
     }
     process = subprocess.Popen(
         [sys.executable, "-m", "ropa_kg.query_worker"],
@@ -157,6 +161,8 @@ def _answer(answer: dict[str, Any], form: Any, seconds: float, load_seconds: flo
         for row in answer["rows"]
     ]
     table = from_sparql_json(form, {"head": {"vars": columns}, "results": {"bindings": rows}})
+    if form in {QueryForm.CONSTRUCT, QueryForm.DESCRIBE}:
+        table = ResultTable.triples(form, table.rows)  # type: ignore[arg-type]  # triples are full rows
     return LimitedResult(table, bool(answer["truncated"]), seconds, load_seconds)
 
 

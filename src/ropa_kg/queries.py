@@ -12,7 +12,7 @@ Every saved query starts with a header of ``#`` comment lines::
 ``# parameters: none`` says the query takes none. A parameter is a variable of the query's top-level
 ``WHERE`` group; its type is one of :data:`PARAMETER_TYPES` and its default is what the query runs with
 when no value is given. Values are bound as RDF terms by the engine (pyoxigraph ``substitutions``,
-rdflib ``initBindings``, a ``VALUES`` block for a remote endpoint), never formatted into the query text.
+a ``VALUES`` block for rdflib and for a remote endpoint), never formatted into the query text.
 """
 
 from __future__ import annotations
@@ -26,15 +26,17 @@ from typing import TYPE_CHECKING, cast, get_args
 from typing import Literal as TypingLiteral
 
 import pyoxigraph as ox
-from rdflib import Graph, Literal, URIRef, Variable
+from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import XSD
 
 from ropa_kg.errors import RopaInputError, RopaUsageError
 from ropa_kg.namespaces import PREFIXES
 from ropa_kg.resources import queries_dir
 from ropa_kg.results import ResultTable, Term, plain_literal
+from ropa_kg.sparql_bind import bind_values
 from ropa_kg.sparql_exists import optimise_query
 from ropa_kg.sparql_guard import CheckedQuery, QueryForm, check_read_only
+from ropa_kg.sparql_lists import ListRewrite, ordered_lists
 
 if TYPE_CHECKING:
     from ropa_kg.endpoint import Endpoint
@@ -73,11 +75,12 @@ class Parameter:
     default: str
     doc: str = ""
 
-    def term(self, text: str) -> Term:
+    def term(self, text: str, *, prefixes: Mapping[str, str] | None = None) -> Term:
         """Turn the text ``text`` into the RDF term this parameter binds.
 
-        ``iri`` accepts a prefixed name with one of the project's prefixes (``alu:Netop``), an absolute
-        IRI (``https://...``, ``urn:...``) or one in angle brackets.
+        ``iri`` accepts a prefixed name with one of the project's prefixes (``alu:Netop``) or of
+        ``prefixes`` (those the record's own files declare), an absolute IRI (``https://...``,
+        ``urn:...``) or one in angle brackets.
 
         Raises:
             RopaUsageError: ``text`` is not a valid value of the parameter's type.
@@ -85,7 +88,7 @@ class Parameter:
         value = text.strip()
         bad = RopaUsageError(f"parameter {self.name}: {text!r} is not a valid {self.type}")
         if self.type == "iri":
-            return parse_iri(value, name=self.name)
+            return parse_iri(value, name=self.name, prefixes=prefixes)
         if self.type == "string":
             return Literal(value[1:-1] if len(value) >= 2 and value[0] == value[-1] == '"' else value)
         if self.type == "integer":
@@ -105,29 +108,35 @@ class Parameter:
         return Literal(value, datatype=XSD.duration)
 
 
-def parse_iri(text: str, *, name: str = "value") -> URIRef:
-    """An IRI from a prefixed name (project prefixes), ``<IRI>`` or an absolute IRI.
+def parse_iri(text: str, *, name: str = "value", prefixes: Mapping[str, str] | None = None) -> URIRef:
+    """An IRI from a prefixed name, ``<IRI>`` or an absolute IRI.
+
+    A prefixed name may use the project's prefixes or ``prefixes`` (those the record's own files
+    declare, see :func:`ropa_kg.graph.declared_prefixes`); the project's win where both define one.
 
     Raises:
-        RopaUsageError: unknown prefix, relative IRI, or a character IRIs may not contain.
+        RopaUsageError: unknown prefix, relative IRI, or a character IRIs may not contain; the message
+            lists the known prefixes and says how to give the full IRI.
     """
     value = text.strip()
+    known_prefixes = {**(prefixes or {}), **{k: str(v) for k, v in PREFIXES.items()}}
     if value.startswith("<") and value.endswith(">"):
         value = value[1:-1]
     else:
         prefix, sep, local = value.partition(":")
-        if sep and prefix in PREFIXES and not local.startswith("//"):
-            value = str(PREFIXES[prefix]) + local
+        if sep and prefix in known_prefixes and not local.startswith("//"):
+            value = known_prefixes[prefix] + local
     scheme = _SCHEME.match(value)
+    known = ", ".join(sorted(known_prefixes))
     if scheme is None or _IRI_FORBIDDEN.search(value):
-        known = ", ".join(sorted(PREFIXES))
         raise RopaUsageError(
             f"parameter {name}: {text!r} is not an IRI; give an absolute IRI or a prefixed name ({known})"
         )
     if not value[scheme.end() :].startswith("//") and scheme.group().lower() not in _OPAQUE_SCHEMES:
-        known = ", ".join(sorted(PREFIXES))
         raise RopaUsageError(
-            f"parameter {name}: {text!r}: unknown prefix {scheme.group()!r}; the prefixes are {known}"
+            f"parameter {name}: {text!r}: unknown prefix {scheme.group()!r}: neither the project nor the "
+            f"record's files declare it (the prefixes are {known}); give the full IRI instead, in angle "
+            f"brackets, e.g. {name}='<https://example.org/ns#{value[scheme.end() :]}>'"
         )
     return URIRef(value)
 
@@ -159,8 +168,11 @@ class SavedQuery:
         """Parse the query and make sure it is read-only (see :mod:`ropa_kg.sparql_guard`)."""
         return _check_cached(self.text, str(self.path), not self.trusted)
 
-    def bindings(self, given: Mapping[str, str] | None = None) -> dict[str, Term]:
-        """Every parameter bound: the ``given`` text values, defaults for the rest.
+    def bindings(
+        self, given: Mapping[str, str] | None = None, *, prefixes: Mapping[str, str] | None = None
+    ) -> dict[str, Term]:
+        """Every parameter bound: the ``given`` text values, defaults for the rest; prefixed names may
+        use ``prefixes`` (the record's own, see :meth:`Parameter.term`).
 
         Raises:
             RopaUsageError: a name is not a parameter of this query, or a value is not valid.
@@ -168,7 +180,7 @@ class SavedQuery:
         given = dict(given or {})
         for name in given:
             self.parameter(name)
-        return {p.name: p.term(given.get(p.name, p.default)) for p in self.parameters}
+        return {p.name: p.term(given.get(p.name, p.default), prefixes=prefixes) for p in self.parameters}
 
 
 @lru_cache(maxsize=256)
@@ -285,6 +297,18 @@ def catalogue(folder: Path | None = None) -> list[SavedQuery]:
     return found
 
 
+def check_query(name: str) -> SavedQuery:
+    """One of the project's internal check queries (``queries/checks/NAME.rq``), not in the catalogue.
+
+    Raises:
+        RopaInputError: the file is missing or its header is malformed.
+    """
+    path = queries_dir() / "checks" / f"{name}.rq"
+    if not path.is_file():
+        raise RopaInputError("internal check query is missing", path)
+    return parse_query_file(path, trusted=True)
+
+
 def resolve(name_or_file: str, *, folder: Path | None = None) -> SavedQuery:
     """A saved query by name (``art30-register``), or a query file (``my.rq``).
 
@@ -325,17 +349,18 @@ def parse_params(pairs: Sequence[str]) -> dict[str, str]:
 
 def _query_oxigraph(
     query: SavedQuery, store: ox.Store, bindings: Mapping[str, Term]
-) -> ox.QuerySolutions | ox.QueryBoolean | ox.QueryTriples:
+) -> tuple[ox.QuerySolutions | ox.QueryBoolean | ox.QueryTriples, ListRewrite]:
     from ropa_kg.store import to_oxigraph
 
     query.check()
     subs: dict[ox.Variable, ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple] = {
         ox.Variable(name): to_oxigraph(term) for name, term in bindings.items()
     }
+    lists = ordered_lists(query.text)  # GROUP_CONCAT items in one order (see sparql_lists)
     # correlated EXISTS filters run once as joins, not once per row (same answers; see sparql_exists)
-    text = optimise_query(query.text, bound=frozenset(bindings))
+    text = optimise_query(lists.text, bound=frozenset(bindings))
     try:
-        return store.query(text, substitutions=subs or None)
+        return store.query(text, substitutions=subs or None), lists
     except SyntaxError as exc:
         raise RopaInputError(f"the SPARQL engine cannot parse the query: {exc}", query.path) from exc
 
@@ -349,7 +374,7 @@ def execute_oxigraph(query: SavedQuery, store: ox.Store, bindings: Mapping[str, 
     from ropa_kg.store import to_rdflib
 
     form = query.check().form
-    result = _query_oxigraph(query, store, bindings)
+    result, lists = _query_oxigraph(query, store, bindings)
     if isinstance(result, ox.QueryBoolean):
         return ResultTable.ask(bool(result))
     if isinstance(result, ox.QueryTriples):
@@ -361,7 +386,9 @@ def execute_oxigraph(query: SavedQuery, store: ox.Store, bindings: Mapping[str, 
             ),
         )
     columns = tuple(v.value for v in result.variables)
-    rows = tuple(tuple(to_rdflib(solution[i]) for i in range(len(columns))) for solution in result)
+    rows = tuple(
+        tuple(lists.fix_literal(to_rdflib(solution[i])) for i in range(len(columns))) for solution in result
+    )
     return ResultTable(form, columns, rows)
 
 
@@ -375,7 +402,7 @@ def select_texts(
     Raises:
         RopaUsageError: the query is not read-only or not a SELECT. RopaInputError: it does not parse.
     """
-    result = _query_oxigraph(query, store, bindings or {})
+    result, lists = _query_oxigraph(query, store, bindings or {})
     if not isinstance(result, ox.QuerySolutions):
         raise RopaUsageError(f"{query.path}: not a SELECT query")
     width = len(result.variables)
@@ -385,6 +412,8 @@ def select_texts(
             return ""
         if isinstance(term, ox.BlankNode):
             return f"_:{term.value}"
+        if isinstance(term, ox.Literal):
+            return lists.fix(term.value)
         return str(getattr(term, "value", term))
 
     return [tuple(text(solution[i]) for i in range(width)) for solution in result]
@@ -397,7 +426,9 @@ def _req(term: Term | None) -> Term:
 
 
 def execute_rdflib(query: SavedQuery, graph: Graph, bindings: Mapping[str, Term]) -> ResultTable:
-    """Run ``query`` with rdflib's SPARQL engine, parameters as ``initBindings``.
+    """Run ``query`` with rdflib's SPARQL engine, parameters as a ``VALUES`` block, as for an endpoint
+    (rdflib's ``initBindings`` do not reach into sub-queries, and a grouped sub-query with no row then
+    joins as one empty row: wrong answers; see :mod:`ropa_kg.sparql_bind`).
 
     Raises:
         RopaUsageError: the query is not read-only. RopaInputError: it does not parse.
@@ -406,7 +437,8 @@ def execute_rdflib(query: SavedQuery, graph: Graph, bindings: Mapping[str, Term]
     if checked.has_dataset_clause:
         # rdflib would fetch the graphs named by FROM over the network.
         raise RopaUsageError(f"{query.path}: FROM/FROM NAMED are only supported with --endpoint")
-    result = graph.query(query.text, initBindings={Variable(k): v for k, v in bindings.items()})
+    lists = ordered_lists(query.text)  # GROUP_CONCAT items in one order (see sparql_lists)
+    result = graph.query(bind_values(lists.text, bindings))
     if result.type == "ASK":
         return ResultTable.ask(bool(result.askAnswer))
     if result.type in {"CONSTRUCT", "DESCRIBE"}:
@@ -416,7 +448,7 @@ def execute_rdflib(query: SavedQuery, graph: Graph, bindings: Mapping[str, Term]
             ((_req(_norm(s)), _req(_norm(p)), _req(_norm(o))) for s, p, o in result.graph),
         )
     columns = tuple(str(v) for v in (result.vars or []))
-    rows = tuple(tuple(_norm(cell) for cell in row) for row in result)  # type: ignore[union-attr]  # SELECT rows are ResultRow tuples
+    rows = tuple(tuple(lists.fix_literal(_norm(cell)) for cell in row) for row in result)  # type: ignore[union-attr]  # SELECT rows are ResultRow tuples
     return ResultTable(checked.form, columns, rows)
 
 
@@ -476,6 +508,7 @@ __all__ = [
     "QueryForm",
     "SavedQuery",
     "catalogue",
+    "check_query",
     "execute_oxigraph",
     "execute_rdflib",
     "parse_iri",

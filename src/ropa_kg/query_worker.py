@@ -20,13 +20,14 @@ from __future__ import annotations
 import json
 import sys
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from typing import Any
 
 import pyoxigraph as ox
 
 from ropa_kg.errors import RopaInputError, RopaUsageError
 from ropa_kg.sparql_exists import optimise_query
+from ropa_kg.sparql_lists import ListRewrite, ordered_lists
 
 JsonTerm = dict[str, str]
 
@@ -75,6 +76,18 @@ def ox_term(value: JsonTerm) -> ox.NamedNode | ox.BlankNode | ox.Literal:
     return ox.Literal(value["value"])
 
 
+def _triple_key(row: list[JsonTerm | None]) -> list[str]:
+    """A graph has no order: its triples are sorted (the same subset is kept when the result is cut)."""
+    return [json.dumps(cell, sort_keys=True) for cell in row]
+
+
+def _fixed(cell: JsonTerm | None, lists: ListRewrite) -> JsonTerm | None:
+    """A result cell with its GROUP_CONCAT lists sorted (see :mod:`ropa_kg.sparql_lists`)."""
+    if cell is not None and cell.get("type") == "literal":
+        cell["value"] = lists.fix(cell["value"])
+    return cell
+
+
 def _emit(message: dict[str, Any]) -> None:
     sys.stdout.write(json.dumps(message) + "\n")
     sys.stdout.flush()
@@ -99,13 +112,16 @@ def _run_oxigraph(request: dict[str, Any]) -> dict[str, Any]:
 
         loaded = load_store(request["files"] or None, with_ontology=bool(request.get("with_ontology", True)))
         store = loaded.store
+        if request.get("require_activities"):
+            _require_activities(store, request)
     _emit({"loaded": time.perf_counter() - start})
     subs: dict[ox.Variable, ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple] = {
         ox.Variable(name): ox_term(term) for name, term in (request.get("bindings") or {}).items()
     }
     try:
         # correlated EXISTS filters run once as joins (same answers; see ropa_kg.sparql_exists)
-        text = optimise_query(request["query"], bound=frozenset(v.value for v in subs))
+        lists = ordered_lists(request["query"])  # GROUP_CONCAT items in one order (see sparql_lists)
+        text = optimise_query(lists.text, bound=frozenset(v.value for v in subs))
         result = store.query(text, substitutions=subs or None)
     except SyntaxError as exc:
         raise RopaInputError(f"the SPARQL engine cannot parse the query: {exc}", "query") from exc
@@ -113,42 +129,52 @@ def _run_oxigraph(request: dict[str, Any]) -> dict[str, Any]:
     if isinstance(result, ox.QueryBoolean):
         return {"boolean": bool(result)}
     if isinstance(result, ox.QueryTriples):
-        triples: Iterator[list[JsonTerm | None]] = (
-            [term_json(t.subject), term_json(t.predicate), term_json(t.object)] for t in result
-        )
-        rows, truncated = _take(triples, limit)
+        triples = [[term_json(t.subject), term_json(t.predicate), term_json(t.object)] for t in result]
+        rows, truncated = _take(sorted(triples, key=_triple_key), limit)
         return {"columns": ["subject", "predicate", "object"], "rows": rows, "truncated": truncated}
     columns = [v.value for v in result.variables]
-    solutions = ([term_json(s[i]) for i in range(len(columns))] for s in result)
+    solutions = ([_fixed(term_json(s[i]), lists) for i in range(len(columns))] for s in result)
     rows, truncated = _take(solutions, limit)
     return {"columns": columns, "rows": rows, "truncated": truncated}
 
 
+def _require_activities(source: ox.Store | Any, request: dict[str, Any]) -> None:
+    from ropa_kg.activities import require_activities
+    from ropa_kg.store import record_files
+
+    require_activities(source, files=record_files(request["files"] or None, with_ontology=False))
+
+
 def _run_rdflib(request: dict[str, Any]) -> dict[str, Any]:
-    from rdflib import Variable
     from rdflib.term import Identifier
 
     from ropa_kg.graph import load_graph
     from ropa_kg.results import _term_from_json
     from ropa_kg.safe_input import no_network
+    from ropa_kg.sparql_bind import bind_values
 
     start = time.perf_counter()
     graph = load_graph(request["files"] or None, with_ontology=bool(request.get("with_ontology", True)))
+    if request.get("require_activities"):
+        _require_activities(graph, request)
     _emit({"loaded": time.perf_counter() - start})
     bindings: dict[str, Identifier] = {
-        Variable(k): _term_from_json(v) for k, v in (request.get("bindings") or {}).items()
+        k: _term_from_json(v) for k, v in (request.get("bindings") or {}).items()
     }
     limit = int(request["max_rows"])
     with no_network("query"):  # rdflib would run SERVICE over HTTP; the guard refuses it first
-        result = graph.query(request["query"], initBindings=bindings)
+        lists = ordered_lists(request["query"])
+        # parameters as a VALUES block, as for an endpoint (see ropa_kg.queries.execute_rdflib)
+        result = graph.query(bind_values(lists.text, bindings))  # type: ignore[arg-type]  # RDF terms
         if result.type == "ASK":
             return {"boolean": bool(result.askAnswer)}
         if result.type in {"CONSTRUCT", "DESCRIBE"}:
             assert result.graph is not None
-            rows, truncated = _take(([term_json(t) for t in triple] for triple in result.graph), limit)
+            found = [[term_json(t) for t in triple] for triple in result.graph]
+            rows, truncated = _take(sorted(found, key=_triple_key), limit)
             return {"columns": ["subject", "predicate", "object"], "rows": rows, "truncated": truncated}
         columns = [str(v) for v in (result.vars or [])]
-        rows, truncated = _take(([term_json(c) for c in row] for row in result), limit)  # type: ignore[union-attr]  # SELECT rows are ResultRow tuples
+        rows, truncated = _take(([_fixed(term_json(c), lists) for c in row] for row in result), limit)  # type: ignore[union-attr]  # SELECT rows are ResultRow tuples
     return {"columns": columns, "rows": rows, "truncated": truncated}
 
 

@@ -470,17 +470,19 @@ def report_graph(result: ValidationResult) -> Graph:
     node = BNode("report")
     report.add((node, RDF.type, SH.ValidationReport))
     report.add((node, SH.conforms, Literal(not result.active)))
-    for finding in result.active:
-        report.add((node, SH.result, _result_node(report, finding, result)))
-    for waived in result.waived:
-        res = _result_node(report, waived.finding, result)
+    # the results' blank nodes are labelled by position (r0001, r0002...), in the findings' order, so
+    # that the same findings give the same Turtle
+    for index, finding in enumerate(result.active, start=1):
+        report.add((node, SH.result, _result_node(report, finding, result, f"r{index:04d}")))
+    for index, waived in enumerate(result.waived, start=1):
+        res = _result_node(report, waived.finding, result, f"w{index:04d}")
         report.add((node, ROPA.waivedResult, res))
         report.add((res, ROPA.waiver, RecordContext.term(waived.waiver.iri)))
     return report
 
 
-def _result_node(report: Graph, finding: Finding, result: ValidationResult) -> BNode:
-    res = BNode()
+def _result_node(report: Graph, finding: Finding, result: ValidationResult, label: str) -> BNode:
+    res = BNode(label)
     rule = result.rules.get(finding.rule_id)
     report.add((res, RDF.type, SH.ValidationResult))
     report.add((res, SH.focusNode, RecordContext.term(finding.focus_node)))
@@ -498,7 +500,7 @@ def _result_node(report: Graph, finding: Finding, result: ValidationResult) -> B
     if finding.path:
         shape_path = result.shapes.value(shape, SH.path)
         if finding.path.startswith("(") and shape_path is not None:
-            report.add((res, SH.resultPath, _copy_path(result.shapes, shape_path, report)))
+            report.add((res, SH.resultPath, _copy_path(result.shapes, shape_path, report, f"{label}p")))
         else:
             report.add((res, SH.resultPath, URIRef(finding.path)))
     if rule and rule.legal_reference:
@@ -506,13 +508,15 @@ def _result_node(report: Graph, finding: Finding, result: ValidationResult) -> B
     return res
 
 
-def _copy_path(source: Graph, node: Node, target: Graph) -> Node:
-    """Copy a SHACL path (blank node structure) from the shapes graph into the report."""
+def _copy_path(source: Graph, node: Node, target: Graph, label: str) -> Node:
+    """Copy a SHACL path (blank node structure) from the shapes graph into the report; the copies are
+    labelled ``label``, ``label-1``, ``label-1-1``... by their place in the path."""
     if isinstance(node, URIRef):
         return node
-    copy = BNode()
-    for p, o in source.predicate_objects(node):
-        target.add((copy, p, _copy_path(source, o, target) if isinstance(o, BNode) else o))
+    copy = BNode(label)
+    for index, (p, o) in enumerate(sorted(source.predicate_objects(node)), start=1):
+        value = _copy_path(source, o, target, f"{label}-{index}") if isinstance(o, BNode) else o
+        target.add((copy, p, value))
     return copy
 
 

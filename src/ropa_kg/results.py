@@ -52,11 +52,18 @@ class ResultTable:
 
     @classmethod
     def triples(cls, form: QueryForm, triples: Iterable[tuple[Term, Term, Term]]) -> ResultTable:
-        return cls(form, ("subject", "predicate", "object"), tuple(tuple(t) for t in triples))
+        """A CONSTRUCT or DESCRIBE result: one row per triple, sorted (a graph has no order of its own,
+        and engines return its triples in different orders), so the same graph gives the same table."""
+        rows = sorted((tuple(t) for t in triples), key=_triple_key)
+        return cls(form, ("subject", "predicate", "object"), tuple(rows))
 
     def text_rows(self, *, compact: bool = True) -> list[list[str]]:
         """Every row as display strings (see :func:`term_text`); unbound cells are empty strings."""
         return [[term_text(cell, compact=compact) for cell in row] for row in self.rows]
+
+
+def _triple_key(row: tuple[Term, ...]) -> tuple[str, ...]:
+    return tuple(term.n3() for term in row)
 
 
 def plain_literal(value: str, *, language: str | None = None, datatype: str | None = None) -> Literal:

@@ -139,11 +139,13 @@ def _parse_strictly(text: str, source: Path | str | None, form: QueryForm) -> No
 
 @dataclass(frozen=True)
 class Token:
-    """A lexical token of a SPARQL text: ``kind`` is iri, string, var, pname, langtag, word or punct."""
+    """A lexical token of a SPARQL text: ``kind`` is iri, string, var, pname, langtag, word or punct;
+    ``start`` is its offset in the text."""
 
     kind: str
     value: str
     line: int
+    start: int = 0
 
 
 _LONG_STRING = r"""'''(?:[^'\\]|\\.|'(?!''))*'''|"{3}(?:[^"\\]|\\.|"(?!""))*"{3}"""
@@ -170,7 +172,7 @@ def tokenize(text: str) -> Iterator[Token]:
         kind = match.lastgroup or "punct"
         value = match.group()
         if kind not in {"ws", "comment"}:
-            yield Token(kind, value, line)
+            yield Token(kind, value, line, match.start())
         line += value.count("\n")
 
 

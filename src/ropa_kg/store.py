@@ -8,19 +8,21 @@ dereference IRIs or remote JSON-LD contexts.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pyoxigraph as ox
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.graph import DATASET_DEFAULT_GRAPH_ID
 from rdflib.namespace import RDF
 
+from ropa_kg.blank_nodes import stable_labels
 from ropa_kg.errors import RopaInputError
 from ropa_kg.graph import FORMATS, collect_files, ontology_files
 from ropa_kg.namespaces import DPV, ROPA
-from ropa_kg.resources import alumeco_dir
+from ropa_kg.resources import alumeco_dir, queries_dir
 from ropa_kg.results import Term, plain_literal
 from ropa_kg.safe_input import no_network, read_checked, refuse_attempts
 
@@ -57,7 +59,32 @@ def load_store(
     store = ox.Store()
     for path in record_files(paths, with_ontology=with_ontology):
         load_file(store, path, max_bytes=max_bytes)
+    relabel_blank_nodes(store)
     return store
+
+
+def relabel_blank_nodes(store: ox.Store) -> None:
+    """Give the blank nodes of the store's default graph labels derived from their content
+    (:mod:`ropa_kg.blank_nodes`): the parser's labels are random, and every output naming a blank node
+    would differ from run to run."""
+    text = (queries_dir() / "checks" / "blank-node-triples.rq").read_text(encoding="utf-8")
+    result = store.query(text)
+    assert isinstance(result, ox.QuerySolutions)  # a SELECT query
+    quads = [ox.Quad(row["s"], row["p"], row["o"]) for row in result]
+    if not quads:
+        return
+    labels = stable_labels(
+        ((q.subject, q.predicate, q.object) for q in quads),
+        is_blank=lambda term: isinstance(term, ox.BlankNode),
+        text=str,
+    )
+
+    def new(term: Any) -> Any:
+        return ox.BlankNode(labels[term]) if isinstance(term, ox.BlankNode) else term
+
+    for quad in quads:
+        store.remove(quad)
+    store.extend(ox.Quad(new(q.subject), q.predicate, new(q.object)) for q in quads)
 
 
 def load_file(
@@ -96,6 +123,78 @@ def load_file(
     except (ValueError, OSError) as exc:
         raise RopaInputError(f"cannot load: {exc}", path) from exc
     refuse_attempts(attempts, path)
+
+
+_XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
+_RDF_LANG_STRING = "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString"
+_PROBE = ox.NamedNode("urn:ropa-kg:written-form")
+
+
+class WrittenForms:
+    """The literals of a record as its files write them, to name a literal the way the data does.
+
+    pyoxigraph stores numbers, booleans, dates and durations in a canonical form (``"01"`` as ``"1"``,
+    ``"P0D"`` as ``"PT0S"``, ``"5"^^xsd:int`` as ``"5"^^xsd:integer``), so a literal read back from a store
+    may not be a term of the record's text. :meth:`lookup` finds, for stored literals, the written form:
+    it reads the record again (only when asked, which is only when a finding names such a literal) and
+    stores each written literal once more, alone, to see which stored form it takes.
+    """
+
+    def __init__(self, originals: Callable[[], Iterable[ox.Literal]]) -> None:
+        self._originals = originals
+
+    @classmethod
+    def of_files(cls, files: Sequence[Path]) -> WrittenForms:
+        """The literals of ``files`` (parsed again by :meth:`lookup`, with the checks of loading)."""
+        return cls(lambda: _file_literals(files))
+
+    @classmethod
+    def of_terms(cls, literals: Iterable[ox.Literal]) -> WrittenForms:
+        """These literals (e.g. those of an rdflib graph, converted with :func:`to_oxigraph`)."""
+        kept = list(literals)
+        return cls(lambda: kept)
+
+    @staticmethod
+    def may_differ(term: object) -> bool:
+        """True for a literal a store may hold in another form than written (typed, not a string)."""
+        return (
+            isinstance(term, ox.Literal)
+            and term.language is None
+            and term.datatype.value not in {_XSD_STRING, _RDF_LANG_STRING}
+        )
+
+    def lookup(self, stored: set[ox.Literal]) -> dict[ox.Literal, str]:
+        """For each literal of ``stored`` whose written form differs, that form (its lexical text).
+
+        Where several written literals take the same stored form, the stored form is kept if the data
+        writes it too, else the first written form in sorted order.
+        """
+        written = sorted({o for o in self._originals() if self.may_differ(o)}, key=str)
+        if not written:
+            return {}
+        scratch = ox.Store()
+        scratch.extend(
+            ox.Quad(ox.NamedNode(f"urn:ropa-kg:w{i}"), _PROBE, lit) for i, lit in enumerate(written)
+        )
+        forms: dict[ox.Literal, set[str]] = {}
+        for quad in scratch:
+            canonical = quad.object
+            if canonical in stored:
+                index = int(quad.subject.value.rsplit("w", 1)[1])
+                forms.setdefault(canonical, set()).add(written[index].value)
+        return {term: min(values) for term, values in forms.items() if term.value not in values}
+
+
+def _file_literals(files: Sequence[Path]) -> Iterator[ox.Literal]:
+    for path in files:
+        fmt = FORMATS.get(path.suffix.lower())
+        if fmt is None:
+            continue
+        checked = read_checked(path, fmt)
+        with no_network(path):
+            for quad in ox.parse(checked.data, format=_OX_FORMATS[fmt], base_iri=path.resolve().as_uri()):
+                if isinstance(quad.object, ox.Literal):
+                    yield quad.object
 
 
 def _cause(exc: SyntaxError) -> str:

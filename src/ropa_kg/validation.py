@@ -21,10 +21,12 @@ from rdflib import Graph
 from rdflib.namespace import RDF, SH
 from rdflib.term import Node
 
+from ropa_kg.activities import require_activities
 from ropa_kg.errors import RopaInputError, RopaUsageError
 from ropa_kg.findings import Finding, Severity
 from ropa_kg.graph import collect_files, declared_prefixes, load_graph, ontology_files
-from ropa_kg.shapes import Rule, load_shapes, node_id, path_text, rule_catalogue, rules_by_shape
+from ropa_kg.shapes import Rule, guard_shapes, load_shapes, node_id, path_text, rule_catalogue, rules_by_shape
+from ropa_kg.sparql_guard import check_read_only
 from ropa_kg.waivers import WAIVER_RULES, WaivedFinding, Waiver, apply_waivers, read_waivers
 
 Engine = TypingLiteral["pyshacl", "fast"]
@@ -99,7 +101,8 @@ def validate(
 
     Raises:
         RopaInputError: a file is missing or cannot be parsed, a shape or a waiver is malformed.
-        RopaUsageError: an unknown engine, or graphs mixed with paths.
+        NoActivitiesError: the record holds no processing activity (never a pass).
+        RopaUsageError: an unknown engine, graphs mixed with paths, or a shape's SPARQL is refused.
     """
     if engine not in ENGINES:
         raise RopaUsageError(f"unknown engine {engine!r}; expected one of {', '.join(ENGINES)}")
@@ -111,13 +114,15 @@ def validate(
         # pyoxigraph in memory (2-3 times faster to query than the on-disk cache of ropa_kg.cache, which
         # saves only the parse); reports and waivers read it through an rdflib view
         from ropa_kg.fast_engine import run_fast
-        from ropa_kg.store import load_store, store_graph
+        from ropa_kg.store import WrittenForms, load_store, record_files, store_graph
 
         paths = [Path(s) for s in sources if not isinstance(s, Graph)]
         if store is None:
             store = load_store(paths or None, with_ontology=with_ontology)
-        raw = run_fast(store=store, shapes_graph=shapes_graph)
         files = collect_files(paths) if paths else _default_files()
+        require_activities(store, files=files)
+        written = WrittenForms.of_files(record_files(paths or None, with_ontology=with_ontology))
+        raw = run_fast(store=store, shapes_graph=shapes_graph, written=written)
         graph = store_graph(store)
         for prefix, namespace in declared_prefixes(
             [*(ontology_files() if with_ontology else []), *files]
@@ -125,6 +130,7 @@ def validate(
             graph.bind(prefix, namespace, override=False)
     else:
         graph, files = _data_graph(sources, with_ontology=with_ontology)
+        require_activities(graph, files=files)
         raw = run_engine(engine, data_graph=graph, shapes_graph=shapes_graph, rules=rules)
     waivers = read_waivers(graph)
     day = today or dt.date.today()
@@ -205,6 +211,8 @@ def prepared_sparql() -> Iterator[None]:
         DEBUG: bool = False,
     ) -> Any:
         if isinstance(str_or_query, str):
+            # every text rdflib is handed while pyshacl runs passes the guard (no SERVICE, no update)
+            check_read_only(str_or_query, source="a SPARQL query of the shapes", strict=False)
             key = (str_or_query, base, tuple(sorted((k, str(v)) for k, v in (initNs or {}).items())))
             if key not in cache:
                 if len(cache) > 4096:
@@ -225,9 +233,11 @@ def run_pyshacl(*, data_graph: Graph, shapes_graph: Graph, rules: dict[str, Rule
 
     Raises:
         RopaInputError: pyshacl rejects the shapes (the cause is named).
+        RopaUsageError: a SPARQL text of the shapes is refused by :func:`ropa_kg.shapes.guard_shapes`.
     """
     import pyshacl  # imported here: it is slow to import and not needed by the other verbs
 
+    guard_shapes(shapes_graph)
     try:
         with prepared_sparql():
             _conforms, report, _text = pyshacl.validate(
@@ -239,6 +249,8 @@ def run_pyshacl(*, data_graph: Graph, shapes_graph: Graph, rules: dict[str, Rule
                 allow_warnings=False,
                 advanced=False,
             )
+    except RopaUsageError:
+        raise
     except Exception as exc:
         raise RopaInputError(f"the rule set cannot be run by pyshacl: {exc}") from exc
     assert isinstance(report, Graph)

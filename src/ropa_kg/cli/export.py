@@ -7,10 +7,11 @@ from pathlib import Path
 
 import click
 
+from ropa_kg.activities import require_activities
 from ropa_kg.cli.app import input_errors_exit_2, main, paths_argument
 from ropa_kg.export import EXPORT_FORMATS, export_bytes, write_atomically
 from ropa_kg.graph import load_graph
-from ropa_kg.store import load_store
+from ropa_kg.store import load_store, record_files
 
 
 @main.command("export")
@@ -35,11 +36,16 @@ def export(paths: tuple[str, ...], fmt: str, output: Path | None, title: str) ->
     written whole or not at all.
     """
     data_paths = list(paths) or None
+    files = record_files(data_paths, with_ontology=False)
     if fmt in {"turtle", "jsonld"}:
-        data = export_bytes(fmt, graph=load_graph(data_paths, with_ontology=False))
+        graph = load_graph(data_paths, with_ontology=False)
+        require_activities(graph, files=files)
+        data = export_bytes(fmt, graph=graph)
     else:
         source = ", ".join(paths) if paths else "the bundled Alumeco record"
-        data = export_bytes(fmt, store=load_store(data_paths), title=title, source=source)
+        store = load_store(data_paths)
+        require_activities(store, files=files)
+        data = export_bytes(fmt, store=store, title=title, source=source)
     if output is None:
         if fmt in {"xlsx", "pdf"} and sys.stdout.isatty():
             raise click.UsageError(f"{fmt} is binary: give --output FILE or redirect standard output")

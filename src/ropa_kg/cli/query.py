@@ -55,6 +55,21 @@ def queries_command(fmt: str) -> None:
     click.echo(render(table, fmt), nl=False)
 
 
+def _record_prefixes(data: tuple[str, ...]) -> dict[str, str]:
+    """The prefixes the record's own Turtle files declare (for prefixed names in --param)."""
+    from ropa_kg.graph import declared_prefixes
+    from ropa_kg.store import record_files
+
+    return declared_prefixes(record_files(list(data) or None, with_ontology=False))
+
+
+def _looks_empty(table: ResultTable) -> bool:
+    """No rows, or an ASK answered false: what an empty graph gives."""
+    if table.form is QueryForm.ASK:
+        return not table.rows or str(table.rows[0][0]) != "true"
+    return not table.rows
+
+
 @main.command("query")
 @click.argument("name")
 @click.option(
@@ -140,17 +155,23 @@ def query_command(
         raise RopaUsageError("--graph and --store-default-graph need --endpoint")
     if target is not None:
         limited = cut(run_query(query, params=values, endpoint=target), max_rows)
+        if _looks_empty(limited.table):
+            from ropa_kg.endpoint import empty_graph_note, graph_is_empty
+
+            if graph_is_empty(target):
+                click.echo(empty_graph_note(target), err=True)
     else:
         try:
             limited = run_limited(
                 query.text,
                 files=list(data) or None,
-                bindings=query.bindings(values),
+                bindings=query.bindings(values, prefixes=_record_prefixes(data)),
                 engine=engine,
                 timeout=timeout,
                 max_rows=max_rows,
                 source=query.path,
                 strict=not query.trusted,
+                require_activities=True,
             )
         except QueryTimeout as exc:
             raise QueryTimeout(f"{exc} (raise the limit with --timeout SECONDS)") from exc

@@ -7,8 +7,9 @@ import json
 
 import click
 
+from ropa_kg.activities import require_activities
 from ropa_kg.cli.app import input_errors_exit_2, main, paths_argument
-from ropa_kg.store import load_store, record_stats
+from ropa_kg.store import load_store, record_files, record_stats
 
 
 @main.command()
@@ -17,7 +18,9 @@ from ropa_kg.store import load_store, record_stats
 @input_errors_exit_2
 def stats(paths: tuple[str, ...], fmt: str) -> None:
     """Load ontology + record (default: the bundled Alumeco record) and count what it holds."""
-    counts = record_stats(load_store(list(paths) or None))
+    store = load_store(list(paths) or None)
+    require_activities(store, files=record_files(list(paths) or None, with_ontology=False))
+    counts = record_stats(store)
     if fmt == "json":
         click.echo(json.dumps(dataclasses.asdict(counts), indent=2))
         return

@@ -74,6 +74,11 @@ def _parse_today(value: str | None) -> dt.date | None:
     default=None,
     help="With --endpoint: the named graph holding the record (default: urn:ropa-kg:record).",
 )
+@click.option(
+    "--store-default-graph",
+    is_flag=True,
+    help="With --endpoint: validate the store's own default graph (no default-graph-uri).",
+)
 @input_errors_exit_2
 def validate_command(
     paths: tuple[str, ...],
@@ -86,6 +91,7 @@ def validate_command(
     today: str | None,
     endpoint: str | None,
     graph_iri: str | None,
+    store_default_graph: bool,
 ) -> None:
     """Check a record (default: the bundled Alumeco record) against the GDPR rule set.
 
@@ -95,7 +101,7 @@ def validate_command(
     """
     threshold = Severity.parse(fail_on)
     day = _parse_today(today)
-    remote = _fetch(endpoint, graph_iri, paths)
+    remote = _fetch(endpoint, graph_iri, paths, store_default_graph=store_default_graph)
     if with_reasoning:
         from ropa_kg.reasoning import reason
 
@@ -119,22 +125,31 @@ def validate_command(
     raise SystemExit(EXIT_FINDINGS if result.failing(threshold) else EXIT_OK)
 
 
-def _fetch(endpoint: str | None, graph_iri: str | None, paths: tuple[str, ...]) -> Graph | None:
+def _fetch(
+    endpoint: str | None, graph_iri: str | None, paths: tuple[str, ...], *, store_default_graph: bool
+) -> Graph | None:
     """The record on ``endpoint`` with the project's ontology added, or None without an endpoint.
 
     Raises:
-        RopaUsageError: PATHS given too, --graph without --endpoint, or the endpoint fails.
+        RopaUsageError: PATHS given too, --graph without --endpoint, the chosen graph is empty, or the
+            endpoint fails.
     """
     if endpoint is None:
-        if graph_iri is not None:
-            raise RopaUsageError("--graph needs --endpoint")
+        if graph_iri is not None or store_default_graph:
+            raise RopaUsageError("--graph and --store-default-graph need --endpoint")
         return None
     if paths:
         raise RopaUsageError("give PATHS or --endpoint, not both")
-    from ropa_kg.endpoint import DEFAULT_GRAPH_IRI, fetch_graph
+    if graph_iri is not None and store_default_graph:
+        raise RopaUsageError("--graph and --store-default-graph exclude each other")
+    from ropa_kg.endpoint import DEFAULT_GRAPH_IRI, Endpoint, empty_graph_note, fetch_graph
     from ropa_kg.graph import ontology_files, parse_into
 
-    graph = fetch_graph(endpoint, graph_iri=graph_iri or DEFAULT_GRAPH_IRI)
+    chosen = None if store_default_graph else graph_iri or DEFAULT_GRAPH_IRI
+    graph = fetch_graph(endpoint, graph_iri=chosen)
+    if len(graph) == 0:
+        target = Endpoint(endpoint, default_graphs=(chosen,) if chosen else ())
+        raise RopaUsageError(empty_graph_note(target).removeprefix("note: "))
     for path in ontology_files():
         parse_into(graph, path)
     return graph

@@ -1,0 +1,56 @@
+"""A record with no processing activity is never a pass: every door (validate, stats, query, export and
+the library's validate()) refuses it with exit 2, says what counts as an activity, and names an old DPV
+namespace (file and line) where the record uses one."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from hostile_support import run_cli
+from ropa_kg.activities import NoActivitiesError
+from ropa_kg.validation import validate
+
+ZERO = Path(__file__).resolve().parent / "fixtures" / "zero"
+DOORS = {
+    "validate": ["validate"],
+    "validate-pyshacl": ["validate", "--engine", "pyshacl"],
+    "stats": ["stats"],
+    "export-csv": ["export", "--format", "csv"],
+    "export-turtle": ["export", "--format", "turtle"],
+    "query": ["query", "art30-register", "--data"],
+    "query-rdflib": ["query", "art30-register", "--engine", "rdflib", "--data"],
+}
+WHAT_COUNTS = "an activity is a node typed dpv:Process (https://w3id.org/dpv#Process)"
+
+
+def test_both_fixtures_are_here() -> None:
+    assert sorted(p.name for p in ZERO.glob("*.ttl")) == ["dpv1.ttl", "other-classes.ttl"]
+
+
+@pytest.mark.parametrize("door", sorted(DOORS))
+def test_a_dpv1_record_is_refused_naming_the_old_namespace(door: str) -> None:
+    path = ZERO / "dpv1.ttl"
+    result = run_cli(*DOORS[door], str(path))
+    assert result.exit_code == 2, result.output
+    assert f"{path}, line 2: no processing activity found" in result.stderr
+    assert WHAT_COUNTS in result.stderr
+    assert "uses http://www.w3.org/ns/dpv#, a namespace of an older DPV release" in result.stderr
+    assert "DPV 2.x moved to https://w3id.org/dpv#" in result.stderr
+    assert "PASSED" not in result.output and result.stdout == ""
+
+
+@pytest.mark.parametrize("door", sorted(DOORS))
+def test_a_record_of_other_classes_is_refused(door: str) -> None:
+    path = ZERO / "other-classes.ttl"
+    result = run_cli(*DOORS[door], str(path))
+    assert result.exit_code == 2, result.output
+    assert f"{path}: no processing activity found: {WHAT_COUNTS}" in result.stderr
+    assert "older DPV release" not in result.stderr
+
+
+def test_the_library_refuses_too() -> None:
+    with pytest.raises(NoActivitiesError) as caught:
+        validate(ZERO / "dpv1.ttl")
+    assert caught.value.path == ZERO / "dpv1.ttl" and caught.value.line == 2
