@@ -18,6 +18,7 @@ import threading
 import time
 import urllib.request
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -327,10 +328,9 @@ def test_headings_cover_every_view() -> None:
     assert [stem for stem, _ in _pages()] == list(HEADINGS)
 
 
-def test_every_view_sends_nothing_off_the_machine(server: Dashboard) -> None:
-    """Both ways of starting the dashboard: no Deploy button, no developer options in the main menu,
-    every view renders (reached through the navigation), and nothing but the dashboard's own origin is
-    asked for anything."""
+@contextmanager
+def _overview(server: Dashboard) -> Iterator[tuple[Any, _Traffic]]:
+    """A real Chromium on the dashboard's overview, every request of the page watched."""
     from playwright.sync_api import expect, sync_playwright
 
     with sync_playwright() as pw:
@@ -342,6 +342,17 @@ def test_every_view_sends_nothing_off_the_machine(server: Dashboard) -> None:
         page.set_default_timeout(60_000)
         page.goto(server.url)
         expect(page.get_by_text("Third countries", exact=True)).to_be_visible()
+        yield page, traffic
+        browser.close()
+
+
+def test_every_view_sends_nothing_off_the_machine(server: Dashboard) -> None:
+    """Both ways of starting the dashboard: no Deploy button, no developer options in the main menu,
+    every view renders (reached through the navigation), and nothing but the dashboard's own origin is
+    asked for anything."""
+    from playwright.sync_api import expect
+
+    with _overview(server) as (page, traffic):
         # the toolbar is there, without Deploy
         expect(page.locator('[data-testid="stToolbar"]')).to_be_attached()
         expect(page.locator('[data-testid="stAppDeployButton"]')).to_have_count(0, timeout=2_000)
@@ -359,25 +370,16 @@ def test_every_view_sends_nothing_off_the_machine(server: Dashboard) -> None:
             expect(page.locator('[data-testid="stSidebar"]').get_by_text("activities ·")).to_be_visible()
             expect(page.locator('[data-testid="stException"]')).to_have_count(0, timeout=2_000)
         page.wait_for_timeout(1000)  # time for a late beacon (usage statistics go after the first render)
-        browser.close()
     _assert_nothing_left(server, traffic)
 
 
 @pytest.mark.parametrize("server", ["streamlit-run-from-root"], indirect=True)
 def test_an_upload_error_names_the_chosen_file(server: Dashboard, tmp_path: Path) -> None:
-    from playwright.sync_api import expect, sync_playwright
+    from playwright.sync_api import expect
 
     chosen = tmp_path / "chosen-by-user.ttl"
     chosen.write_text("@prefix ex: <http://example.org/> .\nex:a ex:b\n", encoding="utf-8")
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        context = browser.new_context(viewport={"width": 1500, "height": 1100})
-        traffic = _Traffic(context, server.url)
-        page = context.new_page()
-        traffic.watch(page)
-        page.set_default_timeout(60_000)
-        page.goto(server.url)
-        expect(page.get_by_text("Third countries", exact=True)).to_be_visible()
+    with _overview(server) as (page, traffic):
         sidebar = page.locator('[data-testid="stSidebar"]')
         sidebar.get_by_text("Change source").click()
         sidebar.get_by_text("Upload files").click()
@@ -388,7 +390,6 @@ def test_an_upload_error_names_the_chosen_file(server: Dashboard, tmp_path: Path
         message = error.inner_text()
         assert str(server.work) not in message and "/uploads/" not in message, message
         expect(page.get_by_role("link", name="Ask Google")).to_have_count(0, timeout=2_000)
-        browser.close()
     _assert_nothing_left(server, traffic)
 
 
