@@ -38,6 +38,7 @@ lint: $(STAMP)
 	$(BIN)/ruff check src tests dashboard
 	$(BIN)/ruff format --check src tests dashboard
 	$(BIN)/mypy
+	$(BIN)/lint-imports
 
 test: lint
 	$(BIN)/python -m pytest -n 2 --dist loadgroup
@@ -52,7 +53,7 @@ fuzz: $(STAMP)
 	HYPOTHESIS_PROFILE=fuzz ROPA_FUZZ_SCALE=$(FUZZ_SCALE) $(BIN)/python -m pytest -p no:xdist tests/test_property_records.py
 
 bench: $(STAMP)
-	$(BIN)/python -m ropa_kg.bench --output benchmarks/RESULTS.md
+	$(BIN)/python -m ropa_kg.app.bench --output benchmarks/RESULTS.md
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .ropa-cache test-output

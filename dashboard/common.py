@@ -18,10 +18,10 @@ from typing import TypeVar
 
 import streamlit as st
 
-from ropa_kg.errors import RopaInputError, RopaUsageError
-from ropa_kg.findings import Severity
-from ropa_kg.graph import FORMATS
-from ropa_kg.record import Record, load_record
+from ropa_kg.app.record import Record, load_record
+from ropa_kg.core.errors import RopaInputError, RopaUsageError
+from ropa_kg.core.findings import Severity
+from ropa_kg.load.graph import FORMATS
 
 #: ``ropa dashboard PATHS`` passes the paths in this variable (os.pathsep-separated).
 PATHS_ENV = "ROPA_DASHBOARD_PATHS"
@@ -135,7 +135,7 @@ def snapshot_endpoint(url: str, graph_iri: str | None) -> tuple[str, ...]:
         RopaUsageError (EndpointError): the address is not http(s), or the endpoint fails.
         RopaInputError: the endpoint holds no triples in that graph.
     """
-    from ropa_kg.endpoint import fetch_graph
+    from ropa_kg.query.endpoint import fetch_graph
 
     graph = fetch_graph(url.strip(), graph_iri=graph_iri or None, timeout=30.0)
     if len(graph) == 0:

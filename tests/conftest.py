@@ -9,7 +9,7 @@ import pytest
 from hypothesis import settings
 from rdflib import Graph
 
-from ropa_kg.graph import load_graph
+from ropa_kg.load.graph import load_graph
 
 # Property tests: derandomised in CI (the same examples every run, so a red CI is never luck), random
 # elsewhere; `make fuzz` runs a long random pass (profile "fuzz", ROPA_FUZZ_SCALE times the examples).

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from click.testing import CliRunner, Result
 
-from ropa_kg.cli import main
+from ropa_kg.app.cli import main
 
 HOSTILE = Path(__file__).resolve().parent / "fixtures" / "hostile"
 

@@ -7,7 +7,7 @@ import io
 from collections.abc import Sequence
 from pathlib import Path
 
-from ropa_kg.queries import catalogue
+from ropa_kg.query.queries import catalogue
 
 EXPECTED = Path(__file__).parent / "expected"
 LIST_SEPARATOR = " | "

@@ -13,11 +13,11 @@ from pathlib import Path
 
 from click.testing import CliRunner
 
-from ropa_kg.cli import main
-from ropa_kg.graph import load_graph
-from ropa_kg.queries import catalogue, execute_oxigraph, execute_rdflib
-from ropa_kg.results import render
-from ropa_kg.store import load_store
+from ropa_kg.app.cli import main
+from ropa_kg.load.graph import load_graph
+from ropa_kg.load.store import load_store
+from ropa_kg.query.queries import catalogue, execute_oxigraph, execute_rdflib
+from ropa_kg.sparql.results import render
 
 FORMATS = ("csv", "xlsx", "html", "turtle", "jsonld")
 REPORTS = ("text", "json", "sarif", "junit", "turtle")

@@ -8,7 +8,7 @@ import pytest
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import RDF, XSD
 
-from ropa_kg.namespaces import ALU, DPV, EU_GDPR, LOC, PD, ROPA, TECH
+from ropa_kg.core.namespaces import ALU, DPV, EU_GDPR, LOC, PD, ROPA, TECH
 
 REPO = Path(__file__).resolve().parents[1]
 DATA = REPO / "data" / "alumeco"

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from ropa_kg.bench import main
+from ropa_kg.app.bench import main
 
 
 @pytest.mark.slow

@@ -87,7 +87,7 @@ def _environment(work: Path, proxy: _RecordingProxy) -> dict[str, str]:
 def _ropa() -> list[str]:
     """The installed ``ropa`` console script, else the same command through the interpreter."""
     script = Path(sys.executable).with_name("ropa")
-    return [str(script)] if script.is_file() else [sys.executable, "-m", "ropa_kg.cli"]
+    return [str(script)] if script.is_file() else [sys.executable, "-m", "ropa_kg.app.cli"]
 
 
 def _streamlit_run(port: int) -> list[str]:

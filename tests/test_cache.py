@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from ropa_kg.cache import cache_key, cache_root, load_store
-from ropa_kg.errors import RopaInputError
-from ropa_kg.generate import generate
+from ropa_kg.app.generate import generate
+from ropa_kg.core.errors import RopaInputError
+from ropa_kg.load.cache import cache_key, cache_root, load_store
 
 
 def _record(path: Path, seed: int) -> Path:

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from click.testing import CliRunner
 
-from ropa_kg.cli import main
+from ropa_kg.app.cli import main
 
 
 def test_stats_on_the_bundled_record_as_json() -> None:

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from ropa_kg.console import QueryTimeout, run_limited
-from ropa_kg.errors import RopaInputError, RopaUsageError
-from ropa_kg.record import Record, load_record
+from ropa_kg.app.record import Record, load_record
+from ropa_kg.core.errors import RopaInputError, RopaUsageError
+from ropa_kg.query.console import QueryTimeout, run_limited
 
 ALU = "https://w3id.org/ropa-kg/data/alumeco#"
 

@@ -9,10 +9,10 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from ropa_kg.findings import Severity
-from ropa_kg.record import load_record
-from ropa_kg.resources import dashboard_dir
-from ropa_kg.validation import validate
+from ropa_kg.app.record import load_record
+from ropa_kg.core.findings import Severity
+from ropa_kg.core.resources import dashboard_dir
+from ropa_kg.rules.validation import validate
 
 APP = str(dashboard_dir() / "app.py")
 
@@ -297,7 +297,7 @@ def test_blank_activity_id_is_stable_across_loads() -> None:
     first, second = load_record([str(BLANK_RECORD)]), load_record([str(BLANK_RECORD)])
     (one,) = [a for a in first.activities if a.startswith("_:")]
     (two,) = [a for a in second.activities if a.startswith("_:")]
-    assert one == two  # loading labels blank nodes by their content (ropa_kg.blank_nodes)...
+    assert one == two  # loading labels blank nodes by their content (ropa_kg.core.blank_nodes)...
     ident = first.activity_ids[one]
     assert ident == second.activity_ids[two] == one and ident.startswith("_:b")  # ...and ids are labels
     assert second.find_activity(ident) == two

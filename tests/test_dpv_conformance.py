@@ -14,7 +14,7 @@ from pyoxigraph import NamedNode, RdfFormat, Store
 from rdflib import Graph, URIRef
 from rdflib.namespace import RDF, RDFS, SKOS
 
-from ropa_kg.namespaces import DPV_FAMILY, PREFIXES
+from ropa_kg.core.namespaces import DPV_FAMILY, PREFIXES
 
 REPO = Path(__file__).resolve().parents[1]
 OFFICIAL_FILES = ("dpv.ttl", "eu-gdpr.ttl", "pd.ttl", "tech.ttl", "loc.ttl", "legal-eu.ttl")

@@ -16,8 +16,10 @@ import pytest
 from click.testing import CliRunner
 
 from query_cases import all_cases, case_id, is_ordered, normalise, parse_csv
-from ropa_kg.cli import main
-from ropa_kg.endpoint import (
+from ropa_kg.app.cli import main
+from ropa_kg.core.errors import RopaUsageError
+from ropa_kg.load.store import load_store
+from ropa_kg.query.endpoint import (
     DEFAULT_GRAPH_IRI,
     Endpoint,
     EndpointError,
@@ -27,9 +29,7 @@ from ropa_kg.endpoint import (
     graph_store_url_for,
     put_graph,
 )
-from ropa_kg.errors import RopaUsageError
-from ropa_kg.queries import resolve, run_query
-from ropa_kg.store import load_store
+from ropa_kg.query.queries import resolve, run_query
 
 pytestmark = [pytest.mark.server, pytest.mark.xdist_group("oxigraph-server")]
 CASES = all_cases()
@@ -244,8 +244,8 @@ def _listening(port: int) -> bool:
 )
 def test_print_query_times(server: OxigraphServer) -> None:
     """Print each saved query's time on Alumeco: embedded (pyoxigraph, rdflib) and through the server."""
-    from ropa_kg.graph import load_graph
-    from ropa_kg.queries import catalogue, execute_oxigraph, execute_rdflib
+    from ropa_kg.load.graph import load_graph
+    from ropa_kg.query.queries import catalogue, execute_oxigraph, execute_rdflib
 
     store, graph = load_store(), load_graph()
     endpoint = Endpoint(server.query_url)

@@ -13,11 +13,11 @@ from openpyxl import load_workbook
 from rdflib import Graph
 from rdflib.compare import isomorphic
 
-from ropa_kg.cli import main
-from ropa_kg.export import REGISTER_COLUMNS, find_chromium, register_table
-from ropa_kg.graph import load_graph
-from ropa_kg.results import term_text
-from ropa_kg.store import load_store
+from ropa_kg.app.cli import main
+from ropa_kg.load.graph import load_graph
+from ropa_kg.load.store import load_store
+from ropa_kg.render.export import REGISTER_COLUMNS, find_chromium, register_table
+from ropa_kg.sparql.results import term_text
 
 
 @pytest.fixture(scope="module")
@@ -111,7 +111,7 @@ def test_stdout_and_errors(tmp_path: Path) -> None:
 
 
 def test_dashboard_command_binds_to_loopback(tmp_path: Path) -> None:
-    from ropa_kg.cli.dashboard import streamlit_command
+    from ropa_kg.app.cli.dashboard import streamlit_command
 
     command = streamlit_command(port=8765, bind="127.0.0.1")
     assert command[command.index("--server.address") + 1] == "127.0.0.1"

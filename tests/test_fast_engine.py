@@ -10,15 +10,15 @@ import pytest
 from pyshacl import validate
 from rdflib import Graph
 
-from ropa_kg.fast_engine import (
+from ropa_kg.core.findings import Finding, Severity
+from ropa_kg.rules.fast_engine import (
     UnsupportedShapeError,
     compile_plans,
     findings_from_report,
     run_fast,
     store_from_graph,
 )
-from ropa_kg.findings import Finding, Severity
-from ropa_kg.sparql_rewrite import NotRewritable, rewrite_for_all_focus_nodes
+from ropa_kg.sparql.rewrite import NotRewritable, rewrite_for_all_focus_nodes
 
 HERE = Path(__file__).resolve().parent / "fixtures" / "fast_engine"
 EX = "http://example.org/"

@@ -10,12 +10,12 @@ from pathlib import Path
 import pytest
 from rdflib import Graph
 
-from ropa_kg.fast_engine import run_fast
-from ropa_kg.findings import Finding
-from ropa_kg.generate import generate
-from ropa_kg.graph import load_graph
-from ropa_kg.shapes import load_shapes, rule_catalogue
-from ropa_kg.validation import run_pyshacl
+from ropa_kg.app.generate import generate
+from ropa_kg.core.findings import Finding
+from ropa_kg.load.graph import load_graph
+from ropa_kg.rules.fast_engine import run_fast
+from ropa_kg.rules.shapes import load_shapes, rule_catalogue
+from ropa_kg.rules.validation import run_pyshacl
 
 REPO = Path(__file__).resolve().parents[1]
 RULE_FIXTURES = sorted((REPO / "tests" / "fixtures" / "rules").rglob("*.ttl"))

@@ -11,9 +11,9 @@ from click.testing import CliRunner
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import RDF, XSD
 
-from ropa_kg.cli import main
-from ropa_kg.generate import GEN, VOCABULARY, escape_string, expand, generate, vocabulary_iris
-from ropa_kg.namespaces import DPV, DPV_FAMILY, ROPA
+from ropa_kg.app.cli import main
+from ropa_kg.app.generate import GEN, VOCABULARY, escape_string, expand, generate, vocabulary_iris
+from ropa_kg.core.namespaces import DPV, DPV_FAMILY, ROPA
 
 REPO = Path(__file__).resolve().parents[1]
 

@@ -11,8 +11,8 @@ import pytest
 from rdflib import Graph
 
 from hostile_support import Recorder, recording_server, run_cli
-from ropa_kg.limits import QueryTimeout, run_limited
-from ropa_kg.safe_input import no_network
+from ropa_kg.load.safe_input import no_network
+from ropa_kg.query.limits import QueryTimeout, run_limited
 
 CARTESIAN = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l }\n"
 #: The Alumeco record with the ontology holds about 4,300 triples: this is over 18 million rows.
@@ -96,7 +96,7 @@ def test_the_library_runner_raises_query_timeout() -> None:
 def console(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> object:
     from streamlit.testing.v1 import AppTest
 
-    from ropa_kg.resources import dashboard_dir
+    from ropa_kg.core.resources import dashboard_dir
 
     monkeypatch.setenv("ROPA_CACHE_DIR", str(tmp_path_factory.getbasetemp() / "ropa-cache"))
     monkeypatch.setenv("ROPA_DASHBOARD_WORK", str(tmp_path_factory.getbasetemp() / "dashboard-work"))

@@ -12,12 +12,12 @@ from rdflib import Graph
 
 from hostile_support import CLI_DOORS, HOSTILE, Recorder, door_args, hostile_copy, recording_server, run_cli
 from query_cases import normalise, parse_csv
-from ropa_kg.errors import RopaInputError
-from ropa_kg.graph import load_graph, parse_into
-from ropa_kg.record import load_record
-from ropa_kg.safe_input import DEFAULT_MAX_FILE_BYTES, NetworkBlocked, no_network
-from ropa_kg.store import load_store
-from ropa_kg.validation import validate
+from ropa_kg.app.record import load_record
+from ropa_kg.core.errors import RopaInputError
+from ropa_kg.load.graph import load_graph, parse_into
+from ropa_kg.load.safe_input import DEFAULT_MAX_FILE_BYTES, NetworkBlocked, no_network
+from ropa_kg.load.store import load_store
+from ropa_kg.rules.validation import validate
 
 EX = "https://example.org/record#"
 
@@ -117,7 +117,7 @@ def test_dangling_reference_is_a_finding_on_the_missing_node() -> None:
 
 
 def test_unknown_dpv_term_is_reported_when_the_rule_exists() -> None:
-    from ropa_kg.shapes import load_shapes, rule_catalogue
+    from ropa_kg.rules.shapes import load_shapes, rule_catalogue
 
     rules = rule_catalogue(load_shapes(None))
     if "ROPA-DPV-TERM" not in rules:
@@ -318,8 +318,8 @@ def test_owl_imports_and_remote_iris_are_not_fetched(door: str, recorder: Record
 
 @pytest.fixture(scope="module")
 def alumeco_formats(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
-    from ropa_kg.namespaces import PREFIXES
-    from ropa_kg.resources import alumeco_dir
+    from ropa_kg.core.namespaces import PREFIXES
+    from ropa_kg.core.resources import alumeco_dir
 
     graph = load_graph([alumeco_dir()], with_ontology=False)
     folder = tmp_path_factory.mktemp("formats")

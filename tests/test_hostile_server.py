@@ -15,8 +15,8 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from hostile_support import HOSTILE, tree_digest
-from ropa_kg.endpoint import EndpointError, OxigraphServer, fetch_graph, free_port, put_graph
-from ropa_kg.resources import alumeco_dir, dashboard_dir
+from ropa_kg.core.resources import alumeco_dir, dashboard_dir
+from ropa_kg.query.endpoint import EndpointError, OxigraphServer, fetch_graph, free_port, put_graph
 
 APP = str(dashboard_dir() / "app.py")
 

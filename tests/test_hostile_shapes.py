@@ -11,10 +11,10 @@ import pytest
 from rdflib import Graph
 
 from hostile_support import Recorder, recording_server, run_cli
-from ropa_kg.errors import RopaUsageError
-from ropa_kg.resources import alumeco_dir
-from ropa_kg.shapes import load_shapes
-from ropa_kg.validation import prepared_sparql, run_pyshacl, validate
+from ropa_kg.core.errors import RopaUsageError
+from ropa_kg.core.resources import alumeco_dir
+from ropa_kg.rules.shapes import load_shapes
+from ropa_kg.rules.validation import prepared_sparql, run_pyshacl, validate
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "hostile_shapes"
 CASES = {

@@ -54,7 +54,7 @@ def test_installed_wheel_runs_from_another_folder(wheel: Path, tmp_path: Path) -
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()
     code = (
-        "import ropa_kg.resources as r, sys; from ropa_kg.cli import main; "
+        "import ropa_kg.core.resources as r, sys; from ropa_kg.app.cli import main; "
         "print(r.resource_root()); sys.argv=['ropa','stats','--format','json']; main()"
     )
     env = {"PYTHONPATH": str(target), "PATH": "/usr/bin:/bin"}

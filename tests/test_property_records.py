@@ -16,16 +16,16 @@ from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import RDF, XSD
 
 from conftest import FUZZ_SCALE
-from ropa_kg.activities import NoActivitiesError
-from ropa_kg.errors import RopaInputError
-from ropa_kg.export import graph_bytes, register, to_csv, to_html, to_xlsx
-from ropa_kg.generate import VOCABULARY, expand
-from ropa_kg.graph import load_graph
-from ropa_kg.namespaces import DPV, ROPA
-from ropa_kg.queries import catalogue, execute_oxigraph
-from ropa_kg.resources import alumeco_dir
-from ropa_kg.store import load_store
-from ropa_kg.validation import ValidationResult, validate
+from ropa_kg.app.generate import VOCABULARY, expand
+from ropa_kg.core.errors import RopaInputError
+from ropa_kg.core.namespaces import DPV, ROPA
+from ropa_kg.core.resources import alumeco_dir
+from ropa_kg.load.activities import NoActivitiesError
+from ropa_kg.load.graph import load_graph
+from ropa_kg.load.store import load_store
+from ropa_kg.query.queries import catalogue, execute_oxigraph
+from ropa_kg.render.export import graph_bytes, register, to_csv, to_html, to_xlsx
+from ropa_kg.rules.validation import ValidationResult, validate
 
 ALUMECO = load_graph([alumeco_dir()], with_ontology=False)
 TRIPLES = sorted(ALUMECO, key=lambda t: (str(t[0]), str(t[1]), str(t[2])))

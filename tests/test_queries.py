@@ -12,10 +12,11 @@ from pyoxigraph import Store
 from rdflib import Graph, URIRef
 
 from query_cases import all_cases, case_id, expected_path, is_ordered, normalise, parse_csv
-from ropa_kg.cli import main
-from ropa_kg.errors import RopaInputError, RopaUsageError
-from ropa_kg.graph import load_graph
-from ropa_kg.queries import (
+from ropa_kg.app.cli import main
+from ropa_kg.core.errors import RopaInputError, RopaUsageError
+from ropa_kg.load.graph import load_graph
+from ropa_kg.load.store import load_store
+from ropa_kg.query.queries import (
     PARAMETER_TYPES,
     SavedQuery,
     catalogue,
@@ -26,9 +27,8 @@ from ropa_kg.queries import (
     resolve,
     run_query,
 )
-from ropa_kg.results import ResultTable, render
-from ropa_kg.sparql_guard import QueryForm, check_read_only
-from ropa_kg.store import load_store
+from ropa_kg.sparql.guard import QueryForm, check_read_only
+from ropa_kg.sparql.results import ResultTable, render
 
 FIXTURES = Path(__file__).parent / "fixtures" / "queries"
 MINI = FIXTURES / "mini.ttl"

@@ -10,11 +10,11 @@ import pytest
 from rdflib import BNode, Graph, URIRef
 from rdflib.namespace import RDF, SH
 
-from ropa_kg.graph import collect_files, load_graph
-from ropa_kg.namespaces import DPV, ROPA
-from ropa_kg.queries import ENGINES, resolve, run_query
-from ropa_kg.resources import alumeco_dir, shapes_dir
-from ropa_kg.results import compact_iri
+from ropa_kg.core.namespaces import DPV, ROPA
+from ropa_kg.core.resources import alumeco_dir, shapes_dir
+from ropa_kg.load.graph import collect_files, load_graph
+from ropa_kg.query.queries import ENGINES, resolve, run_query
+from ropa_kg.sparql.results import compact_iri
 
 
 @pytest.fixture(scope="module")

@@ -9,10 +9,10 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from ropa_kg.cli import main
-from ropa_kg.graph import load_graph
-from ropa_kg.namespaces import ALU, ROPA
-from ropa_kg.reasoning import reason
+from ropa_kg.app.cli import main
+from ropa_kg.core.namespaces import ALU, ROPA
+from ropa_kg.load.graph import load_graph
+from ropa_kg.rules.reasoning import reason
 
 pytestmark = [
     pytest.mark.skipif(shutil.which("java") is None, reason="HermiT needs a Java runtime"),

@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 
 from hostile_support import run_cli
-from ropa_kg.errors import RopaUsageError
-from ropa_kg.queries import parse_iri
+from ropa_kg.core.errors import RopaUsageError
+from ropa_kg.query.queries import parse_iri
 
 KETTU = Path(__file__).resolve().parent / "fixtures" / "prefixes" / "kettu.ttl"
 

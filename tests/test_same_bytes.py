@@ -15,8 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from ropa_kg.generate import generate
-from ropa_kg.resources import alumeco_dir
+from ropa_kg.app.generate import generate
+from ropa_kg.core.resources import alumeco_dir
 
 pytestmark = [pytest.mark.slow]
 HERE = Path(__file__).resolve().parent

@@ -10,11 +10,11 @@ import pytest
 from rdflib import Graph, URIRef
 from rdflib.namespace import RDF, SH
 
-from ropa_kg.graph import load_graph, parse_into
-from ropa_kg.namespaces import DPV_FAMILY, EU_GDPR, ROPA
-from ropa_kg.resources import ontology_dir, shapes_dir
-from ropa_kg.shapes import load_shapes, rule_catalogue
-from ropa_kg.validation import validate
+from ropa_kg.core.namespaces import DPV_FAMILY, EU_GDPR, ROPA
+from ropa_kg.core.resources import ontology_dir, shapes_dir
+from ropa_kg.load.graph import load_graph, parse_into
+from ropa_kg.rules.shapes import load_shapes, rule_catalogue
+from ropa_kg.rules.validation import validate
 
 DPV_DIR = Path("/work/shared/dpv")
 SHAPES = load_shapes()

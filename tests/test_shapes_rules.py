@@ -12,10 +12,10 @@ from pathlib import Path
 import pytest
 from rdflib import Graph
 
-from ropa_kg.graph import load_graph
-from ropa_kg.namespaces import bind_prefixes
-from ropa_kg.shapes import load_shapes, rule_catalogue
-from ropa_kg.validation import validate
+from ropa_kg.core.namespaces import bind_prefixes
+from ropa_kg.load.graph import load_graph
+from ropa_kg.rules.shapes import load_shapes, rule_catalogue
+from ropa_kg.rules.validation import validate
 
 FIXTURES = Path(__file__).parent / "fixtures" / "rules"
 EX = "https://example.org/record#"

@@ -1,4 +1,4 @@
-"""ropa_kg.sparql_exists: correlated EXISTS filters become joins only where the answer stays the same.
+"""ropa_kg.sparql.exists: correlated EXISTS filters become joins only where the answer stays the same.
 
 Each case runs the original and the rewritten query on the same small graph with pyoxigraph and compares
 the bags of solutions; it also asserts whether the rewrite decorrelated the EXISTS (so a test fails both
@@ -11,8 +11,8 @@ from collections import Counter
 import pyoxigraph as ox
 import pytest
 
-from ropa_kg.sparql_exists import optimise_group, parse_group
-from ropa_kg.sparql_rewrite import tokenize
+from ropa_kg.sparql.exists import optimise_group, parse_group
+from ropa_kg.sparql.rewrite import tokenize
 
 DATA = """
 @prefix ex: <http://example.org/> .

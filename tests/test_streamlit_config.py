@@ -12,11 +12,11 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from ropa_kg.cli import dashboard as cli_dashboard
-from ropa_kg.cli import main
-from ropa_kg.cli.dashboard import streamlit_command, streamlit_config_file, streamlit_settings
-from ropa_kg.errors import RopaUsageError
-from ropa_kg.resources import resource_root
+from ropa_kg.app.cli import dashboard as cli_dashboard
+from ropa_kg.app.cli import main
+from ropa_kg.app.cli.dashboard import streamlit_command, streamlit_config_file, streamlit_settings
+from ropa_kg.core.errors import RopaUsageError
+from ropa_kg.core.resources import resource_root
 
 REPO = Path(__file__).resolve().parents[1]
 CONFIG = REPO / ".streamlit" / "config.toml"

@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from ropa_kg.findings import Severity
-from ropa_kg.namespaces import ALU
-from ropa_kg.validation import ValidationResult, validate
+from ropa_kg.core.findings import Severity
+from ropa_kg.core.namespaces import ALU
+from ropa_kg.rules.validation import ValidationResult, validate
 
 V, W = Severity.VIOLATION, Severity.WARNING
 ACTIVITIES_WITHOUT_RETENTION = [

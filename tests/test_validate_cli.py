@@ -12,7 +12,7 @@ from click.testing import CliRunner
 from rdflib import Graph
 from rdflib.namespace import SH
 
-from ropa_kg.cli import main
+from ropa_kg.app.cli import main
 
 ROOT = Path(__file__).resolve().parent.parent
 RULES = Path(__file__).parent / "fixtures" / "rules"
@@ -68,7 +68,7 @@ def test_unknown_format_is_a_usage_error() -> None:
 def test_fast_engine_is_used_only_when_asked() -> None:
     code, _, err = run(str(PASSING), "--engine", "fast")
     try:
-        import ropa_kg.fast_engine  # type: ignore[import-not-found]  # noqa: F401 - may not exist yet
+        import ropa_kg.rules.fast_engine  # type: ignore[import-not-found]  # noqa: F401 - may not exist yet
     except ImportError:
         assert code == 2 and "fast engine" in err
     else:
@@ -203,7 +203,7 @@ def test_turtle_keeps_alternative_paths() -> None:
 def test_custom_shapes_folder(tmp_path: Path) -> None:
     import shutil
 
-    from ropa_kg.resources import shapes_dir
+    from ropa_kg.core.resources import shapes_dir
 
     for name in ("prefixes.ttl", "transfers.ttl"):
         shutil.copy(shapes_dir() / name, tmp_path / name)

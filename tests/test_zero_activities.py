@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from hostile_support import run_cli
-from ropa_kg.activities import NoActivitiesError
-from ropa_kg.validation import validate
+from ropa_kg.load.activities import NoActivitiesError
+from ropa_kg.rules.validation import validate
 
 ZERO = Path(__file__).resolve().parent / "fixtures" / "zero"
 DOORS = {

@@ -5,8 +5,8 @@ import html
 import streamlit as st
 
 from common import SEVERITY_ICONS, page_setup
-from ropa_kg.errors import RopaUsageError
-from ropa_kg.record import ART30_FIELDS, Fact
+from ropa_kg.app.record import ART30_FIELDS, Fact
+from ropa_kg.core.errors import RopaUsageError
 
 QUOTE_STYLE = "margin:0 0 4px 0;border-left:3px solid #1f4e79;padding-left:8px"
 VOCABULARY = ("https://w3id.org/dpv", "https://w3id.org/ropa-kg/ontology#")

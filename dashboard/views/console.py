@@ -4,9 +4,9 @@ import pandas as pd
 import streamlit as st
 
 from common import describe_error, page_setup
-from ropa_kg.console import DEFAULT_MAX_ROWS, DEFAULT_TIMEOUT, run_limited
-from ropa_kg.queries import catalogue
-from ropa_kg.results import ResultTable, render
+from ropa_kg.query.console import DEFAULT_MAX_ROWS, DEFAULT_TIMEOUT, run_limited
+from ropa_kg.query.queries import catalogue
+from ropa_kg.sparql.results import ResultTable, render
 
 record = page_setup("Query console")
 MAX_SHOWN = 5000

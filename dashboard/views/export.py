@@ -5,8 +5,8 @@ from functools import partial
 import streamlit as st
 
 from common import page_setup
-from ropa_kg.export import EXTENSIONS, MEDIA_TYPES, export_bytes
-from ropa_kg.store import rdflib_copy
+from ropa_kg.load.store import rdflib_copy
+from ropa_kg.render.export import EXTENSIONS, MEDIA_TYPES, export_bytes
 
 record = page_setup("Export")
 #: Above this many activities the register preview is shown on request.

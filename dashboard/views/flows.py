@@ -10,7 +10,7 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from common import SEVERITY_COLOURS, SEVERITY_ICONS, page_setup, worst
-from ropa_kg.findings import Severity
+from ropa_kg.core.findings import Severity
 
 record = page_setup("Data flows")
 LAYERS = ("controller", "activity", "data category", "recipient", "country")

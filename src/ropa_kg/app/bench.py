@@ -1,0 +1,606 @@
+"""The benchmark behind ``make bench``: time and peak memory of validation against record size.
+
+``python -m ropa_kg.app.bench --output benchmarks/RESULTS.md [--sizes 100 1000 ...] [--repeats 3] [--quick]``
+
+Every measurement runs in a fresh child process; the parent reads the child's wall time and its peak
+resident memory (``VmHWM`` in ``/proc``, polled while it runs), so numbers include interpreter start,
+imports, parsing and writing the report: what a user waits for. Records come from ``ropa generate`` (seed 0).
+
+Measured, side by side in one run: ``ropa validate FILE --format json`` with the default (fast) engine
+and with ``--engine pyshacl`` (medians of ``--repeats``; pyshacl once per size above 100, stopped at
+``--pyshacl-timeout`` and not tried on larger sizes after that); each saved query through
+:func:`ropa_kg.query.queries.execute_oxigraph` (in memory) and through an ``oxigraph serve-read-only``
+endpoint, on the largest size; the rules on the in-memory store against the on-disk cache of
+:mod:`ropa_kg.load.cache`; the dashboard's first load and first visit of every view (Streamlit AppTest) at
+10,000 activities (or the largest size below) and on the Alumeco record; ``ropa validate`` cold on the
+Alumeco record. Writes a
+Markdown table and a PNG plot beside it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.parse
+import urllib.request
+from dataclasses import dataclass, field
+from pathlib import Path
+
+DEFAULT_SIZES = (100, 1_000, 10_000, 100_000)
+QUICK_SIZES = (100, 1_000)
+
+
+@dataclass
+class Run:
+    """One child-process measurement."""
+
+    seconds: float
+    peak_mb: float
+    ok: bool
+    detail: dict[str, object] = field(default_factory=dict)
+
+
+# --------------------------------------------------------------------------------------------------
+# children
+# --------------------------------------------------------------------------------------------------
+
+
+def _child(kind: str, record: str) -> dict[str, object]:
+    """Run one measurement in this (fresh) process and return its details."""
+    if kind == "queries":
+        from ropa_kg.load.store import load_store
+
+        return {"queries": _embedded_queries(load_store([record]))}
+    if kind == "cache":
+        return _cache_child(record)
+    if kind == "dashboard":
+        return _dashboard_child(record)
+    raise SystemExit(f"unknown measurement {kind}")
+
+
+def _cache_child(record: str) -> dict[str, object]:
+    """The rules on the record in memory and on the on-disk cache (built first, then reopened)."""
+    import tempfile as tf
+
+    from ropa_kg.load.cache import load_store as cached
+    from ropa_kg.load.store import load_store
+    from ropa_kg.rules.fast_engine import run_fast
+    from ropa_kg.rules.shapes import load_shapes
+
+    shapes = load_shapes()
+    out: dict[str, object] = {}
+    t0 = time.perf_counter()
+    memory = load_store([record])
+    out["memory_load_s"] = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    found = run_fast(store=memory, shapes_graph=shapes)
+    out["memory_rules_s"] = time.perf_counter() - t0
+    del memory
+    with tf.TemporaryDirectory() as folder:
+        t0 = time.perf_counter()
+        cached([record], cache_dir=folder)
+        out["cache_build_s"] = time.perf_counter() - t0
+        t0 = time.perf_counter()
+        disk = cached([record], cache_dir=folder)
+        out["cache_open_s"] = time.perf_counter() - t0
+        t0 = time.perf_counter()
+        again = run_fast(store=disk.store, shapes_graph=shapes)
+        out["cache_rules_s"] = time.perf_counter() - t0
+        del disk
+    out["same_findings"] = found == again
+    return out
+
+
+def _dashboard_child(record: str) -> dict[str, object]:
+    """First load (overview) and the first visit of every other view, through Streamlit's AppTest."""
+    import warnings
+
+    os.environ["ROPA_DASHBOARD_PATHS"] = record
+    warnings.filterwarnings("ignore")
+    import logging
+
+    logging.getLogger("streamlit").setLevel(logging.ERROR)
+    import streamlit.delta_generator
+    from streamlit.testing.v1 import AppTest
+
+    # AppTest runs the app without a Streamlit runtime, and Streamlit then warns once (per process)
+    # that the app should be started with `streamlit run`; finding the script's name for that warning
+    # walks the stack with inspect.stack(), about 1 s. `streamlit run` never pays it: turn it off.
+    streamlit.delta_generator._use_warning_has_been_displayed = True
+
+    from ropa_kg.app.record import BACKGROUND_THREAD
+    from ropa_kg.core.resources import dashboard_dir
+
+    app = AppTest.from_file(str(dashboard_dir() / "app.py"), default_timeout=900)
+    t0 = time.perf_counter()
+    app.run()
+    views: dict[str, float] = {"overview (first load)": time.perf_counter() - t0}
+    errors = [str(e.value)[:200] for e in app.exception]
+    # the other views' shared tables are computed in the background after the first load
+    # (ropa_kg.app.record); a view opened before they are ready waits for them
+    t0 = time.perf_counter()
+    while any(t.name.startswith(BACKGROUND_THREAD) for t in threading.enumerate()):
+        time.sleep(0.01)
+    views["(background tables ready after the first load)"] = time.perf_counter() - t0
+    for page in ("activities", "activity", "recipients", "flows", "compliance", "console", "export"):
+        t0 = time.perf_counter()
+        app.switch_page(f"views/{page}.py").run()
+        views[page] = time.perf_counter() - t0
+        errors += [str(e.value)[:200] for e in app.exception]
+    return {"views": views, "errors": errors}
+
+
+def _embedded_queries(store: object) -> dict[str, dict[str, float | int | str]]:
+    """Each saved query with its default parameters, as ``ropa query`` runs it (median of 3)."""
+    import pyoxigraph as ox
+
+    from ropa_kg.query.queries import catalogue, execute_oxigraph
+
+    assert isinstance(store, ox.Store)
+    results: dict[str, dict[str, float | int | str]] = {}
+    for query in catalogue():
+        bindings = query.bindings(None)
+        times: list[float] = []
+        rows = 0
+        try:
+            for _ in range(3):
+                t0 = time.perf_counter()
+                table = execute_oxigraph(query, store, bindings)
+                rows = len(table.rows)
+                times.append(time.perf_counter() - t0)
+            results[query.path.stem] = {"seconds": statistics.median(times), "rows": rows}
+        except Exception as exc:
+            results[query.path.stem] = {"seconds": float("nan"), "rows": 0, "error": str(exc)[:80]}
+    return results
+
+
+# --------------------------------------------------------------------------------------------------
+# the parent
+# --------------------------------------------------------------------------------------------------
+
+
+def measure(args: list[str], *, timeout: float) -> Run:
+    """Run a child (``python args...``) and return its wall time, peak RSS and JSON output."""
+    with tempfile.TemporaryFile() as out:
+        start = time.perf_counter()
+        proc = subprocess.Popen([sys.executable, *args], stdout=out, stderr=subprocess.DEVNULL)
+        deadline = start + timeout
+        peak_kb = 0
+        while True:
+            # the child's own high-water mark: wait4's ru_maxrss would also count the memory the bench
+            # process had when it forked the child (Linux records it at exec)
+            peak_kb = max(peak_kb, _vm_hwm_kb(proc.pid))
+            pid, status, _usage = os.wait4(proc.pid, os.WNOHANG)
+            if pid:
+                break
+            if time.perf_counter() > deadline:
+                proc.kill()
+                os.wait4(proc.pid, 0)
+                return Run(time.perf_counter() - start, peak_kb / 1024, False, {"timeout": timeout})
+            time.sleep(0.02)
+        seconds = time.perf_counter() - start
+        proc.returncode = os.waitstatus_to_exitcode(status)
+        out.seek(0)
+        text = out.read().decode("utf-8", "replace").strip().splitlines()
+        detail: dict[str, object] = {"exit": proc.returncode}
+        if text:
+            try:
+                detail.update(json.loads(text[-1]))
+            except json.JSONDecodeError:
+                detail["output"] = text[-1][:200]
+        return Run(seconds, peak_kb / 1024, proc.returncode in (0, 1), detail)
+
+
+def _vm_hwm_kb(pid: int) -> int:
+    """Peak resident memory of a running process (``VmHWM`` in /proc), in KiB; 0 once it has ended."""
+    try:
+        with open(f"/proc/{pid}/status", encoding="ascii", errors="replace") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1])
+    except (OSError, ValueError):
+        pass
+    return 0
+
+
+def _record(work: Path, size: int) -> Path:
+    from ropa_kg.app.generate import generate
+
+    path = work / f"record-{size}.ttl"
+    if not path.exists():
+        tmp = path.with_suffix(".tmp")
+        with tmp.open("w", encoding="utf-8") as handle:
+            generate(handle, activities=size, seed=0)
+        tmp.replace(path)
+    return path
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _server_queries(record: Path, work: Path) -> dict[str, float]:
+    """Each saved query through a real ``oxigraph serve`` (HTTP, JSON results parsed by the client)."""
+    import pyoxigraph as ox
+
+    from ropa_kg.load.cache import load_files_into
+    from ropa_kg.load.graph import ontology_files
+
+    location = work / f"server-{record.stem}"
+    if not (location / ".complete").exists():
+        store = ox.Store(str(location))
+        load_files_into(store, [*ontology_files(), record])
+        store.flush()
+        del store
+        (location / ".complete").write_text("ok")
+    binary = Path(sys.executable).with_name("oxigraph")
+    port = _free_port()
+    server = subprocess.Popen(
+        [str(binary), "serve-read-only", "--location", str(location), "--bind", f"127.0.0.1:{port}"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    url = f"http://127.0.0.1:{port}/query"
+    try:
+        for _ in range(200):
+            try:
+                urllib.request.urlopen(url + "?query=ASK%7B%7D", timeout=1).read()  # noqa: S310 - our own local server
+                break
+            except OSError:
+                time.sleep(0.05)
+        from ropa_kg.query.endpoint import Endpoint, run_remote
+        from ropa_kg.query.queries import catalogue
+
+        endpoint = Endpoint(url, default_graphs=(), timeout=600)
+        results: dict[str, float] = {}
+        for query in catalogue():
+            times = []
+            for _ in range(3):
+                t0 = time.perf_counter()
+                try:
+                    run_remote(query, endpoint, query.bindings(None))
+                    times.append(time.perf_counter() - t0)
+                except Exception:
+                    times.append(float("nan"))
+            results[query.path.stem] = statistics.median(times)
+        return results
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+
+
+def _validate_run(record: Path | None, engine: str, *, timeout: float, work: Path) -> Run:
+    """``ropa validate [record] --engine E --format json`` in a fresh process; the findings counted
+    from its report."""
+    report = work / f"report-{engine}.json"
+    report.unlink(missing_ok=True)
+    args = ["-m", "ropa_kg.app.cli", "validate", "--engine", engine, "--format", "json"]
+    args += ["--output", str(report)]
+    run = measure([*args, *([str(record)] if record else [])], timeout=timeout)
+    if run.ok and report.exists():
+        data = json.loads(report.read_text(encoding="utf-8"))
+        run.detail["findings"] = len(data.get("findings", [])) + len(data.get("waived", []))
+    else:
+        run.ok = False
+    return run
+
+
+def run_bench(*, sizes: list[int], repeats: int, pyshacl_timeout: float, output: Path) -> str:
+    """Run everything and write ``output`` (Markdown) and ``output`` with ``.png`` (plot)."""
+    work = Path("benchmarks") / "work"
+    work.mkdir(parents=True, exist_ok=True)
+    os.environ.setdefault("ROPA_CACHE_DIR", str((work / "cache").resolve()))
+    me = ["-m", "ropa_kg.app.bench"]
+    fast: dict[int, Run] = {}
+    slow: dict[int, Run] = {}
+    pyshacl_alive = True
+    for size in sizes:
+        record = _record(work, size)
+        print(f"[bench] {size} activities: ropa validate x{repeats}", file=sys.stderr, flush=True)
+        fast[size] = _median_run(
+            [_validate_run(record, "fast", timeout=1800, work=work) for _ in range(repeats)]
+        )
+        if pyshacl_alive:
+            runs = repeats if size <= 100 else 1
+            print(f"[bench] {size} activities: ropa validate --engine pyshacl x{runs}", file=sys.stderr)
+            got = [_validate_run(record, "pyshacl", timeout=pyshacl_timeout, work=work) for _ in range(runs)]
+            slow[size] = _median_run(got) if all(r.ok for r in got) else got[-1]
+            pyshacl_alive = slow[size].ok
+    biggest = _record(work, max(sizes))
+    print(f"[bench] saved queries at {max(sizes)} activities", file=sys.stderr, flush=True)
+    embedded = measure([*me, "--measure", "queries", str(biggest)], timeout=3600)
+    mid = max((n for n in sizes if n <= 10_000), default=min(sizes))
+    # through a server at most 10,000 activities: at 100,000 the on-disk server store and the client's
+    # parsing of results (millions of terms for record-triples) take tens of minutes per pass
+    print(f"[bench] saved queries through oxigraph serve at {mid} activities", file=sys.stderr, flush=True)
+    served_embedded = (
+        embedded
+        if mid == max(sizes)
+        else measure([*me, "--measure", "queries", str(_record(work, mid))], timeout=3600)
+    )
+    served = _server_queries(_record(work, mid), work)
+    print(f"[bench] in memory against the on-disk cache, {mid} activities", file=sys.stderr, flush=True)
+    cache_run = measure([*me, "--measure", "cache", str(_record(work, mid))], timeout=1800)
+    print(f"[bench] dashboard at {mid} activities x{repeats}", file=sys.stderr, flush=True)
+    dashboard = [
+        measure([*me, "--measure", "dashboard", str(_record(work, mid))], timeout=1800)
+        for _ in range(repeats)
+    ]
+    dashboard_alumeco = [measure([*me, "--measure", "dashboard", ""], timeout=600) for _ in range(repeats)]
+    alumeco = {
+        engine: _median_run([_validate_run(None, engine, timeout=600, work=work) for _ in range(repeats)])
+        for engine in ("fast", "pyshacl")
+    }
+    text = _report(
+        Results(
+            sizes,
+            repeats,
+            fast,
+            slow,
+            embedded,
+            served_embedded,
+            served,
+            cache_run,
+            mid,
+            dashboard,
+            dashboard_alumeco,
+            alumeco,
+        ),
+        pyshacl_timeout,
+        output,
+    )
+    output.parent.mkdir(parents=True, exist_ok=True)
+    output.write_text(text, encoding="utf-8")
+    return text
+
+
+@dataclass
+class Results:
+    """Everything one run measured."""
+
+    sizes: list[int]
+    repeats: int
+    fast: dict[int, Run]
+    slow: dict[int, Run]
+    embedded: Run
+    served_embedded: Run
+    served: dict[str, float]
+    cache: Run
+    dashboard_size: int
+    dashboard: list[Run]
+    dashboard_alumeco: list[Run]
+    alumeco: dict[str, Run]
+
+
+def _median_run(runs: list[Run]) -> Run:
+    ok = [r for r in runs if r.ok] or runs
+    mid = sorted(ok, key=lambda r: r.seconds)[len(ok) // 2]
+    return Run(
+        statistics.median(r.seconds for r in ok), statistics.median(r.peak_mb for r in ok), mid.ok, mid.detail
+    )
+
+
+def _fmt_s(value: float) -> str:
+    return "n/a" if value != value else (f"{value:.2f} s" if value < 100 else f"{value:.0f} s")
+
+
+def _report(res: Results, pyshacl_timeout: float, output: Path) -> str:
+    import platform
+
+    lines = [
+        "# Benchmark results",
+        "",
+        f"Written by `make bench` (`python -m ropa_kg.app.bench`) on {time.strftime('%Y-%m-%d')}, "
+        f"{os.cpu_count()} cores, Python {platform.python_version()}. Records from `ropa generate --seed 0` "
+        "(fault rate 0.1, one organisation per 25 activities); the full rule set of `shapes/`. "
+        "Every run is a fresh process, as a user runs it: `ropa validate FILE --format json --output "
+        "report.json`, times wall clock from process start to exit (imports, parsing, the rules, the "
+        "report), memory the child's peak RSS.",
+        "",
+        f"Fast engine (the default): median of {res.repeats} runs. pyshacl (`--engine pyshacl`): "
+        f"{res.repeats} runs at 100 activities, 1 run above (it is slow), stopped after "
+        f"{pyshacl_timeout:.0f} s and not tried on larger records.",
+        "",
+        "| activities | triples | `ropa validate` | peak MB | `--engine pyshacl` | pyshacl peak MB "
+        "| speed-up | findings (fast / pyshacl) |",
+        "|---:|---:|---:|---:|---:|---:|---:|---|",
+    ]
+    points: list[tuple[int, float, float, float | None, float | None]] = []
+    for size in res.sizes:
+        run = res.fast[size]
+        ref = res.slow.get(size)
+        triples = _triples(size)
+        if ref is not None and ref.ok:
+            ref_s, ref_mb = _fmt_s(ref.seconds), f"{ref.peak_mb:.0f}"
+            ratio = f"**{ref.seconds / run.seconds:.0f}x**"
+            ref_findings = str(ref.detail.get("findings", "?"))
+            points.append((size, run.seconds, run.peak_mb, ref.seconds, ref.peak_mb))
+        elif ref is not None:
+            ref_s, ref_mb = f"> {pyshacl_timeout:.0f} s (stopped)", ""
+            ratio, ref_findings = f"> {pyshacl_timeout / run.seconds:.0f}x", "-"
+            points.append((size, run.seconds, run.peak_mb, None, None))
+        else:
+            ref_s, ref_mb, ratio, ref_findings = "not run", "", "", "-"
+            points.append((size, run.seconds, run.peak_mb, None, None))
+        found = run.detail.get("findings", "?") if run.ok else "failed"
+        lines.append(
+            f"| {size:,} | {triples} | {_fmt_s(run.seconds)} | {run.peak_mb:.0f} | "
+            f"{ref_s} | {ref_mb} | {ratio} | {found} / {ref_findings} |"
+        )
+    lines += ["", "## `ropa validate` on the Alumeco record, cold (whole process, median)", ""]
+    lines += ["| engine | wall | peak MB |", "|---|---:|---:|"]
+    lines += [f"| {e} | {_fmt_s(r.seconds)} | {r.peak_mb:.0f} |" for e, r in res.alumeco.items()]
+    biggest = max(res.sizes)
+    lines += [
+        "",
+        "## Saved queries",
+        "",
+        "Median of 3 runs each, default parameters. In memory = "
+        "`ropa_kg.query.queries.execute_oxigraph` (what "
+        "`ropa query` runs) on the record loaded in memory (load excluded), rows converted to rdflib terms; "
+        "server = `oxigraph serve-read-only` (an on-disk store) through `ropa_kg.query.endpoint.run_remote` "
+        "(SPARQLWrapper, results parsed into rdflib terms). Queries that return a row per activity (or "
+        "more) are bounded by their output: turning a result row into Python objects costs microseconds "
+        "whatever the engine.",
+        "",
+        f"| query | rows at {biggest:,} | in memory at {biggest:,} | rows at {res.dashboard_size:,} "
+        f"| in memory at {res.dashboard_size:,} | server at {res.dashboard_size:,} |",
+        "|---|---:|---:|---:|---:|---:|",
+    ]
+    queries = res.embedded.detail.get("queries", {})
+    small = res.served_embedded.detail.get("queries", {})
+    if isinstance(queries, dict) and isinstance(small, dict):
+        for name in sorted(queries):
+            q, m = queries[name], small.get(name, {})
+            lines.append(
+                f"| {name} | {q.get('rows', '')} | {_fmt_s(float(q['seconds']))} | {m.get('rows', '')} | "
+                f"{_fmt_s(float(m.get('seconds', float('nan'))))} | "
+                f"{_fmt_s(res.served.get(name, float('nan')))} |"
+            )
+    cache = res.cache.detail
+    if cache:
+        lines += [
+            "",
+            f"## In memory or the on-disk cache? ({res.dashboard_size:,} activities)",
+            "",
+            "The rules on the record parsed into memory, and on the same record in the on-disk cache of "
+            "`ropa_kg.load.cache` (built once, then reopened). Opening the cache saves the parse, but every "
+            "query on the disk store is slower, so `ropa validate` and the dashboard load into memory; "
+            "`ropa query` and the dashboard's console (a child process per query) use the cache.",
+            "",
+            "| | load | rules |",
+            "|---|---:|---:|",
+            f"| in memory | {_fmt_s(_num(cache, 'memory_load_s'))} (parse) | "
+            f"{_fmt_s(_num(cache, 'memory_rules_s'))} |",
+            f"| on-disk cache | {_fmt_s(_num(cache, 'cache_open_s'))} (open; first "
+            f"build {_fmt_s(_num(cache, 'cache_build_s'))}) | "
+            f"{_fmt_s(_num(cache, 'cache_rules_s'))} |",
+            "",
+            f"Same findings both ways: {cache.get('same_findings')}.",
+        ]
+    errors: list[str] = []
+    views = _views(res.dashboard, errors)
+    views_alumeco = _views(res.dashboard_alumeco, errors)
+    if views:
+        lines += [
+            "",
+            f"## Dashboard (Streamlit AppTest, median of {len(views)})",
+            "",
+            "The first load reads, validates and indexes the record and renders the overview. The tables the "
+            "other views share are then computed in the background (a view opened before they are ready "
+            "waits for them); each other view is then opened once (its first visit: what a view switch "
+            "costs).",
+            "",
+            f"| view | {res.dashboard_size:,} activities | Alumeco record |",
+            "|---|---:|---:|",
+        ]
+        for name in views[0]:
+            cells = [
+                _fmt_s(statistics.median(v[name] for v in runs if name in v)) if runs else ""
+                for runs in (views, views_alumeco)
+            ]
+            lines.append(f"| {name} | {cells[0]} | {cells[1]} |")
+    if errors:
+        lines += ["", f"Dashboard errors: {errors[:3]}"]
+    plot = output.with_suffix(".png")
+    if _plot(points, plot):
+        lines += ["", f"![time and memory against size]({plot.name})"]
+    return "\n".join(lines) + "\n"
+
+
+def _views(runs: list[Run], errors: list[str]) -> list[dict[str, float]]:
+    """The view times of the dashboard runs that finished; what went wrong is added to ``errors``."""
+    views: list[dict[str, float]] = []
+    for run in runs:
+        got, problems = run.detail.get("views"), run.detail.get("errors")
+        if isinstance(got, dict):
+            views.append({str(k): float(v) for k, v in got.items()})
+        if isinstance(problems, list):
+            errors += [str(p) for p in problems]
+        if not run.ok:
+            errors.append(f"the measurement failed: {run.detail}")
+    return views
+
+
+def _num(detail: dict[str, object], key: str) -> float:
+    value = detail.get(key)
+    return float(value) if isinstance(value, int | float) else float("nan")
+
+
+def _triples(size: int) -> str:
+    """Triples of the generated record of ``size`` activities (counted by parsing it)."""
+    import pyoxigraph as ox
+
+    path = Path("benchmarks") / "work" / f"record-{size}.ttl"
+    try:
+        count = sum(1 for _ in ox.parse(path=str(path), format=ox.RdfFormat.TURTLE))
+    except (OSError, SyntaxError):
+        return ""
+    return f"{count:,}"
+
+
+def _plot(points: list[tuple[int, float, float, float | None, float | None]], path: Path) -> bool:
+    try:
+        import matplotlib
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except ImportError:
+        return False
+    fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(10, 4))
+    xs = [p[0] for p in points]
+    ax1.loglog(xs, [p[1] for p in points], "o-", label="ropa validate (fast engine)")
+    ref = [(p[0], p[3]) for p in points if p[3] is not None]
+    if ref:
+        ax1.loglog([r[0] for r in ref], [r[1] for r in ref], "s-", label="pyshacl")
+    ax1.set(xlabel="activities", ylabel="seconds (wall)", title="Validation time")
+    ax1.legend()
+    ax2.loglog(xs, [p[2] for p in points], "o-", label="ropa validate (fast engine)")
+    refm = [(p[0], p[4]) for p in points if p[4] is not None]
+    if refm:
+        ax2.loglog([r[0] for r in refm], [r[1] for r in refm], "s-", label="pyshacl")
+    ax2.set(xlabel="activities", ylabel="peak RSS (MB)", title="Peak memory")
+    ax2.legend()
+    fig.tight_layout()
+    fig.savefig(path, dpi=100)
+    plt.close(fig)
+    return True
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Command line entry point (see the module docstring)."""
+    parser = argparse.ArgumentParser(prog="python -m ropa_kg.app.bench", description=__doc__.splitlines()[0])
+    parser.add_argument("--output", type=Path, default=Path("benchmarks/RESULTS.md"))
+    parser.add_argument("--sizes", type=int, nargs="+", default=None)
+    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--quick", action="store_true", help="sizes 100 and 1,000 only")
+    parser.add_argument("--pyshacl-timeout", type=float, default=300.0)
+    parser.add_argument("--measure", nargs=2, metavar=("KIND", "RECORD"), help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.measure:
+        print(json.dumps(_child(args.measure[0], args.measure[1])))
+        return 0
+    sizes = args.sizes or list(QUICK_SIZES if args.quick else DEFAULT_SIZES)
+    print(
+        run_bench(
+            sizes=sorted(sizes),
+            repeats=args.repeats,
+            pyshacl_timeout=args.pyshacl_timeout,
+            output=args.output,
+        )
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

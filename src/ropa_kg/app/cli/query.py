@@ -1,0 +1,180 @@
+"""``ropa queries`` (list the saved queries) and ``ropa query`` (run one, embedded or on an endpoint)."""
+
+from __future__ import annotations
+
+import json
+
+import click
+
+from ropa_kg.app.cli.app import input_errors_exit_2, main
+from ropa_kg.core.errors import RopaUsageError
+from ropa_kg.query.limits import DEFAULT_MAX_ROWS, DEFAULT_TIMEOUT, QueryTimeout, cut, run_limited
+from ropa_kg.query.queries import DEFAULT_ENGINE, ENGINES, catalogue, parse_params, resolve, run_query
+from ropa_kg.sparql.guard import QueryForm
+from ropa_kg.sparql.results import FORMATS, ResultTable, render
+
+
+@main.command("queries")
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default="table", show_default=True)
+@input_errors_exit_2
+def queries_command(fmt: str) -> None:
+    """List the saved queries: name, title, parameters (with defaults) and the GDPR article."""
+    saved = catalogue()
+    if fmt == "json":
+        entries = [
+            {
+                "name": q.name,
+                "title": q.title,
+                "description": q.description,
+                "parameters": [
+                    {"name": p.name, "type": p.type, "default": p.default, "description": p.doc}
+                    for p in q.parameters
+                ],
+                "article": q.article,
+            }
+            for q in saved
+        ]
+        click.echo(json.dumps(entries, indent=2, ensure_ascii=False))
+        return
+    rows = tuple(
+        (
+            q.name,
+            q.title,
+            ", ".join(f"{p.name}={p.default}" for p in q.parameters),
+            q.article,
+        )
+        for q in saved
+    )
+    from rdflib import Literal
+
+    table = ResultTable(
+        QueryForm.SELECT,
+        ("name", "title", "parameters", "article"),
+        tuple(tuple(Literal(cell) for cell in row) for row in rows),
+    )
+    click.echo(render(table, fmt), nl=False)
+
+
+def _record_prefixes(data: tuple[str, ...]) -> dict[str, str]:
+    """The prefixes the record's own Turtle files declare (for prefixed names in --param)."""
+    from ropa_kg.load.graph import declared_prefixes
+    from ropa_kg.load.store import record_files
+
+    return declared_prefixes(record_files(list(data) or None, with_ontology=False))
+
+
+def _looks_empty(table: ResultTable) -> bool:
+    """No rows, or an ASK answered false: what an empty graph gives."""
+    if table.form is QueryForm.ASK:
+        return not table.rows or str(table.rows[0][0]) != "true"
+    return not table.rows
+
+
+@main.command("query")
+@click.argument("name")
+@click.option(
+    "--param", "-p", "params", multiple=True, metavar="NAME=VALUE", help="Bind a parameter (repeatable)."
+)
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default="table", show_default=True)
+@click.option(
+    "--data",
+    "data",
+    multiple=True,
+    type=click.Path(path_type=str),
+    help="Record file or folder (repeatable; default: the bundled Alumeco record); the ontology is added.",
+)
+@click.option(
+    "--engine",
+    type=click.Choice(ENGINES),
+    default=DEFAULT_ENGINE,
+    show_default=True,
+    help="Embedded engine.",
+)
+@click.option("--endpoint", metavar="URL", help="Run on this SPARQL 1.1 query endpoint instead.")
+@click.option(
+    "--graph",
+    "graphs",
+    multiple=True,
+    metavar="IRI",
+    help="With --endpoint: named graph(s) forming the default graph (default: urn:ropa-kg:record).",
+)
+@click.option(
+    "--store-default-graph",
+    is_flag=True,
+    help="With --endpoint: query the store's own default graph (no default-graph-uri).",
+)
+@click.option(
+    "--timeout",
+    type=click.FloatRange(min=0, min_open=True),
+    default=DEFAULT_TIMEOUT,
+    show_default=True,
+    help="Time limit in seconds; a query still running then is stopped (exit 2).",
+)
+@click.option(
+    "--max-rows",
+    type=click.IntRange(min=1),
+    default=DEFAULT_MAX_ROWS,
+    show_default=True,
+    help="Row limit; longer results are cut (a note on stderr says so).",
+)
+@input_errors_exit_2
+def query_command(
+    name: str,
+    params: tuple[str, ...],
+    fmt: str,
+    data: tuple[str, ...],
+    engine: str,
+    endpoint: str | None,
+    graphs: tuple[str, ...],
+    store_default_graph: bool,
+    timeout: float,
+    max_rows: int,
+) -> None:
+    """Run the saved query NAME (see `ropa queries`) or the query in the file NAME.
+
+    Only read-only queries (SELECT, ASK, CONSTRUCT, DESCRIBE) run; updates, LOAD and SERVICE are
+    refused (exit 2). Parameters are bound as RDF terms, never pasted into the query text. A query
+    still running after --timeout seconds is stopped (exit 2); a result longer than --max-rows rows is
+    cut, with a note on stderr.
+    """
+    query = resolve(name)
+    values = parse_params(params)
+    target = None
+    if endpoint is not None:
+        from ropa_kg.query.endpoint import DEFAULT_GRAPH_IRI, Endpoint
+
+        if data:
+            raise RopaUsageError(
+                "--data is for the embedded engine; with --endpoint the store holds the data"
+            )
+        if store_default_graph and graphs:
+            raise RopaUsageError("--graph and --store-default-graph exclude each other")
+        chosen = () if store_default_graph else (graphs or (DEFAULT_GRAPH_IRI,))
+        target = Endpoint(endpoint, default_graphs=chosen, timeout=timeout)
+    elif graphs or store_default_graph:
+        raise RopaUsageError("--graph and --store-default-graph need --endpoint")
+    if target is not None:
+        limited = cut(run_query(query, params=values, endpoint=target), max_rows)
+        if _looks_empty(limited.table):
+            from ropa_kg.query.endpoint import empty_graph_note, graph_is_empty
+
+            if graph_is_empty(target):
+                click.echo(empty_graph_note(target), err=True)
+    else:
+        try:
+            limited = run_limited(
+                query.text,
+                files=list(data) or None,
+                bindings=query.bindings(values, prefixes=_record_prefixes(data)),
+                engine=engine,
+                timeout=timeout,
+                max_rows=max_rows,
+                source=query.path,
+                strict=not query.trusted,
+                require_activities=True,
+            )
+        except QueryTimeout as exc:
+            raise QueryTimeout(f"{exc} (raise the limit with --timeout SECONDS)") from exc
+    click.echo(render(limited.table, fmt), nl=False)
+    if limited.truncated:
+        click.echo(f"note: the result was cut at {max_rows} rows (--max-rows); more rows exist", err=True)

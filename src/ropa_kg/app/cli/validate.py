@@ -1,0 +1,181 @@
+"""``ropa validate`` (check a record against the rule set) and ``ropa reason`` (OWL consistency check).
+
+Exit codes: 0 no active finding at or above ``--fail-on``; 1 findings (or an inconsistent ontology);
+2 bad input or usage.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import tempfile
+from pathlib import Path
+
+import click
+from rdflib import Graph
+
+from ropa_kg.app.cli.app import EXIT_FINDINGS, EXIT_OK, input_errors_exit_2, main, paths_argument
+from ropa_kg.core.errors import RopaUsageError
+from ropa_kg.core.findings import Severity
+from ropa_kg.load.graph import load_graph
+from ropa_kg.render.report import FORMATS, render
+from ropa_kg.rules.validation import DEFAULT_ENGINE, ENGINES, validate
+
+
+def _write(text: str, output: Path | None) -> None:
+    """Write to ``output`` atomically (a temporary file renamed into place), else to standard output."""
+    if output is None:
+        click.echo(text, nl=False)
+        return
+    output.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{output.name}.", dir=output.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
+        os.replace(tmp, output)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def _parse_today(value: str | None) -> dt.date | None:
+    if value is None:
+        return None
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError as exc:
+        raise RopaUsageError(f"--today must be a date such as 2026-01-31, not {value!r}") from exc
+
+
+@main.command("validate")
+@paths_argument
+@click.option(
+    "--shapes", "shapes_dir", type=click.Path(path_type=Path), default=None, help="Folder of SHACL rules."
+)
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True)
+@click.option(
+    "--fail-on",
+    type=click.Choice(["violation", "warning", "info"]),
+    default="violation",
+    show_default=True,
+    help="Exit 1 when a finding at or above this severity is not waived.",
+)
+@click.option("--reason", "with_reasoning", is_flag=True, help="Run the OWL reasoner (HermiT) first.")
+@click.option("--engine", type=click.Choice(ENGINES), default=DEFAULT_ENGINE, show_default=True)
+@click.option("--output", type=click.Path(dir_okay=False, path_type=Path), default=None, help="Write here.")
+@click.option("--today", default=None, help="Judge waiver expiry as of this date (YYYY-MM-DD).")
+@click.option(
+    "--endpoint", metavar="URL", help="Validate the record held by this SPARQL 1.1 endpoint instead of files."
+)
+@click.option(
+    "--graph",
+    "graph_iri",
+    metavar="IRI",
+    default=None,
+    help="With --endpoint: the named graph holding the record (default: urn:ropa-kg:record).",
+)
+@click.option(
+    "--store-default-graph",
+    is_flag=True,
+    help="With --endpoint: validate the store's own default graph (no default-graph-uri).",
+)
+@input_errors_exit_2
+def validate_command(
+    paths: tuple[str, ...],
+    shapes_dir: Path | None,
+    fmt: str,
+    fail_on: str,
+    with_reasoning: bool,
+    engine: str,
+    output: Path | None,
+    today: str | None,
+    endpoint: str | None,
+    graph_iri: str | None,
+    store_default_graph: bool,
+) -> None:
+    """Check a record (default: the bundled Alumeco record) against the GDPR rule set.
+
+    PATHS are Turtle (or other RDF) files or folders; waivers (ropa:Waiver) among them are applied.
+    With --endpoint, the record is fetched from a SPARQL endpoint (saved query record-triples) and the
+    project's ontology is added to it.
+    """
+    threshold = Severity.parse(fail_on)
+    day = _parse_today(today)
+    remote = _fetch(endpoint, graph_iri, paths, store_default_graph=store_default_graph)
+    if with_reasoning:
+        from ropa_kg.rules.reasoning import reason
+
+        graph = remote if remote is not None else load_graph(list(paths) or None)
+        outcome = reason(graph, explain=False)
+        if not outcome.consistent:
+            click.echo(
+                "error: the record is inconsistent with the ontology (HermiT); "
+                "run `ropa reason` on the same paths for the facts behind it",
+                err=True,
+            )
+            raise SystemExit(EXIT_FINDINGS)
+        graph += outcome.inferred
+        result = validate(graph, shapes_dir=shapes_dir, engine=engine, today=day)
+        result.files = _files(paths) if remote is None else []
+    elif remote is not None:
+        result = validate(remote, shapes_dir=shapes_dir, engine=engine, today=day)
+    else:
+        result = validate(*paths, shapes_dir=shapes_dir, engine=engine, today=day)
+    _write(render(result, fmt, fail_on=threshold), output)
+    raise SystemExit(EXIT_FINDINGS if result.failing(threshold) else EXIT_OK)
+
+
+def _fetch(
+    endpoint: str | None, graph_iri: str | None, paths: tuple[str, ...], *, store_default_graph: bool
+) -> Graph | None:
+    """The record on ``endpoint`` with the project's ontology added, or None without an endpoint.
+
+    Raises:
+        RopaUsageError: PATHS given too, --graph without --endpoint, the chosen graph is empty, or the
+            endpoint fails.
+    """
+    if endpoint is None:
+        if graph_iri is not None or store_default_graph:
+            raise RopaUsageError("--graph and --store-default-graph need --endpoint")
+        return None
+    if paths:
+        raise RopaUsageError("give PATHS or --endpoint, not both")
+    if graph_iri is not None and store_default_graph:
+        raise RopaUsageError("--graph and --store-default-graph exclude each other")
+    from ropa_kg.load.graph import ontology_files, parse_into
+    from ropa_kg.query.endpoint import DEFAULT_GRAPH_IRI, Endpoint, empty_graph_note, fetch_graph
+
+    chosen = None if store_default_graph else graph_iri or DEFAULT_GRAPH_IRI
+    graph = fetch_graph(endpoint, graph_iri=chosen)
+    if len(graph) == 0:
+        target = Endpoint(endpoint, default_graphs=(chosen,) if chosen else ())
+        raise RopaUsageError(empty_graph_note(target).removeprefix("note: "))
+    for path in ontology_files():
+        parse_into(graph, path)
+    return graph
+
+
+def _files(paths: tuple[str, ...]) -> list[Path]:
+    from ropa_kg.core.resources import alumeco_dir
+    from ropa_kg.load.graph import collect_files
+
+    return collect_files(list(paths) or [alumeco_dir()])
+
+
+@main.command("reason")
+@paths_argument
+@click.option(
+    "--format", "fmt", type=click.Choice(["text", "json", "turtle"]), default="text", show_default=True
+)
+@click.option("--output", type=click.Path(dir_okay=False, path_type=Path), default=None, help="Write here.")
+@input_errors_exit_2
+def reason_command(paths: tuple[str, ...], fmt: str, output: Path | None) -> None:
+    """Check ontology + record for consistency with HermiT and list what it infers.
+
+    Exit 0 when consistent, 1 when inconsistent (with an explanation), 2 on bad input.
+    """
+    from ropa_kg.rules.reasoning import reason, render_reasoning
+
+    outcome = reason(load_graph(list(paths) or None))
+    _write(render_reasoning(outcome, fmt), output)
+    raise SystemExit(EXIT_OK if outcome.consistent else EXIT_FINDINGS)

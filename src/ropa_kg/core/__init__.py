@@ -1,0 +1,9 @@
+"""Layer 1, core: what every other layer uses and nothing else.
+
+Errors (:mod:`~ropa_kg.core.errors`), the namespaces and prefixes (:mod:`~ropa_kg.core.namespaces`), where
+the bundled ontology, shapes, queries and data live (:mod:`~ropa_kg.core.resources`), the typed finding
+(:mod:`~ropa_kg.core.findings`) and content-derived blank-node labels (:mod:`~ropa_kg.core.blank_nodes`).
+Imports nothing of the project. Start reading at ``findings``.
+"""
+
+__all__ = ["blank_nodes", "errors", "findings", "namespaces", "resources"]

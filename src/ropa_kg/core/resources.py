@@ -1,0 +1,45 @@
+"""Where the bundled ontology, shapes, queries, data and dashboard live.
+
+In a wheel they are packed under ``ropa_kg/_resources``; in a source checkout (editable install) they
+are the repository's top-level folders.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+#: The ``ropa_kg`` package folder (this module lives in ``ropa_kg/core``).
+_PACKAGE = Path(__file__).resolve().parents[1]
+
+
+def resource_root() -> Path:
+    """Return the folder holding ``ontology/``, ``shapes/``, ``queries/``, ``data/`` and ``dashboard/``."""
+    packed = _PACKAGE / "_resources"
+    if packed.is_dir():
+        return packed
+    return _PACKAGE.parent.parent
+
+
+def ontology_dir() -> Path:
+    return resource_root() / "ontology"
+
+
+def shapes_dir() -> Path:
+    return resource_root() / "shapes"
+
+
+def queries_dir() -> Path:
+    return resource_root() / "queries"
+
+
+def data_dir() -> Path:
+    return resource_root() / "data"
+
+
+def alumeco_dir() -> Path:
+    """The bundled Alumeco record, the default input of every command."""
+    return data_dir() / "alumeco"
+
+
+def dashboard_dir() -> Path:
+    return resource_root() / "dashboard"

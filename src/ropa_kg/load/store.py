@@ -1,0 +1,301 @@
+"""Loading a record into an in-memory pyoxigraph store, the default embedded query engine.
+
+Files are chosen like :mod:`ropa_kg.load.graph` does (same extensions, folders expanded, the project's
+ontology first); every triple goes into the store's default graph. Every file passes the checks of
+:mod:`ropa_kg.load.safe_input` first. Nothing is fetched from the network: pyoxigraph's parsers never
+dereference IRIs or remote JSON-LD contexts.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pyoxigraph as ox
+from rdflib import BNode, Graph, Literal, URIRef
+from rdflib.graph import DATASET_DEFAULT_GRAPH_ID
+from rdflib.namespace import RDF
+
+from ropa_kg.core.blank_nodes import stable_labels
+from ropa_kg.core.errors import RopaInputError
+from ropa_kg.core.namespaces import DPV, ROPA
+from ropa_kg.core.resources import alumeco_dir, queries_dir
+from ropa_kg.load.graph import FORMATS, collect_files, ontology_files
+from ropa_kg.load.safe_input import no_network, read_checked, refuse_attempts
+from ropa_kg.sparql.results import Term, plain_literal
+
+_OX_FORMATS: dict[str, ox.RdfFormat] = {
+    "turtle": ox.RdfFormat.TURTLE,
+    "nt": ox.RdfFormat.N_TRIPLES,
+    "xml": ox.RdfFormat.RDF_XML,
+    "json-ld": ox.RdfFormat.JSON_LD,
+}
+
+
+def record_files(paths: Sequence[Path | str] | None = None, *, with_ontology: bool = True) -> list[Path]:
+    """The files of a record: the project's ontology (when ``with_ontology``), then ``paths``
+    (default: the bundled Alumeco record).
+
+    Raises:
+        RopaInputError: a path is missing, has an unknown extension, or names no RDF file.
+    """
+    files = collect_files(paths if paths else [alumeco_dir()])
+    return (ontology_files() if with_ontology else []) + files
+
+
+def load_store(
+    paths: Sequence[Path | str] | None = None, *, with_ontology: bool = True, max_bytes: int | None = None
+) -> ox.Store:
+    """Load the record in ``paths`` (default: the bundled Alumeco record) into a new in-memory store.
+
+    ``max_bytes`` is the size limit for each file (default: ``$ROPA_MAX_FILE_BYTES`` or 128 MiB).
+
+    Raises:
+        RopaInputError: a path is missing, or a file is empty, not UTF-8 or not valid RDF; the error
+            names the file, the line and the cause.
+    """
+    store = ox.Store()
+    for path in record_files(paths, with_ontology=with_ontology):
+        load_file(store, path, max_bytes=max_bytes)
+    relabel_blank_nodes(store)
+    return store
+
+
+def relabel_blank_nodes(store: ox.Store) -> None:
+    """Give the blank nodes of the store's default graph labels derived from their content
+    (:mod:`ropa_kg.core.blank_nodes`): the parser's labels are random, and every output naming a blank node
+    would differ from run to run."""
+    text = (queries_dir() / "checks" / "blank-node-triples.rq").read_text(encoding="utf-8")
+    result = store.query(text)
+    assert isinstance(result, ox.QuerySolutions)  # a SELECT query
+    quads = [ox.Quad(row["s"], row["p"], row["o"]) for row in result]
+    if not quads:
+        return
+    labels = stable_labels(
+        ((q.subject, q.predicate, q.object) for q in quads),
+        is_blank=lambda term: isinstance(term, ox.BlankNode),
+        text=str,
+    )
+
+    def new(term: Any) -> Any:
+        return ox.BlankNode(labels[term]) if isinstance(term, ox.BlankNode) else term
+
+    for quad in quads:
+        store.remove(quad)
+    store.extend(ox.Quad(new(q.subject), q.predicate, new(q.object)) for q in quads)
+
+
+def load_file(
+    store: ox.Store,
+    path: Path,
+    *,
+    graph: ox.NamedNode | None = None,
+    max_bytes: int | None = None,
+    bulk: bool = False,
+) -> None:
+    """Parse one file into ``store`` (its default graph, or ``graph``); all or nothing, unless ``bulk``
+    (pyoxigraph's faster bulk loader, for a store that is thrown away when loading fails).
+
+    The file first passes :func:`ropa_kg.load.safe_input.read_checked` (size limit ``max_bytes``, else
+    ``$ROPA_MAX_FILE_BYTES``; empty, binary and non-UTF-8 files; external or nested XML entities, which
+    pyoxigraph's RDF/XML parser would otherwise expand without bound; JSON-LD contexts to load).
+
+    Raises:
+        RopaInputError: the file cannot be read, is refused, or is not valid RDF.
+    """
+    fmt = FORMATS.get(path.suffix.lower())
+    if fmt is None:
+        raise RopaInputError(f"unknown file type {path.suffix!r}", path)
+    checked = read_checked(path, fmt, max_bytes=max_bytes)
+    try:
+        with no_network(path) as attempts:
+            loader = store.bulk_load if bulk else store.load
+            loader(
+                input=checked.data,
+                format=_OX_FORMATS[fmt],
+                base_iri=path.resolve().as_uri(),
+                to_graph=graph if graph is not None else ox.DefaultGraph(),
+            )
+    except SyntaxError as exc:
+        raise RopaInputError(f"syntax error: {_cause(exc)}", path, exc.lineno) from exc
+    except (ValueError, OSError) as exc:
+        raise RopaInputError(f"cannot load: {exc}", path) from exc
+    refuse_attempts(attempts, path)
+
+
+_XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
+_RDF_LANG_STRING = "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString"
+_PROBE = ox.NamedNode("urn:ropa-kg:written-form")
+
+
+class WrittenForms:
+    """The literals of a record as its files write them, to name a literal the way the data does.
+
+    pyoxigraph stores numbers, booleans, dates and durations in a canonical form (``"01"`` as ``"1"``,
+    ``"P0D"`` as ``"PT0S"``, ``"5"^^xsd:int`` as ``"5"^^xsd:integer``), so a literal read back from a store
+    may not be a term of the record's text. :meth:`lookup` finds, for stored literals, the written form:
+    it reads the record again (only when asked, which is only when a finding names such a literal) and
+    stores each written literal once more, alone, to see which stored form it takes.
+    """
+
+    def __init__(self, originals: Callable[[], Iterable[ox.Literal]]) -> None:
+        self._originals = originals
+
+    @classmethod
+    def of_files(cls, files: Sequence[Path]) -> WrittenForms:
+        """The literals of ``files`` (parsed again by :meth:`lookup`, with the checks of loading)."""
+        return cls(lambda: _file_literals(files))
+
+    @classmethod
+    def of_terms(cls, literals: Iterable[ox.Literal]) -> WrittenForms:
+        """These literals (e.g. those of an rdflib graph, converted with :func:`to_oxigraph`)."""
+        kept = list(literals)
+        return cls(lambda: kept)
+
+    @staticmethod
+    def may_differ(term: object) -> bool:
+        """True for a literal a store may hold in another form than written (typed, not a string)."""
+        return (
+            isinstance(term, ox.Literal)
+            and term.language is None
+            and term.datatype.value not in {_XSD_STRING, _RDF_LANG_STRING}
+        )
+
+    def lookup(self, stored: set[ox.Literal]) -> dict[ox.Literal, str]:
+        """For each literal of ``stored`` whose written form differs, that form (its lexical text).
+
+        Where several written literals take the same stored form, the stored form is kept if the data
+        writes it too, else the first written form in sorted order.
+        """
+        written = sorted({o for o in self._originals() if self.may_differ(o)}, key=str)
+        if not written:
+            return {}
+        scratch = ox.Store()
+        scratch.extend(
+            ox.Quad(ox.NamedNode(f"urn:ropa-kg:w{i}"), _PROBE, lit) for i, lit in enumerate(written)
+        )
+        forms: dict[ox.Literal, set[str]] = {}
+        for quad in scratch:
+            canonical = quad.object
+            if canonical in stored:
+                index = int(quad.subject.value.rsplit("w", 1)[1])
+                forms.setdefault(canonical, set()).add(written[index].value)
+        return {term: min(values) for term, values in forms.items() if term.value not in values}
+
+
+def _file_literals(files: Sequence[Path]) -> Iterator[ox.Literal]:
+    for path in files:
+        fmt = FORMATS.get(path.suffix.lower())
+        if fmt is None:
+            continue
+        checked = read_checked(path, fmt)
+        with no_network(path):
+            for quad in ox.parse(checked.data, format=_OX_FORMATS[fmt], base_iri=path.resolve().as_uri()):
+                if isinstance(quad.object, ox.Literal):
+                    yield quad.object
+
+
+def _cause(exc: SyntaxError) -> str:
+    """pyoxigraph's message without its location prefix (the line is reported separately)."""
+    message = str(exc.msg or exc)
+    head, sep, tail = message.partition(": ")
+    return tail if sep and head.startswith("Parser error") else message
+
+
+def store_graph(store: ox.Store) -> Graph:
+    """An rdflib view of the store's default graph (through oxrdflib): no copy, the rdflib API for code
+    that reads a few triples at a time (reports, waivers). ``len()`` on it counts every triple: use
+    ``len(store)`` instead."""
+    from oxrdflib import OxigraphStore
+
+    return Graph(store=OxigraphStore(store=store), identifier=DATASET_DEFAULT_GRAPH_ID)
+
+
+def rdflib_copy(store: ox.Store) -> Graph:
+    """A new in-memory rdflib graph holding the store's default graph (for serialisers and pyshacl)."""
+    graph = Graph()
+    graph.parse(data=dump_ntriples(store), format="nt")
+    return graph
+
+
+def dump_ntriples(store: ox.Store) -> bytes:
+    """The store's default graph as N-Triples bytes (what ``ropa load`` sends to a Graph Store)."""
+    out = store.dump(format=ox.RdfFormat.N_TRIPLES, from_graph=ox.DefaultGraph())
+    assert out is not None  # dump() without an output returns the bytes
+    return out
+
+
+def to_rdflib(term: ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple | None) -> Term | None:
+    """A pyoxigraph term as the equal rdflib term (see :mod:`ropa_kg.sparql.results`); raises ValueError for
+    RDF-star triples, which the record never holds."""
+    if term is None:
+        return None
+    if isinstance(term, ox.NamedNode):
+        return URIRef(term.value)
+    if isinstance(term, ox.BlankNode):
+        return BNode(term.value)
+    if isinstance(term, ox.Literal):
+        return plain_literal(term.value, language=term.language, datatype=term.datatype.value)
+    raise ValueError(f"unsupported term in a result: {term!r}")
+
+
+def to_oxigraph(term: URIRef | Literal | BNode) -> ox.NamedNode | ox.Literal | ox.BlankNode:
+    """An rdflib term as the equal pyoxigraph term (used to bind query parameters)."""
+    if isinstance(term, URIRef):
+        return ox.NamedNode(str(term))
+    if isinstance(term, BNode):
+        return ox.BlankNode(str(term))
+    if term.language:
+        return ox.Literal(str(term), language=term.language)
+    if term.datatype is not None:
+        return ox.Literal(str(term), datatype=ox.NamedNode(str(term.datatype)))
+    return ox.Literal(str(term))
+
+
+@dataclass(frozen=True)
+class RecordStats:
+    """What a loaded record holds."""
+
+    triples: int
+    activities: int
+    controllers: int
+    processors: int
+    recipients: int
+    data_categories: int
+    data_subject_categories: int
+    purposes: int
+    facts_with_source: int
+
+
+def record_stats(store: ox.Store) -> RecordStats:
+    """Count the activities, entities and concepts a record in ``store`` (its default graph) uses, the
+    ontology's own terms excluded; terms are compared as pyoxigraph terms, never converted."""
+    default = ox.DefaultGraph()
+    rdf_type = ox.NamedNode(str(RDF.type))
+
+    def subjects(cls: URIRef) -> set[object]:
+        return {q.subject for q in store.quads_for_pattern(None, rdf_type, ox.NamedNode(str(cls)), default)}
+
+    activities = subjects(DPV.Process)
+
+    def used(prop: URIRef) -> set[object]:
+        pattern = store.quads_for_pattern(None, ox.NamedNode(str(prop)), None, default)
+        return {q.object for q in pattern if q.subject in activities}
+
+    processors = subjects(DPV.DataProcessor) | used(DPV.hasDataProcessor)
+    recipients = used(DPV.hasRecipient) | used(DPV.hasDataProcessor) | processors
+    return RecordStats(
+        triples=len(store),
+        activities=len(activities),
+        controllers=len(subjects(DPV.DataController)),
+        processors=len(processors),
+        recipients=len(recipients),
+        data_categories=len(used(DPV.hasPersonalData)),
+        data_subject_categories=len(used(DPV.hasDataSubject)),
+        purposes=len(used(DPV.hasPurpose)),
+        facts_with_source=sum(
+            1 for _ in store.quads_for_pattern(None, ox.NamedNode(str(ROPA.source)), None, default)
+        ),
+    )

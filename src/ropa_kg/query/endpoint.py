@@ -1,0 +1,376 @@
+"""Talking to a SPARQL 1.1 triple store, and running one: Oxigraph, Fuseki, GraphDB, Virtuoso...
+
+* queries go through SPARQLWrapper (SPARQL 1.1 Protocol, POST, JSON results); the record's named graph
+  is chosen with the protocol's ``default-graph-uri`` parameter, so the saved queries run unchanged;
+* ``ropa load`` replaces a named graph with one HTTP ``PUT`` of the Graph Store Protocol, which a store
+  applies atomically (a failed upload leaves the previous graph whole);
+* :class:`OxigraphServer` starts and stops ``oxigraph serve`` on a loopback address with a persistent
+  store folder.
+
+The default named graph is :data:`DEFAULT_GRAPH_IRI`.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import TracebackType
+
+from rdflib import Graph, Literal
+from SPARQLWrapper import JSON, POST, TURTLE, SPARQLWrapper
+
+from ropa_kg.core.errors import RopaUsageError
+from ropa_kg.query.catalogue import SavedQuery, check_query, resolve
+from ropa_kg.sparql.bind import bind_values
+from ropa_kg.sparql.exists import optimise_query
+from ropa_kg.sparql.guard import QueryForm, check_read_only
+from ropa_kg.sparql.lists import ordered_lists
+from ropa_kg.sparql.results import ResultTable, Term, from_sparql_json
+
+#: The named graph ``ropa load`` writes and ``ropa query --endpoint`` reads unless told otherwise.
+DEFAULT_GRAPH_IRI = "urn:ropa-kg:record"
+#: The saved query that returns every triple (used by :func:`fetch_graph`).
+EXPORT_QUERY = "record-triples"
+
+
+class EndpointError(RopaUsageError):
+    """The endpoint cannot be reached, or it answered with an error (the CLI exits with code 2)."""
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    """A SPARQL 1.1 query endpoint and the named graphs that form the queries' default graph.
+
+    ``default_graphs`` are sent as ``default-graph-uri``; empty means the store's own default graph
+    (for Oxigraph started by ``ropa serve``: the union of all graphs).
+    """
+
+    query_url: str
+    default_graphs: tuple[str, ...] = (DEFAULT_GRAPH_IRI,)
+    timeout: float = 60.0
+
+    def __post_init__(self) -> None:
+        check_http_url(self.query_url)
+
+
+def check_http_url(url: str) -> str:
+    """Return ``url`` if it is an ``http(s)://host...`` address; raises RopaUsageError otherwise."""
+    parts = urllib.parse.urlsplit(url)
+    if parts.scheme not in {"http", "https"} or not parts.netloc:
+        raise RopaUsageError(f"not an http(s) endpoint address: {url!r}")
+    return url
+
+
+def graph_store_url_for(query_url: str) -> str:
+    """The Graph Store Protocol address next to a query endpoint, for the layouts that have a fixed one:
+    Oxigraph (``/query`` -> ``/store``) and Fuseki (``/DATASET/query`` or ``/DATASET/sparql`` ->
+    ``/DATASET/data``).
+
+    Raises:
+        RopaUsageError: the layout is not one of these; give ``--graph-store`` explicitly.
+    """
+    parts = urllib.parse.urlsplit(check_http_url(query_url))
+    path = parts.path.rstrip("/")
+    if path == "/query":
+        new_path = "/store"
+    elif path.endswith(("/query", "/sparql")) and path.count("/") == 2:
+        new_path = path.rsplit("/", 1)[0] + "/data"
+    else:
+        raise RopaUsageError(
+            f"cannot tell the Graph Store address of {query_url}; give it with --graph-store "
+            "(GraphDB: .../repositories/REPO/rdf-graphs/service, Virtuoso: .../sparql-graph-crud-auth)"
+        )
+    return urllib.parse.urlunsplit((parts.scheme, parts.netloc, new_path, "", ""))
+
+
+def _wrapper(endpoint: Endpoint, text: str, form: QueryForm) -> SPARQLWrapper:
+    # the text as sent, after binding and rewriting, passes the guard once more (nothing else is sent)
+    check_read_only(text, source=endpoint.query_url, strict=False)
+    client = SPARQLWrapper(endpoint.query_url)
+    client.setMethod(POST)
+    client.setTimeout(int(endpoint.timeout))
+    for graph in endpoint.default_graphs:
+        client.addDefaultGraph(graph)
+    client.setQuery(text)
+    # SPARQLWrapper guesses the form with a pattern that words in comments can fool ("address" -> ADD,
+    # sent as an update); the guard has established the form already.
+    client.queryType = form.value
+    return client
+
+
+def run_remote(query: SavedQuery, endpoint: Endpoint, bindings: Mapping[str, Term]) -> ResultTable:
+    """Run a saved query (:class:`ropa_kg.query.catalogue.SavedQuery`) on ``endpoint`` with ``bindings``
+    (a ``VALUES`` block, see :mod:`ropa_kg.sparql.bind`).
+
+    Raises:
+        EndpointError: the endpoint cannot be reached or answers with an error.
+        RopaUsageError: the query is not read-only, or cannot take parameters.
+    """
+    checked = query.check()
+    # the same decorrelation as in-process (plain SPARQL 1.1: every engine evaluates a correlated EXISTS
+    # once per row)
+    lists = ordered_lists(query.text)  # GROUP_CONCAT items in one order (see sparql_lists)
+    text = optimise_query(bind_values(lists.text, bindings), bound=frozenset(bindings))
+    client = _wrapper(endpoint, text, checked.form)
+    if checked.form in {QueryForm.CONSTRUCT, QueryForm.DESCRIBE}:
+        client.setReturnFormat(TURTLE)
+        graph = Graph().parse(data=_fetch(client, endpoint), format="turtle")
+        return ResultTable.triples(checked.form, graph)  # type: ignore[arg-type]  # graph triples are terms
+    client.setReturnFormat(JSON)
+    body = _fetch(client, endpoint)
+    try:
+        data = json.loads(body)
+        for row in data.get("results", {}).get("bindings", []):
+            for cell in row.values():
+                if cell.get("type") in {"literal", "typed-literal"}:
+                    cell["value"] = lists.fix(cell["value"])
+        return from_sparql_json(checked.form, data)
+    except ValueError as exc:
+        raise EndpointError(f"{endpoint.query_url} did not answer with SPARQL JSON results: {exc}") from exc
+
+
+def _fetch(client: SPARQLWrapper, endpoint: Endpoint) -> bytes:
+    try:
+        response = client.query().response
+        body: bytes = response.read()
+    except urllib.error.HTTPError as exc:  # pragma: no cover - SPARQLWrapper wraps most of these
+        raise EndpointError(f"{endpoint.query_url} answered {exc.code}: {exc.reason}") from exc
+    except (urllib.error.URLError, OSError) as exc:
+        raise EndpointError(f"cannot reach {endpoint.query_url}: {exc}") from exc
+    except Exception as exc:
+        raise EndpointError(f"{endpoint.query_url} refused the query: {exc}") from exc
+    return body
+
+
+def fetch_graph(endpoint: str, *, graph_iri: str | None = DEFAULT_GRAPH_IRI, timeout: float = 60.0) -> Graph:
+    """Every triple of ``graph_iri`` (``None``: the store's default graph) on the SPARQL endpoint
+    ``endpoint``, as an rdflib graph, with the saved CONSTRUCT query ``record-triples``.
+
+    This is what ``ropa validate --endpoint URL`` validates.
+
+    Raises:
+        EndpointError: the endpoint cannot be reached or answers with an error.
+    """
+    from ropa_kg.core.namespaces import bind_prefixes
+
+    target = Endpoint(endpoint, default_graphs=(graph_iri,) if graph_iri else (), timeout=timeout)
+    table = run_remote(resolve(EXPORT_QUERY), target, {})
+    graph = bind_prefixes(Graph())
+    for row in table.rows:
+        graph.add(row)  # type: ignore[arg-type]  # CONSTRUCT rows are full triples
+    return graph
+
+
+def graph_is_empty(endpoint: Endpoint) -> bool:
+    """True when the graphs ``endpoint`` reads (its ``default_graphs``, or the store's default graph)
+    hold no triple (the check query ``graph-has-triples``).
+
+    Raises:
+        EndpointError: the endpoint cannot be reached or answers with an error.
+    """
+
+    table = run_remote(check_query("graph-has-triples"), endpoint, {})
+    answer = table.rows[0][0]
+    return not (isinstance(answer, Literal) and answer.toPython() is True)
+
+
+def empty_graph_note(endpoint: Endpoint) -> str:
+    """What to tell a user whose chosen graph on ``endpoint`` is empty, with the remedies."""
+    if endpoint.default_graphs:
+        graphs = ", ".join(f"<{g}>" for g in endpoint.default_graphs)
+        return (
+            f"note: the named graph {graphs} on {endpoint.query_url} holds no triples, so every answer "
+            "is empty; if the data was loaded into the store's default graph (e.g. with `oxigraph load`), "
+            "add --store-default-graph; if it is in another named graph, name it with --graph IRI; "
+            "`ropa load --endpoint URL` loads a record into the named graph"
+        )
+    return (
+        f"note: the default graph of {endpoint.query_url} holds no triples, so every answer is empty; "
+        "if the data is in a named graph, name it with --graph IRI"
+    )
+
+
+def put_graph(
+    graph_store_url: str,
+    *,
+    graph_iri: str,
+    data: bytes,
+    content_type: str = "application/n-triples",
+    timeout: float = 120.0,
+) -> int:
+    """Replace the named graph ``graph_iri`` with ``data`` (SPARQL 1.1 Graph Store Protocol ``PUT``).
+
+    Returns the HTTP status (200, 201 or 204). The store applies the request as one transaction: if it
+    fails, the previous content of the graph is left as it was.
+
+    Raises:
+        EndpointError: the store cannot be reached or refuses the data.
+    """
+    url = check_http_url(graph_store_url)
+    separator = "&" if urllib.parse.urlsplit(url).query else "?"
+    target = f"{url}{separator}{urllib.parse.urlencode({'graph': graph_iri})}"
+    request = urllib.request.Request(  # noqa: S310 - the scheme was checked to be http(s)
+        target, data=data, method="PUT", headers={"Content-Type": content_type}
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310 - http(s) only
+            status: int = response.status
+    except urllib.error.HTTPError as exc:
+        detail = exc.read().decode("utf-8", "replace").strip()[:500]
+        raise EndpointError(
+            f"{graph_store_url} refused the graph ({exc.code} {exc.reason}): {detail}"
+        ) from exc
+    except (urllib.error.URLError, OSError) as exc:
+        raise EndpointError(f"cannot reach {graph_store_url}: {exc}") from exc
+    return status
+
+
+# --- running an Oxigraph server ----------------------------------------------------------------------
+
+
+def oxigraph_executable() -> Path:
+    """The ``oxigraph`` command of the ``oxigraph`` PyPI package (next to this Python, else on PATH).
+
+    Raises:
+        RopaUsageError: it is not installed.
+    """
+    beside = Path(sys.executable).parent / "oxigraph"
+    if beside.is_file():
+        return beside
+    found = shutil.which("oxigraph")
+    if found is None:
+        raise RopaUsageError("the oxigraph server is not installed: pip install oxigraph")
+    return Path(found)
+
+
+def free_port(host: str = "127.0.0.1") -> int:
+    """A TCP port on ``host`` that nobody listens on right now."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind((host, 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+@dataclass
+class OxigraphServer:
+    """``oxigraph serve`` on ``host:port`` with its data in ``location`` (kept between runs).
+
+    The server answers SPARQL on :attr:`query_url` and the Graph Store Protocol on :attr:`store_url`;
+    with ``union_default_graph`` a query without ``default-graph-uri`` sees every named graph. Use as a
+    context manager, or call :meth:`start` and :meth:`stop`.
+    """
+
+    location: Path
+    port: int
+    host: str = "127.0.0.1"
+    union_default_graph: bool = True
+    startup_timeout: float = 30.0
+    process: subprocess.Popen[bytes] | None = field(default=None, init=False, repr=False)
+
+    @property
+    def base_url(self) -> str:
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return f"http://{host}:{self.port}"
+
+    @property
+    def query_url(self) -> str:
+        return f"{self.base_url}/query"
+
+    @property
+    def store_url(self) -> str:
+        return f"{self.base_url}/store"
+
+    def command(self) -> list[str]:
+        """The command line that starts the server."""
+        bind = f"[{self.host}]:{self.port}" if ":" in self.host else f"{self.host}:{self.port}"
+        cmd = [str(oxigraph_executable()), "serve", "--location", str(self.location), "--bind", bind]
+        return cmd + (["--union-default-graph"] if self.union_default_graph else [])
+
+    def start(self) -> OxigraphServer:
+        """Start the server and wait until it answers.
+
+        Raises:
+            RopaUsageError: the server exits at once (port in use, store folder locked...) or does not
+                answer within ``startup_timeout`` seconds; it is stopped and its error output quoted.
+        """
+        self.location.mkdir(parents=True, exist_ok=True)
+        self.process = subprocess.Popen(self.command(), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        deadline = time.monotonic() + self.startup_timeout
+        try:
+            while time.monotonic() < deadline:
+                if self.process.poll() is not None:
+                    error = (self.process.stderr.read() if self.process.stderr else b"").decode(
+                        "utf-8", "replace"
+                    )
+                    self.process = None
+                    raise RopaUsageError(f"oxigraph serve stopped at start: {error.strip()[:500]}")
+                if self._answers():
+                    return self
+                time.sleep(0.05)
+        except BaseException:  # Ctrl-C or SIGTERM while waiting: the server does not outlive us
+            self.stop()
+            raise
+        self.stop()
+        raise RopaUsageError(
+            f"oxigraph serve did not answer on {self.base_url} in {self.startup_timeout:.0f} s"
+        )
+
+    def _answers(self) -> bool:
+        try:
+            with socket.create_connection((self.host, self.port), timeout=0.5):
+                return True
+        except OSError:
+            return False
+
+    def stop(self) -> None:
+        """Stop the server this object started (terminate, then kill after 10 s)."""
+        if self.process is None:
+            return
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait(timeout=10)
+        if self.process.stderr:
+            self.process.stderr.close()
+        self.process = None
+
+    def __enter__(self) -> OxigraphServer:
+        return self.start()
+
+    def __exit__(
+        self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.stop()
+
+
+def load_record(
+    graph_store_url: str,
+    paths: Sequence[Path | str] | None = None,
+    *,
+    graph_iri: str = DEFAULT_GRAPH_IRI,
+    with_ontology: bool = True,
+) -> int:
+    """Parse the record (and the ontology) locally, then replace ``graph_iri`` at ``graph_store_url``
+    with it. Returns the number of triples sent.
+
+    Raises:
+        RopaInputError: a file cannot be parsed (nothing is sent then).
+        EndpointError: the store cannot be reached or refuses the data.
+    """
+    from ropa_kg.load.store import dump_ntriples, load_store
+
+    store = load_store(list(paths) if paths else None, with_ontology=with_ontology)
+    put_graph(graph_store_url, graph_iri=graph_iri, data=dump_ntriples(store))
+    return len(store)

@@ -1,0 +1,176 @@
+"""Run a read-only query with a time limit and a row limit (``ropa query`` and the dashboard console).
+
+The query is checked by :mod:`ropa_kg.sparql.guard` (no update, no ``LOAD``, no ``SERVICE``), then run by
+:mod:`ropa_kg.query.worker` in a child process on the record (loaded there, or an on-disk store). The
+time limit counts from the moment the child has loaded the data: when it passes, the child is killed
+and :class:`QueryTimeout` says so. The child stops reading the result after ``max_rows`` rows, so a
+result of millions of rows costs neither time nor memory; :attr:`LimitedResult.truncated` says whether
+rows were cut.
+"""
+
+from __future__ import annotations
+
+import json
+import queue
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO, Any
+
+from ropa_kg.core.errors import RopaInputError, RopaUsageError
+from ropa_kg.sparql.guard import QueryForm, check_read_only
+from ropa_kg.sparql.results import ResultTable, Term, _json_term, from_sparql_json
+
+#: ``ropa query``'s default time limit, in seconds.
+DEFAULT_TIMEOUT = 30.0
+#: ``ropa query``'s default row limit.
+DEFAULT_MAX_ROWS = 10_000
+#: How long the child may take to start and load the data (the record's size is bounded by
+#: :mod:`ropa_kg.load.safe_input`); the time limit starts after that.
+LOAD_TIMEOUT = 600.0
+
+
+class QueryTimeout(RopaUsageError):
+    """The query ran longer than the time limit and was stopped (the CLI exits with code 2)."""
+
+
+@dataclass(frozen=True)
+class LimitedResult:
+    """A result cut at the row limit (``truncated`` says whether rows were left out); ``seconds`` is the
+    query's time, ``load_seconds`` the time the child took to load the data."""
+
+    table: ResultTable
+    truncated: bool
+    seconds: float
+    load_seconds: float = 0.0
+
+
+def _reader(stream: IO[bytes], out: queue.Queue[bytes | None]) -> None:
+    for line in stream:
+        out.put(line)
+    out.put(None)
+
+
+def run_limited(
+    text: str,
+    *,
+    store_path: Path | None = None,
+    files: Sequence[Path | str] | None = None,
+    with_ontology: bool = True,
+    bindings: Mapping[str, Term] | None = None,
+    engine: str = "oxigraph",
+    timeout: float = DEFAULT_TIMEOUT,
+    max_rows: int = DEFAULT_MAX_ROWS,
+    allow_dataset: bool = True,
+    source: Path | str = "query",
+    strict: bool = True,
+    require_activities: bool = False,
+) -> LimitedResult:
+    """Run the query ``text`` on the store in ``store_path``, or on the record in ``files`` (default:
+    the bundled Alumeco record; the project's ontology is added with ``with_ontology``).
+
+    ``bindings`` are bound as RDF terms (never formatted into the text). ``strict`` parses the text
+    fully before running it (see :func:`ropa_kg.sparql.guard.check_read_only`). With
+    ``require_activities`` a record (``files``) without a processing activity is refused
+    (:func:`ropa_kg.load.activities.require_activities`).
+
+    Raises:
+        RopaUsageError: an update, ``LOAD``, ``SERVICE``, or (without ``allow_dataset``) ``FROM``.
+        RopaInputError: the text is not valid SPARQL, a record file cannot be loaded (names file,
+            line and cause), or (``require_activities``) the record holds no activity.
+        QueryTimeout: the query ran longer than ``timeout`` seconds and was stopped.
+    """
+    if timeout <= 0 or max_rows < 1:
+        raise RopaUsageError("the time limit must be positive and the row limit at least 1")
+    checked = check_read_only(text, source=source, strict=strict)
+    if checked.has_dataset_clause and not allow_dataset:
+        raise RopaUsageError(
+            "refused: FROM / FROM NAMED are not supported in the console; query the default graph"
+        )
+    if checked.has_dataset_clause and engine == "rdflib":
+        raise RopaUsageError(f"{source}: FROM/FROM NAMED are only supported with --endpoint")
+    request: dict[str, Any] = {
+        "query": text,
+        "store": str(store_path) if store_path is not None else None,
+        "files": [str(p) for p in files or []],
+        "with_ontology": with_ontology,
+        "bindings": {name: _json_term(term) for name, term in (bindings or {}).items()},
+        "engine": engine,
+        "max_rows": max_rows,
+        "require_activities": require_activities,
+    }
+    process = subprocess.Popen(
+        [sys.executable, "-m", "ropa_kg.query.worker"],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    assert process.stdin is not None and process.stdout is not None and process.stderr is not None
+    lines: queue.Queue[bytes | None] = queue.Queue()
+    threading.Thread(target=_reader, args=(process.stdout, lines), daemon=True).start()
+    errors: list[bytes] = []
+    threading.Thread(target=lambda: errors.append(process.stderr.read()), daemon=True).start()  # type: ignore[union-attr]  # checked above
+    try:
+        process.stdin.write(json.dumps(request).encode())
+        process.stdin.close()
+        loaded = _next(lines, LOAD_TIMEOUT, process, errors)
+        start = time.perf_counter()
+        if "loaded" not in loaded:
+            return _answer(loaded, checked.form, 0.0, 0.0)
+        try:
+            answer = _next(lines, timeout, process, errors)
+        except queue.Empty as exc:
+            raise QueryTimeout(
+                f"the query ran longer than the time limit ({timeout:g} s) and was stopped"
+            ) from exc
+        return _answer(answer, checked.form, time.perf_counter() - start, float(loaded["loaded"]))
+    finally:
+        if process.poll() is None:
+            process.kill()
+        process.wait()
+
+
+def _next(
+    lines: queue.Queue[bytes | None], timeout: float, process: subprocess.Popen[bytes], errors: list[bytes]
+) -> dict[str, Any]:
+    line = lines.get(timeout=timeout)
+    if line is None:
+        process.wait()
+        text = b"".join(errors).decode("utf-8", "replace").strip().splitlines()
+        raise RopaInputError(
+            f"the query failed: {text[-1] if text else f'exit {process.returncode}'}", "query"
+        )
+    message: dict[str, Any] = json.loads(line)
+    return message
+
+
+def _answer(answer: dict[str, Any], form: Any, seconds: float, load_seconds: float) -> LimitedResult:
+    if "error" in answer:
+        if answer.get("kind") == "usage":
+            raise RopaUsageError(answer["error"])
+        raise RopaInputError(answer["error"], answer.get("path"), answer.get("line"))
+    if "boolean" in answer:
+        return LimitedResult(ResultTable.ask(bool(answer["boolean"])), False, seconds, load_seconds)
+    columns = answer["columns"]
+    rows = [
+        {name: cell for name, cell in zip(columns, row, strict=True) if cell is not None}
+        for row in answer["rows"]
+    ]
+    table = from_sparql_json(form, {"head": {"vars": columns}, "results": {"bindings": rows}})
+    if form in {QueryForm.CONSTRUCT, QueryForm.DESCRIBE}:
+        table = ResultTable.triples(form, table.rows)  # type: ignore[arg-type]  # triples are full rows
+    return LimitedResult(table, bool(answer["truncated"]), seconds, load_seconds)
+
+
+def cut(table: ResultTable, max_rows: int) -> LimitedResult:
+    """``table`` cut at ``max_rows`` rows (for results that arrive whole, e.g. from an endpoint)."""
+    truncated = len(table.rows) > max_rows
+    rows = table.rows[:max_rows] if truncated else table.rows
+    return LimitedResult(ResultTable(table.form, table.columns, rows), truncated, 0.0)
+
+
+__all__ = ["DEFAULT_MAX_ROWS", "DEFAULT_TIMEOUT", "LimitedResult", "QueryTimeout", "cut", "run_limited"]

@@ -1,0 +1,543 @@
+"""Renderings of a validation result: ``text``, ``json``, ``junit``, ``sarif`` and ``turtle``.
+
+- ``text``: for a person; findings grouped by activity, most severe first, with the article, the focus
+  node's label and the policy sentence the data cite (``ropa:source``/``ropa:quote``).
+- ``json``: stable, documented by ``schemas/validation-report.schema.json`` (``schema_version`` 1).
+- ``junit``: one test case per rule, failing when it has findings at or above the threshold.
+- ``sarif``: SARIF 2.1.0; each result points at the Turtle file and line where its focus node is defined.
+- ``turtle``: the W3C ``sh:ValidationReport`` (focus node, source shape, severity, path, message, value).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import xml.etree.ElementTree as ET
+from collections import defaultdict
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from rdflib import BNode, Graph, Literal, URIRef
+from rdflib.namespace import RDF, RDFS, SH, SKOS
+from rdflib.term import Node
+
+from ropa_kg import __version__
+from ropa_kg.core.findings import Finding, Severity
+from ropa_kg.core.namespaces import DPV, PREFIXES, ROPA, bind_prefixes
+from ropa_kg.rules.shapes import Rule
+from ropa_kg.rules.validation import ValidationResult, sort_findings
+
+FORMATS: tuple[str, ...] = ("text", "json", "junit", "sarif", "turtle")
+JSON_SCHEMA_VERSION = 1
+SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
+INFORMATION_URI = "https://w3id.org/ropa-kg"
+
+_SARIF_LEVEL = {Severity.VIOLATION: "error", Severity.WARNING: "warning", Severity.INFO: "note"}
+
+
+def render(result: ValidationResult, fmt: str, *, fail_on: Severity = Severity.VIOLATION) -> str:
+    """Render ``result`` in ``fmt`` (one of :data:`FORMATS`); raises ValueError for an unknown format."""
+    renderers: dict[str, Callable[[ValidationResult, Severity], str]] = {
+        "text": render_text,
+        "json": render_json,
+        "junit": render_junit,
+        "sarif": render_sarif,
+        "turtle": render_turtle,
+    }
+    if fmt not in renderers:
+        raise ValueError(f"unknown format {fmt!r}; expected one of {', '.join(FORMATS)}")
+    return renderers[fmt](result, fail_on)
+
+
+# --------------------------------------------------------------------------------------------------
+# What the data say about a focus node: its label, its activities, the sentences behind its facts
+
+
+@dataclass(frozen=True)
+class Quote:
+    """A policy sentence (or external source comment) cited for a fact about a focus node."""
+
+    text: str
+    language: str | None
+    section: str | None
+    predicate: str
+    line: int | None = None
+
+
+class RecordContext:
+    """Looks up labels, activities and source quotes in the validated graph."""
+
+    def __init__(self, graph: Graph) -> None:
+        self.graph = graph
+        self._prefixes: list[tuple[str, str]] = sorted(
+            {(str(p), str(ns)) for p, ns in graph.namespaces() if p}
+            | {(p, str(ns)) for p, ns in PREFIXES.items()},
+            key=lambda pn: (-len(pn[1]), pn[0] not in PREFIXES, pn[0]),
+        )
+        process_classes = set(graph.transitive_subjects(RDFS.subClassOf, DPV.Process))
+        self.activities: set[Node] = {s for c in process_classes for s in graph.subjects(RDF.type, c)}
+
+    @staticmethod
+    def term(text: str) -> Node:
+        """The RDF term of a finding's focus node or value string."""
+        return BNode(text[2:]) if text.startswith("_:") else URIRef(text)
+
+    def curie(self, text: str) -> str:
+        """``alu:Website`` for a known namespace, else the IRI in angle brackets (or ``_:id``)."""
+        if text.startswith("_:"):
+            return text
+        for prefix, ns in self._prefixes:
+            local = text[len(ns) :]
+            if text.startswith(ns) and re.fullmatch(r"[A-Za-z_][\w.-]*", local or "-"):
+                return f"{prefix}:{local}"
+        return f"<{text}>"
+
+    def named(self, text: str) -> str:
+        """``label (curie)``, or just the compact name when there is no label."""
+        label, curie = self.label(text), self.curie(text)
+        return curie if label == curie else f"{label} ({curie})"
+
+    def label(self, text: str) -> str:
+        """An English (else any) skos:prefLabel, rdfs:label or dpv:hasName; else the compact name."""
+        node = self.term(text)
+        for prop in (SKOS.prefLabel, RDFS.label, DPV.hasName):
+            values = [o for o in self.graph.objects(node, prop) if isinstance(o, Literal)]
+            english = [v for v in values if v.language in ("en", None)]
+            chosen = sorted(english or values, key=str)
+            if chosen:
+                return str(chosen[0])
+        return self.curie(text)
+
+    def activities_of(self, text: str) -> list[str]:
+        """The activities a focus node is (itself) or belongs to (one or two links away)."""
+        node = self.term(text)
+        if node in self.activities:
+            return [text]
+        found: set[Node] = set()
+        for subject in self.graph.subjects(None, node):
+            if subject in self.activities:
+                found.add(subject)
+            elif not isinstance(subject, Literal):
+                found.update(s for s in self.graph.subjects(None, subject) if s in self.activities)
+        return sorted(str(a) for a in found)
+
+    def quotes(self, finding: Finding, rule: Rule | None) -> list[Quote]:
+        """Source quotes for the finding: those of facts relevant to it (its value, path or the rule's
+        related properties), else the first quote about the focus node."""
+        node = self.term(finding.focus_node)
+        candidates: list[tuple[int, Quote]] = []
+        related = set(rule.related_properties) if rule else set()
+        for statement in self.graph.subjects(RDF.subject, node):
+            predicate = self.graph.value(statement, RDF.predicate)
+            obj = self.graph.value(statement, RDF.object)
+            for source in self.graph.objects(statement, ROPA.source):
+                quote = self.graph.value(source, ROPA.quote) or self.graph.value(source, RDFS.comment)
+                if not isinstance(quote, Literal):
+                    continue
+                if finding.value and obj is not None and str(obj) == finding.value:
+                    rank = 0
+                elif finding.path and str(predicate) == finding.path:
+                    rank = 1
+                elif str(predicate) in related:
+                    rank = 2
+                elif predicate == RDF.type:
+                    rank = 3
+                else:
+                    rank = 4
+                section = self.graph.value(source, ROPA.section)
+                line = self.graph.value(source, ROPA.line)
+                number = int(line) if isinstance(line, Literal) and str(line).isdigit() else None
+                section_text = str(section) if section else None
+                candidates.append(
+                    (rank, Quote(str(quote), quote.language, section_text, str(predicate), number))
+                )
+        if not candidates:
+            return []
+        # most relevant first, then in the order of the policy (ropa:line), then alphabetically
+        candidates.sort(key=lambda rq: (rq[0], rq[1].line if rq[1].line is not None else 10**9, rq[1].text))
+        best = candidates[0][0]
+        if best > 2:
+            return [candidates[0][1]]
+        unique: dict[str, Quote] = {}
+        for rank, cited in candidates:
+            if rank <= 2:
+                unique.setdefault(cited.text, cited)
+        return list(unique.values())[:3]
+
+
+# --------------------------------------------------------------------------------------------------
+# text
+
+
+def render_text(result: ValidationResult, fail_on: Severity) -> str:
+    """Findings grouped by activity (most severe group first), then waived findings and a summary."""
+    ctx = RecordContext(result.graph)
+    groups: dict[str, list[Finding]] = defaultdict(list)
+    for finding in result.active:
+        activities = ctx.activities_of(finding.focus_node)
+        groups[activities[0] if len(activities) == 1 else ""].append(finding)
+
+    def group_key(item: tuple[str, list[Finding]]) -> tuple[int, int, str]:
+        name, findings = item
+        return (-max(int(f.severity) for f in findings), name == "", ctx.label(name) if name else "")
+
+    lines: list[str] = []
+    for name, findings in sorted(groups.items(), key=group_key):
+        title = ctx.named(name) if name else "Controller, recipients and waivers"
+        lines.append(f"== {title}")
+        for finding in sort_findings(findings):
+            rule = result.rules.get(finding.rule_id)
+            article = rule.article if rule else ""
+            mark = "FAIL" if finding.severity >= fail_on else "note"
+            lines.append(f"  [{finding.severity.name.lower()}] {finding.rule_id} ({article}) {mark}")
+            focus = ctx.named(finding.focus_node)
+            if not name:
+                used = ctx.activities_of(finding.focus_node)
+                if used:
+                    focus += "; in " + ", ".join(ctx.label(a) for a in used)
+            lines.append(f"    on: {focus}")
+            if finding.value:
+                lines.append(f"    value: {ctx.named(finding.value)}")
+            lines.append(f"    {finding.message}")
+            for quote in ctx.quotes(finding, rule):
+                where = f" [{quote.section}]" if quote.section else ""
+                lang = f"@{quote.language}" if quote.language else ""
+                lines.append(f'    source{where}: "{quote.text}"{lang}')
+        lines.append("")
+    if result.waived:
+        lines.append("== Waived (accepted risks; they do not fail the build)")
+        for waived in result.waived:
+            f, w = waived.finding, waived.waiver
+            lines.append(f"  [{f.severity.name.lower()}] {f.rule_id} on {ctx.named(f.focus_node)}")
+            lines.append(
+                f"    waiver {ctx.curie(w.iri)}, owner {w.owner}, "
+                f"expires {w.expires.isoformat()}: {w.justification}"
+            )
+        lines.append("")
+    counts = result.counts()
+    failing = len(result.failing(fail_on))
+    verdict = "FAILED" if failing else "PASSED"
+    lines.append(
+        f"{verdict}: {counts['violation']} violations, {counts['warning']} warnings, {counts['info']} infos, "
+        f"{counts['waived']} waived; {failing} at or above {fail_on.name.lower()} "
+        f"({len(result.rules)} rules, engine {result.engine})."
+    )
+    return "\n".join(lines) + "\n"
+
+
+# --------------------------------------------------------------------------------------------------
+# json
+
+
+def finding_json(finding: Finding, result: ValidationResult, ctx: RecordContext) -> dict[str, Any]:
+    """One finding as the JSON object of ``schemas/validation-report.schema.json``."""
+    rule = result.rules.get(finding.rule_id)
+    return {
+        "rule_id": finding.rule_id,
+        "severity": finding.severity.name.lower(),
+        "focus_node": finding.focus_node,
+        "focus_label": ctx.label(finding.focus_node),
+        "activities": ctx.activities_of(finding.focus_node),
+        "path": finding.path,
+        "value": finding.value,
+        "message": finding.message,
+        "article": rule.article if rule else None,
+        "legal_reference": finding.legal_reference or (rule.legal_reference if rule else None),
+        "source_shape": finding.source_shape or (rule.shape if rule else None),
+        "quotes": [
+            {"text": q.text, "language": q.language, "section": q.section, "predicate": q.predicate}
+            for q in ctx.quotes(finding, rule)
+        ],
+    }
+
+
+def render_json(result: ValidationResult, fail_on: Severity) -> str:
+    """The stable JSON report (see ``schemas/validation-report.schema.json``)."""
+    ctx = RecordContext(result.graph)
+    document = {
+        "schema_version": JSON_SCHEMA_VERSION,
+        "tool": {"name": "ropa-kg", "version": __version__, "engine": result.engine},
+        "date": result.today.isoformat(),
+        "fail_on": fail_on.name.lower(),
+        "conforms": not result.failing(fail_on),
+        "summary": result.counts(),
+        "rules": [
+            {
+                "rule_id": r.rule_id,
+                "title": r.title,
+                "severity": r.severity.name.lower(),
+                "article": r.article,
+                "legal_reference": r.legal_reference,
+            }
+            for r in result.rules.values()
+        ],
+        "findings": [finding_json(f, result, ctx) for f in result.active],
+        "waived": [
+            {
+                **finding_json(w.finding, result, ctx),
+                "waiver": {
+                    "iri": w.waiver.iri,
+                    "justification": w.waiver.justification,
+                    "owner": w.waiver.owner,
+                    "expires": w.waiver.expires.isoformat(),
+                },
+            }
+            for w in result.waived
+        ],
+    }
+    return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+
+
+# --------------------------------------------------------------------------------------------------
+# junit
+
+
+def render_junit(result: ValidationResult, fail_on: Severity) -> str:
+    """JUnit XML: one ``testcase`` per rule; a ``failure`` lists its findings at or above ``fail_on``."""
+    ctx = RecordContext(result.graph)
+    by_rule: dict[str, list[Finding]] = defaultdict(list)
+    for finding in result.active:
+        by_rule[finding.rule_id].append(finding)
+    waived_by_rule: dict[str, int] = defaultdict(int)
+    for waived in result.waived:
+        waived_by_rule[waived.finding.rule_id] += 1
+    suite = ET.Element("testsuite", name="ropa validate", timestamp=result.today.isoformat())
+    failures = skipped = 0
+    for rule in sorted(result.rules.values(), key=lambda r: r.rule_id):
+        case = ET.SubElement(suite, "testcase", classname=f"ropa.{rule.family}", name=rule.rule_id)
+        findings = by_rule.get(rule.rule_id, [])
+        failing = [f for f in findings if f.severity >= fail_on]
+        below = [f for f in findings if f.severity < fail_on]
+        if failing:
+            failures += 1
+            failure = ET.SubElement(
+                case,
+                "failure",
+                message=f"{len(failing)} finding(s): {rule.title} ({rule.article})",
+                type=max(f.severity for f in failing).name.lower(),
+            )
+            failure.text = "\n".join(_finding_line(f, ctx) for f in failing)
+        elif not findings and waived_by_rule.get(rule.rule_id):
+            skipped += 1
+            ET.SubElement(case, "skipped", message=f"{waived_by_rule[rule.rule_id]} finding(s) waived")
+        if below:
+            out = ET.SubElement(case, "system-out")
+            out.text = "\n".join(_finding_line(f, ctx) for f in below)
+    suite.set("tests", str(len(result.rules)))
+    suite.set("failures", str(failures))
+    suite.set("errors", "0")
+    suite.set("skipped", str(skipped))
+    root = ET.Element("testsuites", name="ropa-kg", tests=str(len(result.rules)), failures=str(failures))
+    root.append(suite)
+    ET.indent(root)
+    return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"
+
+
+def _finding_line(finding: Finding, ctx: RecordContext) -> str:
+    value = f" [{ctx.curie(finding.value)}]" if finding.value else ""
+    return f"{finding.severity.name.lower()}: {ctx.named(finding.focus_node)}{value}: {finding.message}"
+
+
+# --------------------------------------------------------------------------------------------------
+# sarif
+
+
+def render_sarif(result: ValidationResult, fail_on: Severity) -> str:
+    """SARIF 2.1.0 with one result per active finding, located at its focus node's definition."""
+    ctx = RecordContext(result.graph)
+    locator = SourceLocator(result.files)
+    rules = sorted(result.rules.values(), key=lambda r: r.rule_id)
+    index = {r.rule_id: i for i, r in enumerate(rules)}
+    results = []
+    for finding in result.active:
+        path, line = locator.locate(finding.focus_node)
+        location: dict[str, Any] = {
+            "physicalLocation": {
+                "artifactLocation": {"uri": locator.uri(path)} if path else {"uri": "."},
+                "region": {"startLine": line},
+            },
+            "logicalLocations": [
+                {"name": ctx.curie(finding.focus_node), "fullyQualifiedName": finding.focus_node}
+            ],
+        }
+        results.append(
+            {
+                "ruleId": finding.rule_id,
+                "ruleIndex": index.get(finding.rule_id, -1),
+                "level": _SARIF_LEVEL[finding.severity],
+                "message": {"text": f"{ctx.label(finding.focus_node)}: {finding.message}"},
+                "locations": [location],
+                "partialFingerprints": {
+                    "ropaFinding/v1": "|".join([finding.rule_id, finding.focus_node, finding.value or ""])
+                },
+                "properties": {"focusNode": finding.focus_node, "value": finding.value, "path": finding.path},
+            }
+        )
+    document = {
+        "$schema": SARIF_SCHEMA,
+        "version": "2.1.0",
+        "runs": [
+            {
+                "tool": {
+                    "driver": {
+                        "name": "ropa-kg",
+                        "version": __version__,
+                        "informationUri": INFORMATION_URI,
+                        "rules": [
+                            {
+                                "id": r.rule_id,
+                                "name": re.sub(r"\W+", "", r.title.title()) or r.rule_id,
+                                "shortDescription": {"text": r.title},
+                                "fullDescription": {"text": r.description},
+                                "help": {"text": r.message},
+                                **({"helpUri": r.legal_reference} if r.legal_reference else {}),
+                                "defaultConfiguration": {"level": _SARIF_LEVEL[r.severity]},
+                                "properties": {
+                                    "article": r.article,
+                                    "tags": ["gdpr", "ropa", r.family.lower()],
+                                },
+                            }
+                            for r in rules
+                        ],
+                    }
+                },
+                "columnKind": "unicodeCodePoints",
+                "results": results,
+                "properties": {"failOn": fail_on.name.lower(), "waived": len(result.waived)},
+            }
+        ],
+    }
+    return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+
+
+_PREFIX_DECL = re.compile(r"^\s*(?:@prefix|PREFIX)\s+([\w.-]*):\s*<([^>]*)>", re.IGNORECASE)
+_COMMENT = re.compile(r"\s#[^\"'>]*$")
+
+
+class SourceLocator:
+    """Finds the file and line where a resource is defined: the first line where it starts a statement
+    as subject (its IRI in angle brackets or as a prefixed name under the file's own prefixes)."""
+
+    def __init__(self, files: Iterable[Path]) -> None:
+        self.files = [Path(f) for f in files if Path(f).suffix.lower() == ".ttl"]
+        self._lines = {f: f.read_text(encoding="utf-8").splitlines() for f in self.files}
+
+    def uri(self, path: Path) -> str:
+        """A path relative to the working folder when possible (as code-scanning UIs expect)."""
+        try:
+            return path.resolve().relative_to(Path.cwd().resolve()).as_posix()
+        except ValueError:
+            return path.resolve().as_uri()
+
+    def locate(self, focus: str) -> tuple[Path | None, int]:
+        """(file, 1-based line) of the focus node's definition; else its first mention; else (None, 1)."""
+        mention: tuple[Path | None, int] = (None, 1)
+        for path, lines in self._lines.items():
+            names = self._names(focus, lines)
+            at_start = True
+            for number, raw in enumerate(lines, start=1):
+                line = _COMMENT.sub("", raw).rstrip()
+                stripped = line.strip()
+                if not stripped or stripped.startswith("#"):
+                    continue
+                token = stripped.split(None, 1)[0].rstrip(";,.")
+                if at_start and token in names:
+                    return path, number
+                if mention[0] is None and any(n in line for n in names):
+                    mention = (path, number)
+                at_start = line.endswith(".")
+        return mention
+
+    @staticmethod
+    def _names(focus: str, lines: list[str]) -> set[str]:
+        names = {f"<{focus}>"}
+        for line in lines:
+            match = _PREFIX_DECL.match(line)
+            if match and focus.startswith(match.group(2)):
+                names.add(f"{match.group(1)}:{focus[len(match.group(2)) :]}")
+        return names
+
+
+# --------------------------------------------------------------------------------------------------
+# turtle
+
+
+def report_graph(result: ValidationResult) -> Graph:
+    """The W3C ``sh:ValidationReport`` of the active findings (waived ones as ``ropa:waivedResult``)."""
+    report = bind_prefixes(Graph())
+    node = BNode("report")
+    report.add((node, RDF.type, SH.ValidationReport))
+    report.add((node, SH.conforms, Literal(not result.active)))
+    # the results' blank nodes are labelled by position (r0001, r0002...), in the findings' order, so
+    # that the same findings give the same Turtle
+    for index, finding in enumerate(result.active, start=1):
+        report.add((node, SH.result, _result_node(report, finding, result, f"r{index:04d}")))
+    for index, waived in enumerate(result.waived, start=1):
+        res = _result_node(report, waived.finding, result, f"w{index:04d}")
+        report.add((node, ROPA.waivedResult, res))
+        report.add((res, ROPA.waiver, RecordContext.term(waived.waiver.iri)))
+    return report
+
+
+def _result_node(report: Graph, finding: Finding, result: ValidationResult, label: str) -> BNode:
+    res = BNode(label)
+    rule = result.rules.get(finding.rule_id)
+    report.add((res, RDF.type, SH.ValidationResult))
+    report.add((res, SH.focusNode, RecordContext.term(finding.focus_node)))
+    report.add((res, SH.resultSeverity, URIRef(finding.severity.iri)))
+    shape = URIRef(finding.source_shape or (rule.shape if rule else ""))
+    report.add((res, SH.sourceShape, shape))
+    component = rule.constraint_component if rule else str(SH.SPARQLConstraintComponent)
+    report.add((res, SH.sourceConstraintComponent, URIRef(component)))
+    report.add((res, SH.resultMessage, Literal(finding.message, lang="en")))
+    report.add((res, ROPA.ruleId, Literal(finding.rule_id)))
+    if finding.value is not None:
+        value = finding.value
+        term: Node = RecordContext.term(value) if (value.startswith("_:") or ":" in value) else Literal(value)
+        report.add((res, SH.value, term))
+    if finding.path:
+        shape_path = result.shapes.value(shape, SH.path)
+        if finding.path.startswith("(") and shape_path is not None:
+            report.add((res, SH.resultPath, _copy_path(result.shapes, shape_path, report, f"{label}p")))
+        else:
+            report.add((res, SH.resultPath, URIRef(finding.path)))
+    if rule and rule.legal_reference:
+        report.add((res, ROPA.legalReference, URIRef(rule.legal_reference)))
+    return res
+
+
+def _copy_path(source: Graph, node: Node, target: Graph, label: str) -> Node:
+    """Copy a SHACL path (blank node structure) from the shapes graph into the report; the copies are
+    labelled ``label``, ``label-1``, ``label-1-1``... by their place in the path."""
+    if isinstance(node, URIRef):
+        return node
+    copy = BNode(label)
+    for index, (p, o) in enumerate(sorted(source.predicate_objects(node)), start=1):
+        value = _copy_path(source, o, target, f"{label}-{index}") if isinstance(o, BNode) else o
+        target.add((copy, p, value))
+    return copy
+
+
+def render_turtle(result: ValidationResult, fail_on: Severity) -> str:
+    """The ``sh:ValidationReport`` as Turtle (``fail_on`` does not change a SHACL report)."""
+    del fail_on
+    return report_graph(result).serialize(format="turtle")
+
+
+__all__ = [
+    "FORMATS",
+    "JSON_SCHEMA_VERSION",
+    "Quote",
+    "RecordContext",
+    "SourceLocator",
+    "finding_json",
+    "render",
+    "render_json",
+    "render_junit",
+    "render_sarif",
+    "render_text",
+    "render_turtle",
+    "report_graph",
+]

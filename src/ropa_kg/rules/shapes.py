@@ -1,0 +1,229 @@
+"""The rule set: loading the SHACL shapes and reading each rule's metadata into a catalogue.
+
+A rule is one shape carrying ``ropa:ruleId``; its severity, message, article (``ropa:article``) and legal
+reference (``ropa:legalReference``) are read from the same shape. Both engines (pyshacl and the fast one)
+and every report use this catalogue, so a rule is described in exactly one place: ``shapes/*.ttl``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+from rdflib import BNode, Graph, Literal, URIRef
+from rdflib.collection import Collection
+from rdflib.namespace import RDF, RDFS, SH
+from rdflib.term import Node
+
+from ropa_kg.core.errors import RopaInputError
+from ropa_kg.core.findings import Severity
+from ropa_kg.core.namespaces import ROPA, bind_prefixes
+from ropa_kg.core.resources import shapes_dir as default_shapes_dir
+from ropa_kg.load.graph import collect_files, parse_into
+from ropa_kg.sparql.guard import check_read_only
+
+#: The namespace of the project's shapes (prefix ``rs:``).
+SHAPES_NS = "https://w3id.org/ropa-kg/shapes#"
+
+_CONSTRAINT_COMPONENTS: dict[URIRef, URIRef] = {
+    SH.minCount: SH.MinCountConstraintComponent,
+    SH.maxCount: SH.MaxCountConstraintComponent,
+    SH["class"]: SH.ClassConstraintComponent,
+    SH.datatype: SH.DatatypeConstraintComponent,
+    SH.nodeKind: SH.NodeKindConstraintComponent,
+    SH["in"]: SH.InConstraintComponent,
+    SH.hasValue: SH.HasValueConstraintComponent,
+    SH.pattern: SH.PatternConstraintComponent,
+    SH.sparql: SH.SPARQLConstraintComponent,
+}
+
+
+@dataclass(frozen=True)
+class Rule:
+    """What one rule checks and where it comes from in the law."""
+
+    rule_id: str
+    shape: str
+    severity: Severity
+    title: str
+    description: str
+    article: str
+    message: str
+    legal_reference: str | None = None
+    see_also: tuple[str, ...] = ()
+    constraint_component: str = str(SH.SPARQLConstraintComponent)
+    related_properties: tuple[str, ...] = ()
+
+    @property
+    def family(self) -> str:
+        """The rule's family: the id's second part (``A30``, ``TRANSFER``, ``RIGHT``, ``WAIVER`` ...)."""
+        parts = self.rule_id.split("-")
+        return parts[1] if len(parts) > 1 else self.rule_id
+
+
+def shape_files(shapes_dir: Path | str | None = None) -> list[Path]:
+    """The Turtle files of the rule set in ``shapes_dir`` (default: the bundled ``shapes/``).
+
+    Raises:
+        RopaInputError: the folder does not exist or holds no RDF file.
+    """
+    return collect_files([shapes_dir if shapes_dir is not None else default_shapes_dir()])
+
+
+def load_shapes(shapes_dir: Path | str | None = None) -> Graph:
+    """Parse every file of the rule set into one shapes graph.
+
+    Raises:
+        RopaInputError: a file is missing or cannot be parsed (file, line and cause are named).
+    """
+    graph = bind_prefixes(Graph())
+    graph.bind("rs", SHAPES_NS)
+    for path in shape_files(shapes_dir):
+        part = Graph()
+        parse_into(part, path)
+        guard_shapes(part, source=path)
+        for prefix, namespace in part.namespaces():
+            graph.bind(prefix, namespace, override=False)
+        graph += part
+    return graph
+
+
+#: Properties whose values are SPARQL texts that a SHACL engine runs: constraints' and constraint
+#: components' validators (``sh:select``, ``sh:ask``), SHACL-AF rules and targets (``sh:construct``),
+#: and ``sh:update``, which no engine should ever run.
+SPARQL_TEXT_PROPERTIES: tuple[URIRef, ...] = (SH.select, SH.ask, SH.construct, SH.update)
+_VALIDATOR_PROPERTIES = (SH.validator, SH.nodeValidator, SH.propertyValidator)
+
+
+def guard_shapes(shapes: Graph, *, source: Path | str | None = None) -> None:
+    """Put every SPARQL text of ``shapes`` through :func:`ropa_kg.sparql.guard.check_read_only` before
+    any engine sees it, so that a shapes file can never make the validator send a request (``SERVICE``)
+    or change data (SPARQL Update). Both engines, and the pyshacl fallback, run only guarded shapes.
+
+    Raises:
+        RopaUsageError: a text is an update or uses ``SERVICE``; names ``source`` and the shape.
+        RopaInputError: a text is not a SPARQL query (names ``source`` and the shape).
+    """
+    for prop in SPARQL_TEXT_PROPERTIES:
+        for holder, text in sorted(shapes.subject_objects(prop), key=lambda pair: str(pair[0])):
+            where = f"{source}: " if source is not None else ""
+            check_read_only(str(text), source=f"{where}{_owner(shapes, holder)}", strict=False)
+
+
+def _owner(shapes: Graph, holder: Node) -> str:
+    """How to name the node holding a SPARQL text: the shape (or constraint component) it belongs to."""
+    for prop in (SH.sparql, SH.target, SH.rule, *_VALIDATOR_PROPERTIES):
+        for owner in sorted(shapes.subjects(prop, holder), key=str):
+            if isinstance(owner, URIRef):
+                kind = "constraint component" if prop in _VALIDATOR_PROPERTIES else "shape"
+                return f"{kind} <{owner}>"
+    if isinstance(holder, URIRef):
+        return f"shape <{holder}>"
+    return "a shape (blank node)"
+
+
+def rule_catalogue(shapes: Graph) -> dict[str, Rule]:
+    """Every rule of ``shapes`` by rule id, sorted by rule id.
+
+    Raises:
+        RopaInputError: two shapes share a rule id, or a rule lacks its severity, message or article.
+    """
+    rules: dict[str, Rule] = {}
+    for shape in sorted(set(shapes.subjects(ROPA.ruleId, None)), key=str):
+        rule = _read_rule(shapes, shape)
+        if rule.rule_id in rules:
+            raise RopaInputError(
+                f"rule id {rule.rule_id} is used by two shapes: <{rules[rule.rule_id].shape}> and <{shape}>"
+            )
+        rules[rule.rule_id] = rule
+    return dict(sorted(rules.items()))
+
+
+def rules_by_shape(rules: Iterable[Rule]) -> dict[str, Rule]:
+    """Index rules by the IRI (or blank node id) of their shape."""
+    return {rule.shape: rule for rule in rules}
+
+
+def _text(graph: Graph, node: Node, prop: URIRef) -> str | None:
+    """The English (or untagged) literal of ``prop`` on ``node``, else any literal, else None."""
+    values = [o for o in graph.objects(node, prop) if isinstance(o, Literal)]
+    for value in sorted(values, key=lambda v: (v.language not in ("en", None), str(v))):
+        return str(value)
+    return None
+
+
+def _read_rule(shapes: Graph, shape: Node) -> Rule:
+    rule_id = _text(shapes, shape, ROPA.ruleId)
+    where = f"shape <{shape}>"
+    if not rule_id:
+        raise RopaInputError(f"{where}: ropa:ruleId is not a literal")
+    severity_node = shapes.value(shape, SH.severity)
+    if severity_node is None:
+        raise RopaInputError(f"{where} ({rule_id}): no sh:severity")
+    try:
+        severity = Severity.from_iri(str(severity_node))
+    except ValueError as exc:
+        raise RopaInputError(f"{where} ({rule_id}): {exc}") from exc
+    message = _text(shapes, shape, SH.message)
+    article = _text(shapes, shape, ROPA.article)
+    if not message or not article:
+        raise RopaInputError(f"{where} ({rule_id}): sh:message and ropa:article are required")
+    reference = shapes.value(shape, ROPA.legalReference)
+    return Rule(
+        rule_id=rule_id,
+        shape=node_id(shape),
+        severity=severity,
+        title=_text(shapes, shape, RDFS.label) or rule_id,
+        description=_text(shapes, shape, RDFS.comment) or message,
+        article=article,
+        message=message,
+        legal_reference=str(reference) if reference is not None else None,
+        see_also=tuple(sorted(str(o) for o in shapes.objects(shape, RDFS.seeAlso))),
+        constraint_component=str(_component(shapes, shape)),
+        related_properties=tuple(sorted(str(o) for o in shapes.objects(shape, ROPA.relatedProperty))),
+    )
+
+
+def _component(shapes: Graph, shape: Node) -> URIRef:
+    """The SHACL constraint component a rule's results come from (its first constraint parameter)."""
+    for parameter, component in _CONSTRAINT_COMPONENTS.items():
+        if (shape, parameter, None) in shapes:
+            return component
+    return SH.SPARQLConstraintComponent
+
+
+def node_id(node: Node) -> str:
+    """A stable string for a focus node or value: the IRI, ``_:id`` for a blank node, the literal's text."""
+    if isinstance(node, BNode):
+        return f"_:{node}"
+    return str(node)
+
+
+def path_text(graph: Graph, path: Node | None) -> str | None:
+    """Write a SHACL property path as a SPARQL path string with full IRIs (``None`` for no path).
+
+    A predicate path is the bare IRI (so simple paths compare equal to plain IRIs); other paths use
+    ``<iri>``, ``^``, ``/`` and ``|`` in parentheses, e.g. ``(<a>|<b>)``. Both engines write paths this way.
+    """
+    if path is None:
+        return None
+    if isinstance(path, URIRef):
+        return str(path)
+    return _path_expr(graph, path)
+
+
+def _path_expr(graph: Graph, path: Node) -> str:
+    if isinstance(path, URIRef):
+        return f"<{path}>"
+    inverse = graph.value(path, SH.inversePath)
+    if inverse is not None:
+        return f"^{_path_expr(graph, inverse)}"
+    alternatives = graph.value(path, SH.alternativePath)
+    if alternatives is not None:
+        items = [_path_expr(graph, item) for item in Collection(graph, alternatives)]
+        return "(" + "|".join(items) + ")"
+    if (path, RDF.first, None) in graph:
+        items = [_path_expr(graph, item) for item in Collection(graph, path)]
+        return "(" + "/".join(items) + ")"
+    raise RopaInputError(f"unsupported SHACL path {path!r}")

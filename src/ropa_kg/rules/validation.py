@@ -1,0 +1,318 @@
+"""Validate a record against the rule set: run an engine, apply the waivers, return typed findings.
+
+``validate()`` is the one entry point: the CLI, the dashboard and the tests call it. The default engine,
+``"fast"``, is :mod:`ropa_kg.rules.fast_engine` (the rules compiled to SPARQL on pyoxigraph; files are loaded
+into an in-memory store, faster to query than the on-disk cache of :mod:`ropa_kg.load.cache`); ``"pyshacl"``
+is the reference it is tested against.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from typing import Literal as TypingLiteral
+
+import pyoxigraph as ox
+from rdflib import Graph
+from rdflib.namespace import RDF, SH
+from rdflib.term import Node
+
+from ropa_kg.core.errors import RopaInputError, RopaUsageError
+from ropa_kg.core.findings import Finding, Severity
+from ropa_kg.load.activities import require_activities
+from ropa_kg.load.graph import collect_files, declared_prefixes, load_graph, ontology_files
+from ropa_kg.rules.shapes import (
+    Rule,
+    guard_shapes,
+    load_shapes,
+    node_id,
+    path_text,
+    rule_catalogue,
+    rules_by_shape,
+)
+from ropa_kg.rules.waivers import WAIVER_RULES, WaivedFinding, Waiver, apply_waivers, read_waivers
+from ropa_kg.sparql.guard import check_read_only
+
+Engine = TypingLiteral["pyshacl", "fast"]
+ENGINES: tuple[str, ...] = ("fast", "pyshacl")
+DEFAULT_ENGINE: Engine = "fast"
+
+
+@dataclass
+class ValidationResult:
+    """Findings of one validation run.
+
+    ``findings`` are the rule findings no valid waiver covers; ``waived`` those a waiver covers;
+    ``waiver_problems`` the expired or unused waivers (findings of ROPA-WAIVER-EXPIRED/-UNUSED).
+    """
+
+    findings: list[Finding]
+    waived: list[WaivedFinding]
+    waiver_problems: list[Finding]
+    rules: dict[str, Rule]
+    engine: str
+    graph: Graph = field(repr=False)
+    shapes: Graph = field(repr=False, default_factory=Graph)
+    files: list[Path] = field(default_factory=list)
+    waivers: list[Waiver] = field(default_factory=list)
+    today: dt.date = field(default_factory=dt.date.today)
+
+    @property
+    def active(self) -> list[Finding]:
+        """Everything that can fail the build: rule findings and waiver problems, most severe first."""
+        return sort_findings([*self.findings, *self.waiver_problems])
+
+    def failing(self, threshold: Severity) -> list[Finding]:
+        """The active findings at or above ``threshold``."""
+        return [f for f in self.active if f.severity >= threshold]
+
+    def conforms(self, threshold: Severity = Severity.VIOLATION) -> bool:
+        """True when no active finding is at or above ``threshold``."""
+        return not self.failing(threshold)
+
+    def counts(self) -> dict[str, int]:
+        """Number of active findings per severity name (lower case), plus ``waived``."""
+        counts = {s.name.lower(): 0 for s in sorted(Severity, reverse=True)}
+        for finding in self.active:
+            counts[finding.severity.name.lower()] += 1
+        counts["waived"] = len(self.waived)
+        return counts
+
+
+def sort_findings(findings: Sequence[Finding]) -> list[Finding]:
+    """Most severe first, then by rule id, focus node, path and value."""
+    return sorted(
+        findings, key=lambda f: (-int(f.severity), f.rule_id, f.focus_node, f.path or "", f.value or "")
+    )
+
+
+def validate(
+    *sources: Graph | Path | str,
+    shapes_dir: Path | str | None = None,
+    shapes: Graph | None = None,
+    engine: str = DEFAULT_ENGINE,
+    today: dt.date | None = None,
+    with_ontology: bool = True,
+    store: ox.Store | None = None,
+) -> ValidationResult:
+    """Validate a record and apply the waivers it holds.
+
+    ``sources`` is either one rdflib graph (validated as it is) or files and folders (loaded with the
+    project's ontology unless ``with_ontology`` is false); nothing means the bundled Alumeco record.
+    ``shapes`` (a graph) or ``shapes_dir`` choose the rule set (default: the bundled ``shapes/``).
+    ``today`` decides which waivers have expired (default: the current date). With the fast engine,
+    ``store`` is the record already loaded from those paths (it is not loaded again).
+
+    Raises:
+        RopaInputError: a file is missing or cannot be parsed, a shape or a waiver is malformed.
+        NoActivitiesError: the record holds no processing activity (never a pass).
+        RopaUsageError: an unknown engine, graphs mixed with paths, or a shape's SPARQL is refused.
+    """
+    if engine not in ENGINES:
+        raise RopaUsageError(f"unknown engine {engine!r}; expected one of {', '.join(ENGINES)}")
+    shapes_graph = shapes if shapes is not None else load_shapes(shapes_dir)
+    rules = rule_catalogue(shapes_graph)
+    if not rules:
+        raise RopaInputError("the shapes define no rule (no shape has ropa:ruleId)", shapes_dir)
+    if engine == "fast" and not any(isinstance(s, Graph) for s in sources):
+        # pyoxigraph in memory (2-3 times faster to query than the on-disk cache of ropa_kg.load.cache, which
+        # saves only the parse); reports and waivers read it through an rdflib view
+        from ropa_kg.load.store import WrittenForms, load_store, record_files, store_graph
+        from ropa_kg.rules.fast_engine import run_fast
+
+        paths = [Path(s) for s in sources if not isinstance(s, Graph)]
+        if store is None:
+            store = load_store(paths or None, with_ontology=with_ontology)
+        files = collect_files(paths) if paths else _default_files()
+        require_activities(store, files=files)
+        written = WrittenForms.of_files(record_files(paths or None, with_ontology=with_ontology))
+        raw = run_fast(store=store, shapes_graph=shapes_graph, written=written)
+        graph = store_graph(store)
+        for prefix, namespace in declared_prefixes(
+            [*(ontology_files() if with_ontology else []), *files]
+        ).items():
+            graph.bind(prefix, namespace, override=False)
+    else:
+        graph, files = _data_graph(sources, with_ontology=with_ontology)
+        require_activities(graph, files=files)
+        raw = run_engine(engine, data_graph=graph, shapes_graph=shapes_graph, rules=rules)
+    waivers = read_waivers(graph)
+    day = today or dt.date.today()
+    outcome = apply_waivers(raw, waivers, today=day)
+    return ValidationResult(
+        findings=sort_findings(outcome.active),
+        waived=sorted(outcome.waived, key=lambda w: sort_findings([w.finding])[0].key),
+        waiver_problems=sort_findings(outcome.problems),
+        rules={**rules, **WAIVER_RULES},
+        engine=engine,
+        graph=graph,
+        shapes=shapes_graph,
+        files=files,
+        waivers=waivers,
+        today=day,
+    )
+
+
+def _data_graph(sources: Sequence[Graph | Path | str], *, with_ontology: bool) -> tuple[Graph, list[Path]]:
+    graphs = [s for s in sources if isinstance(s, Graph)]
+    if graphs:
+        if len(sources) != 1:
+            raise RopaUsageError("pass either one graph or paths, not both")
+        return graphs[0], []
+    paths = [Path(s) for s in sources if not isinstance(s, Graph)]
+    graph = load_graph(paths or None, with_ontology=with_ontology)
+    return graph, collect_files(paths) if paths else _default_files()
+
+
+def _default_files() -> list[Path]:
+    from ropa_kg.core.resources import alumeco_dir
+
+    return collect_files([alumeco_dir()])
+
+
+def run_engine(
+    engine: str, *, data_graph: Graph, shapes_graph: Graph, rules: dict[str, Rule]
+) -> list[Finding]:
+    """Run one engine and return its raw findings (before waivers).
+
+    Raises:
+        RopaUsageError: the engine is unknown or not installed.
+    """
+    if engine == "pyshacl":
+        return run_pyshacl(data_graph=data_graph, shapes_graph=shapes_graph, rules=rules)
+    if engine == "fast":
+        from ropa_kg.rules.fast_engine import run_fast
+
+        return run_fast(data_graph=data_graph, shapes_graph=shapes_graph)
+    raise RopaUsageError(f"unknown engine {engine!r}")
+
+
+#: Translated SHACL-SPARQL queries by (text, base, namespaces); shared by all runs of this process.
+_PREPARED: dict[tuple[str, str | None, tuple[tuple[str, str], ...]], Any] = {}
+
+
+@contextlib.contextmanager
+def prepared_sparql() -> Iterator[None]:
+    """While active, rdflib parses and translates each distinct SPARQL text once.
+
+    pyshacl hands rdflib the same SHACL-SPARQL query text once per focus node, and rdflib parses it
+    every time (about 80% of the run). Reusing the translated query with new initial bindings is what
+    rdflib's own ``prepareQuery`` is for, so the results are unchanged.
+    """
+    from rdflib.plugins.sparql import processor
+    from rdflib.plugins.sparql.algebra import translateQuery
+    from rdflib.plugins.sparql.parser import parseQuery
+
+    original = processor.SPARQLProcessor.query
+    cache = _PREPARED
+
+    def query(
+        self: Any,
+        str_or_query: Any,
+        initBindings: Any = None,
+        initNs: Any = None,
+        base: str | None = None,
+        DEBUG: bool = False,
+    ) -> Any:
+        if isinstance(str_or_query, str):
+            # every text rdflib is handed while pyshacl runs passes the guard (no SERVICE, no update)
+            check_read_only(str_or_query, source="a SPARQL query of the shapes", strict=False)
+            key = (str_or_query, base, tuple(sorted((k, str(v)) for k, v in (initNs or {}).items())))
+            if key not in cache:
+                if len(cache) > 4096:
+                    cache.clear()
+                cache[key] = translateQuery(parseQuery(str_or_query), base, initNs)
+            str_or_query = cache[key]
+        return original(self, str_or_query, initBindings, initNs, base, DEBUG)
+
+    processor.SPARQLProcessor.query = query  # type: ignore[method-assign,assignment]  # restored below
+    try:
+        yield
+    finally:
+        processor.SPARQLProcessor.query = original  # type: ignore[method-assign]  # put back
+
+
+def run_pyshacl(*, data_graph: Graph, shapes_graph: Graph, rules: dict[str, Rule]) -> list[Finding]:
+    """Validate with pyshacl (no inference, SHACL-SPARQL on) and turn its report into findings.
+
+    Raises:
+        RopaInputError: pyshacl rejects the shapes (the cause is named).
+        RopaUsageError: a SPARQL text of the shapes is refused by :func:`ropa_kg.rules.shapes.guard_shapes`.
+    """
+    import pyshacl  # imported here: it is slow to import and not needed by the other verbs
+
+    guard_shapes(shapes_graph)
+    try:
+        with prepared_sparql():
+            _conforms, report, _text = pyshacl.validate(
+                data_graph,
+                shacl_graph=shapes_graph,
+                inference="none",
+                abort_on_first=False,
+                allow_infos=False,
+                allow_warnings=False,
+                advanced=False,
+            )
+    except RopaUsageError:
+        raise
+    except Exception as exc:
+        raise RopaInputError(f"the rule set cannot be run by pyshacl: {exc}") from exc
+    assert isinstance(report, Graph)
+    return findings_from_report(report, rules)
+
+
+def findings_from_report(report: Graph, rules: dict[str, Rule]) -> list[Finding]:
+    """Turn a W3C ``sh:ValidationReport`` into findings; results of shapes without a rule id are skipped."""
+    by_shape = rules_by_shape(rules.values())
+    findings: list[Finding] = []
+    for result in report.subjects(RDF.type, SH.ValidationResult):
+        shape = report.value(result, SH.sourceShape)
+        rule = by_shape.get(node_id(shape)) if shape is not None else None
+        focus = report.value(result, SH.focusNode)
+        severity = report.value(result, SH.resultSeverity)
+        if rule is None or focus is None or severity is None:
+            continue
+        value = report.value(result, SH.value)
+        message = report.value(result, SH.resultMessage)
+        findings.append(
+            Finding(
+                rule_id=rule.rule_id,
+                focus_node=node_id(focus),
+                severity=Severity.from_iri(str(severity)),
+                path=path_text(report, report.value(result, SH.resultPath)),
+                message=str(message) if message is not None else rule.message,
+                source_shape=rule.shape,
+                value=_value_text(value, focus),
+                legal_reference=rule.legal_reference,
+            )
+        )
+    return sort_findings(findings)
+
+
+def _value_text(value: Node | None, focus: Node) -> str | None:
+    """The result's value, or None when it is just the focus node again (SPARQL rules without ?value)."""
+    if value is None or value == focus:
+        return None
+    return node_id(value)
+
+
+def focus_is_iri(finding: Finding) -> bool:
+    """True when the finding's focus node is an IRI (so it can be located in a file and waived)."""
+    return not finding.focus_node.startswith("_:")
+
+
+__all__ = [
+    "ENGINES",
+    "Engine",
+    "ValidationResult",
+    "findings_from_report",
+    "focus_is_iri",
+    "run_engine",
+    "run_pyshacl",
+    "sort_findings",
+    "validate",
+]

@@ -1,0 +1,134 @@
+"""Bind query parameters for a remote endpoint: a ``VALUES`` block at the start of the ``WHERE`` group.
+
+A SPARQL endpoint has no way to receive variable bindings beside the query, so the bindings travel in
+the query as inline data. The block is built only from typed RDF terms serialised by rdflib's ``n3()``
+(which escapes literals); IRIs are checked to hold no character an IRI may not contain before they get
+here (:func:`ropa_kg.query.queries.parse_iri`). The position of the ``WHERE`` group is found by a SPARQL
+tokenizer that skips comments, IRIs and string literals, and the result is parsed again by
+:func:`ropa_kg.sparql.guard.check_read_only` before it is sent.
+
+``VALUES`` joined at the start of the top-level group gives the same answers as the engine-side
+bindings (pyoxigraph ``substitutions``, rdflib ``initBindings``) for variables of that group, which is
+where the saved queries keep their parameters.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+
+from rdflib import BNode
+
+from ropa_kg.core.errors import RopaUsageError
+from ropa_kg.sparql.guard import QueryForm, check_read_only
+from ropa_kg.sparql.results import Term
+
+_IRIREF = re.compile(r'<[^<>"{}|^`\\\x00-\x20]*>')
+_VAR = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+_IRI_FORBIDDEN = re.compile(r'[<>"{}|^`\\\x00-\x20]')
+
+
+def values_block(bindings: Mapping[str, Term]) -> str:
+    """``VALUES (?a ?b) { (<x> "y") }`` for ``bindings``.
+
+    Raises:
+        RopaUsageError: a name is not a SPARQL variable name, a term is a blank node, or an IRI holds a
+            character IRIs may not contain.
+    """
+    names: list[str] = []
+    terms: list[str] = []
+    for name, term in bindings.items():
+        if not _VAR.match(name):
+            raise RopaUsageError(f"{name!r} is not a SPARQL variable name")
+        if isinstance(term, BNode):
+            raise RopaUsageError(f"parameter {name}: a blank node cannot be bound")
+        if not hasattr(term, "language") and _IRI_FORBIDDEN.search(str(term)):
+            raise RopaUsageError(f"parameter {name}: {str(term)!r} is not a valid IRI")
+        names.append(f"?{name}")
+        terms.append(term.n3())
+    return f"VALUES ({' '.join(names)}) {{ ({' '.join(terms)}) }}"
+
+
+def top_level_braces(text: str) -> list[tuple[int, str]]:
+    """Every ``{`` at nesting depth 0 (outside parentheses, braces, IRIs, strings, comments), as its
+    offset and the upper-cased word just before it (``WHERE``, ``CONSTRUCT``, ...; ``""`` if none)."""
+    found: list[tuple[int, str]] = []
+    depth_paren = depth_brace = 0
+    word = ""
+    i, n = 0, len(text)
+    while i < n:
+        ch = text[i]
+        if ch.isalpha():
+            end = i
+            while end < n and (text[end].isalnum() or text[end] in "_-:"):
+                end += 1
+            word = text[i:end].upper()
+            i = end
+            continue
+        if not ch.isspace() and ch != "{":
+            word = ""
+        if ch == "#":
+            end = text.find("\n", i)
+            i = n if end < 0 else end + 1
+            continue
+        if ch == "<":
+            match = _IRIREF.match(text, i)
+            if match:
+                i = match.end()
+                continue
+        elif ch in "\"'":
+            i = _skip_string(text, i)
+            continue
+        elif ch == "(":
+            depth_paren += 1
+        elif ch == ")":
+            depth_paren -= 1
+        elif ch == "{":
+            if depth_paren == 0 and depth_brace == 0:
+                found.append((i, word))
+            depth_brace += 1
+        elif ch == "}":
+            depth_brace -= 1
+        i += 1
+    return found
+
+
+def _skip_string(text: str, start: int) -> int:
+    quote = text[start]
+    long = text.startswith(quote * 3, start)
+    delim = quote * 3 if long else quote
+    i = start + len(delim)
+    while i < len(text):
+        if text[i] == "\\":
+            i += 2
+            continue
+        if text.startswith(delim, i):
+            return i + len(delim)
+        if not long and text[i] == "\n":
+            break
+        i += 1
+    raise RopaUsageError("unterminated string in the query")
+
+
+def bind_values(text: str, bindings: Mapping[str, Term]) -> str:
+    """``text`` with ``bindings`` as a ``VALUES`` block opening its ``WHERE`` group.
+
+    Raises:
+        RopaUsageError: the query has no ``WHERE`` group to bind into (``CONSTRUCT WHERE`` short form,
+            ``DESCRIBE <iri>``), or the bound query is not read-only.
+        RopaInputError: the query does not parse.
+    """
+    if not bindings:
+        return text
+    checked = check_read_only(text, strict=False)
+    braces = top_level_braces(text)
+    if checked.form is QueryForm.CONSTRUCT:
+        if not braces or braces[0][1] != "CONSTRUCT":
+            raise RopaUsageError("parameters cannot be bound in the CONSTRUCT WHERE { } short form")
+        braces = braces[1:]  # skip the template
+    if not braces:
+        raise RopaUsageError("the query has no WHERE group to bind parameters into")
+    at = braces[0][0] + 1
+    bound = text[:at] + " " + values_block(bindings) + " " + text[at:]
+    check_read_only(bound, strict=False)
+    return bound
