@@ -9,7 +9,7 @@ import pytest
 
 from ropa_kg.app.record import Record, load_record
 from ropa_kg.core.errors import RopaInputError, RopaUsageError
-from ropa_kg.query.console import QueryTimeout, run_limited
+from ropa_kg.query.console import QueryTimeout, run_console_query
 
 ALU = "https://w3id.org/ropa-kg/data/alumeco#"
 
@@ -29,15 +29,15 @@ def test_runaway_query_is_stopped_at_the_time_limit(record: Record) -> None:
     runaway = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l }"
     start = time.perf_counter()
     with pytest.raises(QueryTimeout, match="time limit"):
-        run_limited(runaway, store_path=record.store_path, timeout=1.0)
+        run_console_query(runaway, store_path=record.store_path, timeout=1.0)
     assert time.perf_counter() - start < 10
 
 
 def test_row_limit_and_refusals(record: Record) -> None:
     assert record.store_path is not None
-    result = run_limited("SELECT * WHERE { ?s ?p ?o }", store_path=record.store_path, max_rows=7)
+    result = run_console_query("SELECT * WHERE { ?s ?p ?o }", store_path=record.store_path, max_rows=7)
     assert len(result.table.rows) == 7 and result.truncated
-    ask = run_limited(f"ASK {{ <{ALU}Chat> ?p ?o }}", store_path=record.store_path)
+    ask = run_console_query(f"ASK {{ <{ALU}Chat> ?p ?o }}", store_path=record.store_path)
     assert ask.table.rows[0][0] is not None and ask.table.rows[0][0].toPython() is True
     for text, message in [
         ("DELETE WHERE { ?s ?p ?o }", "refused"),
@@ -46,9 +46,9 @@ def test_row_limit_and_refusals(record: Record) -> None:
         ("SELECT * FROM <http://example.org/g> WHERE { ?s ?p ?o }", "FROM"),
     ]:
         with pytest.raises(RopaUsageError, match=message):
-            run_limited(text, store_path=record.store_path)
+            run_console_query(text, store_path=record.store_path)
     with pytest.raises(RopaInputError, match="line 2"):
-        run_limited("SELECT *\nWHERE { ?s ?p }", store_path=record.store_path)
+        run_console_query("SELECT *\nWHERE { ?s ?p }", store_path=record.store_path)
 
 
 def test_record_tables_follow_the_policy(record: Record) -> None:

@@ -4,7 +4,7 @@ import pandas as pd
 import streamlit as st
 
 from common import describe_error, page_setup
-from ropa_kg.query.console import DEFAULT_MAX_ROWS, DEFAULT_TIMEOUT, run_limited
+from ropa_kg.query.console import DEFAULT_MAX_ROWS, DEFAULT_TIMEOUT, run_console_query
 from ropa_kg.query.queries import catalogue
 from ropa_kg.sparql.results import ResultTable, render
 
@@ -90,7 +90,7 @@ with adhoc_tab:
             st.error("This record has no on-disk store to query.")
         else:
             try:
-                result = run_limited(
+                result = run_console_query(
                     text, store_path=record.store_path, timeout=timeout, max_rows=int(max_rows)
                 )
             except Exception as exc:

@@ -70,7 +70,7 @@ def _cache_child(record: str) -> dict[str, object]:
     """The rules on the record in memory and on the on-disk cache (built first, then reopened)."""
     import tempfile as tf
 
-    from ropa_kg.load.cache import load_store as cached
+    from ropa_kg.load.cache import load_cached as cached
     from ropa_kg.load.store import load_store
     from ropa_kg.rules.fast_engine import run_fast
     from ropa_kg.rules.shapes import load_shapes

@@ -24,10 +24,12 @@ from rdflib import BNode, Graph, URIRef
 from ropa_kg.core.errors import RopaInputError, RopaUsageError
 from ropa_kg.core.findings import Finding, Severity
 from ropa_kg.core.namespaces import DPV, PREFIXES, ROPA
-from ropa_kg.load.cache import load_store as cache_store
+from ropa_kg.core.terms import node_text
+from ropa_kg.load.cache import load_cached
 from ropa_kg.load.graph import collect_files, declared_prefixes, ontology_files
 from ropa_kg.load.store import load_store, record_files, record_stats
 from ropa_kg.query.queries import execute_oxigraph, resolve, select_texts
+from ropa_kg.render.describe import Describer
 from ropa_kg.render.export import Register, register
 from ropa_kg.rules.validation import ValidationResult, validate
 from ropa_kg.sparql.results import ResultTable, compact_iri, term_text
@@ -128,7 +130,8 @@ class Record:
     graph: Graph = field(repr=False)
     store: ox.Store = field(repr=False)
     validation: ValidationResult = field(repr=False)
-    labels: Mapping[str, str] = field(repr=False)
+    #: labels and activities of the record's nodes, as the CLI's reports name them
+    describer: Describer = field(repr=False)
     seconds: float = 0.0
     key: str = ""
     #: saved query name -> its rows being computed (see :meth:`texts`)
@@ -141,7 +144,7 @@ class Record:
     def store_path(self) -> Path | None:
         """The record parsed into the on-disk cache (:mod:`ropa_kg.load.cache`), built on first use: the
         query console's child process opens it instead of parsing the files again."""
-        return cache_store(list(self.paths) or None).cache_path
+        return load_cached(list(self.paths) or None).cache_path
 
     # --- labels -------------------------------------------------------------------------------
 
@@ -149,8 +152,8 @@ class Record:
         """The English label of ``iri`` (else any label, its name, or its compact form). A blank node
         (``_:label``) without a label is named by its types' labels, or by its id (:meth:`node_id`);
         a blank activity is "Unnamed activity" and its id."""
-        if iri in self.labels:
-            return self.labels[iri]
+        if iri in self.describer.labels:
+            return self.describer.labels[iri]
         if iri.startswith("_:"):
             return self._blank_label(iri)
         return compact_iri(iri)
@@ -249,10 +252,9 @@ class Record:
 
     @cached_property
     def activities(self) -> list[str]:
-        """The activities (instances of dpv:Process): IRIs, sorted, then blank nodes (``_:label``) in the
-        order of their ids (:meth:`node_id`)."""
-        quads = self.store.quads_for_pattern(None, ox.NamedNode(RDF_TYPE), ox.NamedNode(str(DPV.Process)))
-        nodes = {_value(q.subject) for q in quads if not isinstance(q.subject, ox.Triple)}
+        """The activities (:attr:`Describer.activities`): IRIs, sorted, then blank nodes (``_:label``)
+        in the order of their ids (:meth:`node_id`)."""
+        nodes = self.describer.activities
         named = sorted(n for n in nodes if not n.startswith("_:"))
         return named + sorted((n for n in nodes if n.startswith("_:")), key=self.node_id)
 
@@ -316,7 +318,7 @@ class Record:
     def objects(self, subject: str, predicate: str | None = None) -> list[str]:
         """Objects of ``subject`` (optionally for one ``predicate``), as IRIs or literal texts."""
         pred = ox.NamedNode(predicate) if predicate else None
-        return [_value(q.object) for q in self.store.quads_for_pattern(_node(subject), pred, None)]
+        return [node_text(q.object) for q in self.store.quads_for_pattern(_node(subject), pred, None)]
 
     @cached_property
     def activity_links(self) -> dict[str, set[str]]:
@@ -324,7 +326,7 @@ class Record:
         links: dict[str, set[str]] = {}
         for activity in self.activities:
             links[activity] = {
-                _value(q.object)
+                node_text(q.object)
                 for q in self.store.quads_for_pattern(_node(activity), None, None)
                 if isinstance(q.object, ox.NamedNode | ox.BlankNode)
             }
@@ -338,9 +340,9 @@ class Record:
             activities = set(self.activities)
             known = defaultdict(list)
             for q in self.store.quads_for_pattern(None, ox.NamedNode(predicate), None):
-                subject = _value(q.subject)
+                subject = node_text(q.subject)
                 if subject in activities:
-                    known[subject].append(_value(q.object))
+                    known[subject].append(node_text(q.object))
             self._by_predicate[predicate] = known
         return known
 
@@ -360,20 +362,10 @@ class Record:
             out[activity] = found
         return out
 
-    @cached_property
-    def linked_from(self) -> dict[str, list[str]]:
-        """IRI -> the activities that point to it directly (sorted)."""
-        inverse: dict[str, list[str]] = defaultdict(list)
-        for activity, links in self.activity_links.items():
-            for target in links:
-                inverse[target].append(activity)
-        return inverse
-
     def activities_of(self, focus: str) -> list[str]:
-        """The activities a finding on ``focus`` concerns (itself if it is one)."""
-        if focus in self.activity_links:
-            return [focus]
-        return list(self.linked_from.get(focus, []))
+        """The activities a finding on ``focus`` concerns (:meth:`Describer.activities_of`: itself if it
+        is one, else those pointing at it directly or through one node), as the CLI's reports file it."""
+        return self.describer.activities_of(focus)
 
     @cached_property
     def finding_rows(self) -> list[dict[str, object]]:
@@ -469,7 +461,7 @@ class Record:
         seen: set[tuple[str, str]] = set()
         for quad in self.store.quads_for_pattern(_node(subject), None, None):
             pred, term = quad.predicate.value, quad.object
-            key = (pred, _value(term))
+            key = (pred, node_text(term))
             if key in seen:
                 continue
             seen.add(key)
@@ -493,12 +485,6 @@ class Record:
         return comments[0] if comments else ""
 
 
-def _value(term: ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple) -> str:
-    """An IRI, a blank node as ``_:label`` (as :func:`_node` reads it back and the saved queries' rows
-    give it) or a literal's text (an RDF-star triple as its N-Triples form)."""
-    return str(term) if isinstance(term, ox.Triple | ox.BlankNode) else term.value
-
-
 def _node(iri: str) -> ox.NamedNode | ox.BlankNode:
     return ox.BlankNode(iri[2:]) if iri.startswith("_:") else ox.NamedNode(iri)
 
@@ -515,21 +501,6 @@ def _compact_with(iri: str, prefixes: Mapping[str, str]) -> str:
     if not best or not local or not all(c.isalnum() or c in "-_." for c in local) or local.endswith("."):
         return iri
     return next(f"{p}:{local}" for p, ns in prefixes.items() if ns == best)
-
-
-def read_labels(store: ox.Store) -> dict[str, str]:
-    """IRI -> label: ``skos:prefLabel`` in English, else in any language, else ``dpv:hasName``."""
-    english: dict[str, str] = {}
-    other: dict[str, str] = {}
-    for quad in store.quads_for_pattern(None, ox.NamedNode(SKOS_PREF), None):
-        obj = quad.object
-        if not isinstance(obj, ox.Literal):
-            continue
-        target = english if obj.language in {"en", None} or (obj.language or "").startswith("en") else other
-        target.setdefault(_value(quad.subject), obj.value)
-    for quad in store.quads_for_pattern(None, ox.NamedNode(str(DPV.hasName)), None):
-        other.setdefault(_value(quad.subject), _value(quad.object))
-    return {**other, **english}
 
 
 def files_key(files: Iterable[Path]) -> str:
@@ -585,7 +556,7 @@ def load_record(paths: Sequence[str] | None = None, *, label: str = "", engine: 
         graph=graph,
         store=store,
         validation=validation,
-        labels=read_labels(store),
+        describer=Describer.of_store(store),
         key=files_key(files),
         prefetched=prefetched,
     )
@@ -620,6 +591,5 @@ __all__ = [
     "Source",
     "Transfer",
     "load_record",
-    "read_labels",
     "severity_name",
 ]

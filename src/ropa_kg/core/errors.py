@@ -26,3 +26,9 @@ class RopaInputError(Exception):
 
 class RopaUsageError(Exception):
     """A command was asked for something it cannot do (unknown query name, bad parameter...)."""
+
+
+__all__ = [
+    "RopaInputError",
+    "RopaUsageError",
+]

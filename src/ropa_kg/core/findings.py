@@ -49,3 +49,9 @@ class Finding:
     def key(self) -> tuple[str, str, int, str]:
         """(rule id, focus node, severity, path): what two engines must agree on."""
         return (self.rule_id, self.focus_node, int(self.severity), self.path or "")
+
+
+__all__ = [
+    "Finding",
+    "Severity",
+]

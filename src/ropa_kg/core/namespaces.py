@@ -41,3 +41,18 @@ def bind_prefixes(graph: Graph) -> Graph:
     for prefix, ns in PREFIXES.items():
         graph.bind(prefix, ns, override=True, replace=True)
     return graph
+
+
+__all__ = [
+    "ALU",
+    "DPV",
+    "DPV_FAMILY",
+    "EU_GDPR",
+    "LEGAL_EU",
+    "LOC",
+    "PD",
+    "PREFIXES",
+    "ROPA",
+    "TECH",
+    "bind_prefixes",
+]

@@ -43,3 +43,14 @@ def alumeco_dir() -> Path:
 
 def dashboard_dir() -> Path:
     return resource_root() / "dashboard"
+
+
+__all__ = [
+    "alumeco_dir",
+    "dashboard_dir",
+    "data_dir",
+    "ontology_dir",
+    "queries_dir",
+    "resource_root",
+    "shapes_dir",
+]

@@ -75,8 +75,17 @@ def to_json(term: object) -> JsonTerm | None:
     """
     if term is None:
         return None
-    if isinstance(term, ox.NamedNode | ox.BlankNode | ox.Literal):
-        term = to_rdflib(term)
+    if isinstance(term, ox.NamedNode):  # pyoxigraph first: the query worker writes millions of these
+        return {"type": "uri", "value": term.value}
+    if isinstance(term, ox.BlankNode):
+        return {"type": "bnode", "value": term.value}
+    if isinstance(term, ox.Literal):
+        lit = {"type": "literal", "value": term.value}
+        if term.language:
+            lit["xml:lang"] = term.language
+        elif term.datatype.value != _XSD_STRING:
+            lit["datatype"] = term.datatype.value
+        return lit
     if isinstance(term, URIRef):
         return {"type": "uri", "value": str(term)}
     if isinstance(term, BNode):

@@ -1,6 +1,6 @@
 """Parse a record once: a binary pyoxigraph store on disk, keyed by the sha256 of the input files.
 
-``load_store(paths)`` hashes every input file (the project ontology included by default), and opens the
+``load_cached(paths)`` hashes every input file (the project ontology included by default), and opens the
 store saved under ``<cache dir>/<key>`` when one exists; otherwise it bulk-loads the files into a fresh
 store in a temporary folder beside it and renames that folder into place (so a crash or a parse error
 never leaves a half-built store behind, and two processes building the same key do not clash). The
@@ -91,7 +91,7 @@ def load_files_into(store: ox.Store, files: Sequence[Path], *, max_bytes: int | 
     relabel_blank_nodes(store)
 
 
-def load_store(
+def load_cached(
     paths: Sequence[Path | str] | None = None,
     *,
     with_ontology: bool = True,
@@ -119,7 +119,7 @@ def load_store(
     try:
         root.mkdir(parents=True, exist_ok=True)
     except OSError:  # nowhere to keep a cache (read-only home, say): load in memory
-        return load_store(paths, with_ontology=with_ontology, use_cache=False)
+        return load_cached(paths, with_ontology=with_ontology, use_cache=False)
     target = root / key
     if (target / ".complete").is_file():
         os.utime(target)  # mark as recently used
@@ -168,3 +168,16 @@ def clear_cache(cache_dir: Path | str | None = None) -> int:
             shutil.rmtree(entry, ignore_errors=True)
             removed += 1
     return removed
+
+
+__all__ = [
+    "CACHE_VERSION",
+    "KEEP",
+    "LoadedStore",
+    "cache_key",
+    "cache_root",
+    "clear_cache",
+    "file_digest",
+    "load_cached",
+    "load_files_into",
+]

@@ -11,13 +11,14 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
-from rdflib import BNode, Graph, Literal
+from rdflib import BNode, Graph
 from rdflib.term import Node
 
 from ropa_kg.core.blank_nodes import stable_labels
 from ropa_kg.core.errors import RopaInputError
 from ropa_kg.core.namespaces import bind_prefixes
 from ropa_kg.core.resources import alumeco_dir, ontology_dir
+from ropa_kg.core.terms import to_oxigraph
 from ropa_kg.load.safe_input import NetworkBlocked, no_network, read_checked, refuse_attempts
 
 FORMATS: dict[str, str] = {
@@ -131,20 +132,14 @@ def relabel_blank_nodes(graph: Graph) -> None:
     """Give the blank nodes of ``graph`` labels derived from their content, the same labels
     :func:`ropa_kg.load.store.relabel_blank_nodes` gives them in a store (see
     :mod:`ropa_kg.core.blank_nodes`)."""
-    import pyoxigraph as ox
-
-    def text(term: Node) -> str:
-        if isinstance(term, Literal):
-            if term.language:
-                return str(ox.Literal(str(term), language=term.language))
-            datatype = ox.NamedNode(str(term.datatype)) if term.datatype else None
-            return str(ox.Literal(str(term), datatype=datatype))
-        return str(ox.NamedNode(str(term)))
-
     triples = [t for t in graph if isinstance(t[0], BNode) or isinstance(t[2], BNode)]
     if not triples:
         return
-    labels = stable_labels(triples, is_blank=lambda term: isinstance(term, BNode), text=text)
+    labels = stable_labels(
+        triples,
+        is_blank=lambda term: isinstance(term, BNode),
+        text=lambda term: str(to_oxigraph(term)),  # type: ignore[arg-type]  # triples hold terms
+    )
 
     def new(term: Node) -> Node:
         return BNode(labels[term]) if isinstance(term, BNode) else term
@@ -179,3 +174,15 @@ def declared_prefixes(files: Iterable[Path]) -> dict[str, str]:
             if match.group(1):
                 found.setdefault(match.group(1), match.group(2))
     return found
+
+
+__all__ = [
+    "FORMATS",
+    "PREFIX_SCAN_BYTES",
+    "collect_files",
+    "declared_prefixes",
+    "load_graph",
+    "ontology_files",
+    "parse_into",
+    "relabel_blank_nodes",
+]

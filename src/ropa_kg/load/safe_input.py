@@ -365,3 +365,21 @@ def refuse_attempts(attempts: list[str], path: Path | str) -> None:
     """
     if attempts:
         raise NetworkBlocked(f"refused: the parser tried to reach the network ({attempts[0]})", path)
+
+
+__all__ = [
+    "DEFAULT_MAX_FILE_BYTES",
+    "MAX_BYTES_ENV",
+    "MAX_ENTITIES",
+    "MAX_ENTITY_LENGTH",
+    "CheckedInput",
+    "NetworkBlocked",
+    "check_jsonld",
+    "check_rdfxml",
+    "check_size",
+    "decode_text",
+    "max_file_bytes",
+    "no_network",
+    "read_checked",
+    "refuse_attempts",
+]

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import pyoxigraph as ox
-from rdflib import BNode, Graph, Literal, URIRef
+from rdflib import Graph, URIRef
 from rdflib.graph import DATASET_DEFAULT_GRAPH_ID
 from rdflib.namespace import RDF
 
@@ -24,7 +24,6 @@ from ropa_kg.core.namespaces import DPV, ROPA
 from ropa_kg.core.resources import alumeco_dir, queries_dir
 from ropa_kg.load.graph import FORMATS, collect_files, ontology_files
 from ropa_kg.load.safe_input import no_network, read_checked, refuse_attempts
-from ropa_kg.sparql.results import Term, plain_literal
 
 _OX_FORMATS: dict[str, ox.RdfFormat] = {
     "turtle": ox.RdfFormat.TURTLE,
@@ -227,33 +226,6 @@ def dump_ntriples(store: ox.Store) -> bytes:
     return out
 
 
-def to_rdflib(term: ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple | None) -> Term | None:
-    """A pyoxigraph term as the equal rdflib term (see :mod:`ropa_kg.sparql.results`); raises ValueError for
-    RDF-star triples, which the record never holds."""
-    if term is None:
-        return None
-    if isinstance(term, ox.NamedNode):
-        return URIRef(term.value)
-    if isinstance(term, ox.BlankNode):
-        return BNode(term.value)
-    if isinstance(term, ox.Literal):
-        return plain_literal(term.value, language=term.language, datatype=term.datatype.value)
-    raise ValueError(f"unsupported term in a result: {term!r}")
-
-
-def to_oxigraph(term: URIRef | Literal | BNode) -> ox.NamedNode | ox.Literal | ox.BlankNode:
-    """An rdflib term as the equal pyoxigraph term (used to bind query parameters)."""
-    if isinstance(term, URIRef):
-        return ox.NamedNode(str(term))
-    if isinstance(term, BNode):
-        return ox.BlankNode(str(term))
-    if term.language:
-        return ox.Literal(str(term), language=term.language)
-    if term.datatype is not None:
-        return ox.Literal(str(term), datatype=ox.NamedNode(str(term.datatype)))
-    return ox.Literal(str(term))
-
-
 @dataclass(frozen=True)
 class RecordStats:
     """What a loaded record holds."""
@@ -299,3 +271,17 @@ def record_stats(store: ox.Store) -> RecordStats:
             1 for _ in store.quads_for_pattern(None, ox.NamedNode(str(ROPA.source)), None, default)
         ),
     )
+
+
+__all__ = [
+    "RecordStats",
+    "WrittenForms",
+    "dump_ntriples",
+    "load_file",
+    "load_store",
+    "rdflib_copy",
+    "record_files",
+    "record_stats",
+    "relabel_blank_nodes",
+    "store_graph",
+]

@@ -19,7 +19,7 @@ DEFAULT_TIMEOUT = 10.0
 DEFAULT_MAX_ROWS = 1000
 
 
-def run_limited(
+def run_console_query(
     text: str, *, store_path: Path, timeout: float = DEFAULT_TIMEOUT, max_rows: int = DEFAULT_MAX_ROWS
 ) -> LimitedResult:
     """Run the ad-hoc query ``text`` on the store in ``store_path``.
@@ -32,4 +32,4 @@ def run_limited(
     return _run_limited(text, store_path=store_path, timeout=timeout, max_rows=max_rows, allow_dataset=False)
 
 
-__all__ = ["DEFAULT_MAX_ROWS", "DEFAULT_TIMEOUT", "LimitedResult", "QueryTimeout", "run_limited"]
+__all__ = ["DEFAULT_MAX_ROWS", "DEFAULT_TIMEOUT", "LimitedResult", "QueryTimeout", "run_console_query"]

@@ -355,7 +355,7 @@ class OxigraphServer:
         self.stop()
 
 
-def load_record(
+def upload_record(
     graph_store_url: str,
     paths: Sequence[Path | str] | None = None,
     *,
@@ -374,3 +374,22 @@ def load_record(
     store = load_store(list(paths) if paths else None, with_ontology=with_ontology)
     put_graph(graph_store_url, graph_iri=graph_iri, data=dump_ntriples(store))
     return len(store)
+
+
+__all__ = [
+    "DEFAULT_GRAPH_IRI",
+    "EXPORT_QUERY",
+    "Endpoint",
+    "EndpointError",
+    "OxigraphServer",
+    "check_http_url",
+    "empty_graph_note",
+    "fetch_graph",
+    "free_port",
+    "graph_is_empty",
+    "graph_store_url_for",
+    "oxigraph_executable",
+    "put_graph",
+    "run_remote",
+    "upload_record",
+]

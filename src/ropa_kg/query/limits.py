@@ -22,8 +22,9 @@ from pathlib import Path
 from typing import IO, Any
 
 from ropa_kg.core.errors import RopaInputError, RopaUsageError
+from ropa_kg.core.terms import Term, to_json
 from ropa_kg.sparql.guard import QueryForm, check_read_only
-from ropa_kg.sparql.results import ResultTable, Term, _json_term, from_sparql_json
+from ropa_kg.sparql.results import ResultTable, from_sparql_json
 
 #: ``ropa query``'s default time limit, in seconds.
 DEFAULT_TIMEOUT = 30.0
@@ -98,7 +99,7 @@ def run_limited(
         "store": str(store_path) if store_path is not None else None,
         "files": [str(p) for p in files or []],
         "with_ontology": with_ontology,
-        "bindings": {name: _json_term(term) for name, term in (bindings or {}).items()},
+        "bindings": {name: to_json(term) for name, term in (bindings or {}).items()},
         "engine": engine,
         "max_rows": max_rows,
         "require_activities": require_activities,

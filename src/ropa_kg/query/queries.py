@@ -16,6 +16,7 @@ import pyoxigraph as ox
 from rdflib import Graph, Literal, URIRef
 
 from ropa_kg.core.errors import RopaInputError, RopaUsageError
+from ropa_kg.core.terms import Term, plain_literal, to_oxigraph, to_rdflib
 from ropa_kg.query.catalogue import (
     PARAMETER_TYPES,
     Parameter,
@@ -31,7 +32,7 @@ from ropa_kg.sparql.bind import bind_values
 from ropa_kg.sparql.exists import optimise_query
 from ropa_kg.sparql.guard import QueryForm
 from ropa_kg.sparql.lists import ListRewrite, ordered_lists
-from ropa_kg.sparql.results import ResultTable, Term, plain_literal
+from ropa_kg.sparql.results import ResultTable
 
 if TYPE_CHECKING:
     from ropa_kg.query.endpoint import Endpoint
@@ -48,7 +49,6 @@ DEFAULT_ENGINE: Engine = "oxigraph"
 def _query_oxigraph(
     query: SavedQuery, store: ox.Store, bindings: Mapping[str, Term]
 ) -> tuple[ox.QuerySolutions | ox.QueryBoolean | ox.QueryTriples, ListRewrite]:
-    from ropa_kg.load.store import to_oxigraph
 
     query.check()
     subs: dict[ox.Variable, ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple] = {
@@ -69,7 +69,6 @@ def execute_oxigraph(query: SavedQuery, store: ox.Store, bindings: Mapping[str, 
     Raises:
         RopaUsageError: the query is not read-only. RopaInputError: it does not parse.
     """
-    from ropa_kg.load.store import to_rdflib
 
     form = query.check().form
     result, lists = _query_oxigraph(query, store, bindings)

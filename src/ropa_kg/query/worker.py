@@ -5,7 +5,7 @@ pyoxigraph or rdflib query. Input (stdin, one JSON object):
 
 * ``query``: the text (already checked read-only by the parent; checked again here);
 * ``store``: the folder of an on-disk pyoxigraph store (opened read-only), or ``files`` (record files,
-  loaded through the parse-once cache :func:`ropa_kg.load.cache.load_store` or, with ``engine`` ``rdflib``,
+  loaded through the parse-once cache :func:`ropa_kg.load.cache.load_cached` or, with ``engine`` ``rdflib``,
   :func:`ropa_kg.load.graph.load_graph`) and ``with_ontology``;
 * ``bindings``: parameter name -> SPARQL JSON term; ``max_rows``.
 
@@ -26,54 +26,9 @@ from typing import Any
 import pyoxigraph as ox
 
 from ropa_kg.core.errors import RopaInputError, RopaUsageError
+from ropa_kg.core.terms import JsonTerm, from_json, json_to_oxigraph, to_json
 from ropa_kg.sparql.exists import optimise_query
 from ropa_kg.sparql.lists import ListRewrite, ordered_lists
-
-JsonTerm = dict[str, str]
-
-
-def term_json(term: Any) -> JsonTerm | None:
-    """A pyoxigraph or rdflib term as a SPARQL 1.1 JSON results term (None for unbound)."""
-    if term is None:
-        return None
-    if isinstance(term, ox.NamedNode | ox.BlankNode | ox.Literal):
-        if isinstance(term, ox.NamedNode):
-            return {"type": "uri", "value": term.value}
-        if isinstance(term, ox.BlankNode):
-            return {"type": "bnode", "value": term.value}
-        out = {"type": "literal", "value": term.value}
-        if term.language:
-            out["xml:lang"] = term.language
-        else:
-            out["datatype"] = term.datatype.value
-        return out
-    from rdflib import BNode, Literal, URIRef
-
-    if isinstance(term, URIRef):
-        return {"type": "uri", "value": str(term)}
-    if isinstance(term, BNode):
-        return {"type": "bnode", "value": str(term)}
-    if isinstance(term, Literal):
-        lit = {"type": "literal", "value": str(term)}
-        if term.language:
-            lit["xml:lang"] = term.language
-        elif term.datatype is not None:
-            lit["datatype"] = str(term.datatype)
-        return lit
-    raise ValueError(f"unsupported term in a result: {term!r}")
-
-
-def ox_term(value: JsonTerm) -> ox.NamedNode | ox.BlankNode | ox.Literal:
-    """A SPARQL JSON term as a pyoxigraph term (for ``substitutions``)."""
-    if value["type"] == "uri":
-        return ox.NamedNode(value["value"])
-    if value["type"] == "bnode":
-        return ox.BlankNode(value["value"])
-    if "xml:lang" in value:
-        return ox.Literal(value["value"], language=value["xml:lang"])
-    if "datatype" in value:
-        return ox.Literal(value["value"], datatype=ox.NamedNode(value["datatype"]))
-    return ox.Literal(value["value"])
 
 
 def _triple_key(row: list[JsonTerm | None]) -> list[str]:
@@ -108,15 +63,15 @@ def _run_oxigraph(request: dict[str, Any]) -> dict[str, Any]:
         store = ox.Store.read_only(request["store"])
     else:
         # parse once: later questions on the same files open the on-disk store of ropa_kg.load.cache
-        from ropa_kg.load.cache import load_store
+        from ropa_kg.load.cache import load_cached
 
-        loaded = load_store(request["files"] or None, with_ontology=bool(request.get("with_ontology", True)))
+        loaded = load_cached(request["files"] or None, with_ontology=bool(request.get("with_ontology", True)))
         store = loaded.store
         if request.get("require_activities"):
             _require_activities(store, request)
     _emit({"loaded": time.perf_counter() - start})
     subs: dict[ox.Variable, ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple] = {
-        ox.Variable(name): ox_term(term) for name, term in (request.get("bindings") or {}).items()
+        ox.Variable(name): json_to_oxigraph(term) for name, term in (request.get("bindings") or {}).items()
     }
     try:
         # correlated EXISTS filters run once as joins (same answers; see ropa_kg.sparql.exists)
@@ -129,11 +84,11 @@ def _run_oxigraph(request: dict[str, Any]) -> dict[str, Any]:
     if isinstance(result, ox.QueryBoolean):
         return {"boolean": bool(result)}
     if isinstance(result, ox.QueryTriples):
-        triples = [[term_json(t.subject), term_json(t.predicate), term_json(t.object)] for t in result]
+        triples = [[to_json(t.subject), to_json(t.predicate), to_json(t.object)] for t in result]
         rows, truncated = _take(sorted(triples, key=_triple_key), limit)
         return {"columns": ["subject", "predicate", "object"], "rows": rows, "truncated": truncated}
     columns = [v.value for v in result.variables]
-    solutions = ([_fixed(term_json(s[i]), lists) for i in range(len(columns))] for s in result)
+    solutions = ([_fixed(to_json(s[i]), lists) for i in range(len(columns))] for s in result)
     rows, truncated = _take(solutions, limit)
     return {"columns": columns, "rows": rows, "truncated": truncated}
 
@@ -151,16 +106,13 @@ def _run_rdflib(request: dict[str, Any]) -> dict[str, Any]:
     from ropa_kg.load.graph import load_graph
     from ropa_kg.load.safe_input import no_network
     from ropa_kg.sparql.bind import bind_values
-    from ropa_kg.sparql.results import _term_from_json
 
     start = time.perf_counter()
     graph = load_graph(request["files"] or None, with_ontology=bool(request.get("with_ontology", True)))
     if request.get("require_activities"):
         _require_activities(graph, request)
     _emit({"loaded": time.perf_counter() - start})
-    bindings: dict[str, Identifier] = {
-        k: _term_from_json(v) for k, v in (request.get("bindings") or {}).items()
-    }
+    bindings: dict[str, Identifier] = {k: from_json(v) for k, v in (request.get("bindings") or {}).items()}
     limit = int(request["max_rows"])
     with no_network("query"):  # rdflib would run SERVICE over HTTP; the guard refuses it first
         lists = ordered_lists(request["query"])
@@ -170,11 +122,11 @@ def _run_rdflib(request: dict[str, Any]) -> dict[str, Any]:
             return {"boolean": bool(result.askAnswer)}
         if result.type in {"CONSTRUCT", "DESCRIBE"}:
             assert result.graph is not None
-            found = [[term_json(t) for t in triple] for triple in result.graph]
+            found = [[to_json(t) for t in triple] for triple in result.graph]
             rows, truncated = _take(sorted(found, key=_triple_key), limit)
             return {"columns": ["subject", "predicate", "object"], "rows": rows, "truncated": truncated}
         columns = [str(v) for v in (result.vars or [])]
-        rows, truncated = _take(([_fixed(term_json(c), lists) for c in row] for row in result), limit)  # type: ignore[union-attr]  # SELECT rows are ResultRow tuples
+        rows, truncated = _take(([_fixed(to_json(c), lists) for c in row] for row in result), limit)  # type: ignore[union-attr]  # SELECT rows are ResultRow tuples
     return {"columns": columns, "rows": rows, "truncated": truncated}
 
 
@@ -202,4 +154,4 @@ if __name__ == "__main__":
     sys.exit(main())
 
 
-__all__ = ["main", "ox_term", "term_json"]
+__all__ = ["main"]

@@ -20,12 +20,13 @@ from pathlib import Path
 from typing import Any
 
 from rdflib import BNode, Graph, Literal, URIRef
-from rdflib.namespace import RDF, RDFS, SH, SKOS
+from rdflib.namespace import RDF, RDFS, SH
 from rdflib.term import Node
 
 from ropa_kg import __version__
 from ropa_kg.core.findings import Finding, Severity
-from ropa_kg.core.namespaces import DPV, PREFIXES, ROPA, bind_prefixes
+from ropa_kg.core.namespaces import PREFIXES, ROPA, bind_prefixes
+from ropa_kg.render.describe import Describer
 from ropa_kg.rules.shapes import Rule
 from ropa_kg.rules.validation import ValidationResult, sort_findings
 
@@ -76,8 +77,7 @@ class RecordContext:
             | {(p, str(ns)) for p, ns in PREFIXES.items()},
             key=lambda pn: (-len(pn[1]), pn[0] not in PREFIXES, pn[0]),
         )
-        process_classes = set(graph.transitive_subjects(RDFS.subClassOf, DPV.Process))
-        self.activities: set[Node] = {s for c in process_classes for s in graph.subjects(RDF.type, c)}
+        self.describer = Describer.of_graph(graph)
 
     @staticmethod
     def term(text: str) -> Node:
@@ -100,28 +100,12 @@ class RecordContext:
         return curie if label == curie else f"{label} ({curie})"
 
     def label(self, text: str) -> str:
-        """An English (else any) skos:prefLabel, rdfs:label or dpv:hasName; else the compact name."""
-        node = self.term(text)
-        for prop in (SKOS.prefLabel, RDFS.label, DPV.hasName):
-            values = [o for o in self.graph.objects(node, prop) if isinstance(o, Literal)]
-            english = [v for v in values if v.language in ("en", None)]
-            chosen = sorted(english or values, key=str)
-            if chosen:
-                return str(chosen[0])
-        return self.curie(text)
+        """The node's label (:mod:`ropa_kg.render.describe`), else its compact name."""
+        return self.describer.label(text, default=self.curie(text))
 
     def activities_of(self, text: str) -> list[str]:
-        """The activities a focus node is (itself) or belongs to (one or two links away)."""
-        node = self.term(text)
-        if node in self.activities:
-            return [text]
-        found: set[Node] = set()
-        for subject in self.graph.subjects(None, node):
-            if subject in self.activities:
-                found.add(subject)
-            elif not isinstance(subject, Literal):
-                found.update(s for s in self.graph.subjects(None, subject) if s in self.activities)
-        return sorted(str(a) for a in found)
+        """The activities a focus node is or belongs to (:meth:`Describer.activities_of`)."""
+        return self.describer.activities_of(text)
 
     def quotes(self, finding: Finding, rule: Rule | None) -> list[Quote]:
         """Source quotes for the finding: those of facts relevant to it (its value, path or the rule's

@@ -37,7 +37,8 @@ from rdflib.term import Node
 from ropa_kg.core.errors import RopaInputError
 from ropa_kg.core.findings import Finding, Severity
 from ropa_kg.core.namespaces import ROPA
-from ropa_kg.load.store import WrittenForms, rdflib_copy, to_oxigraph
+from ropa_kg.core.terms import to_oxigraph
+from ropa_kg.load.store import WrittenForms, rdflib_copy
 from ropa_kg.rules.shapes import guard_shapes, path_text
 from ropa_kg.sparql.rewrite import NotRewritable, rewrite_for_all_focus_nodes
 

@@ -17,21 +17,17 @@ from functools import lru_cache
 from typing import Any
 
 from rdflib import BNode, Literal, URIRef
-from rdflib.namespace import XSD
 from rdflib.term import Identifier
 
 from ropa_kg.core.namespaces import PREFIXES
+from ropa_kg.core.terms import Term, from_json, plain_literal, to_json
 from ropa_kg.sparql.guard import QueryForm
-
-Term = URIRef | Literal | BNode
 
 #: The text formats ``ropa query --format`` offers.
 FORMATS: tuple[str, ...] = ("table", "csv", "json", "markdown")
 
 #: Separator the saved queries use inside ``GROUP_CONCAT``; a cell holding it is a list.
 LIST_SEPARATOR = " | "
-
-_XSD_STRING = str(XSD.string)
 
 
 @dataclass(frozen=True)
@@ -64,15 +60,6 @@ class ResultTable:
 
 def _triple_key(row: tuple[Term, ...]) -> tuple[str, ...]:
     return tuple(term.n3() for term in row)
-
-
-def plain_literal(value: str, *, language: str | None = None, datatype: str | None = None) -> Literal:
-    """An rdflib literal from its parts, with ``xsd:string`` folded into a plain literal."""
-    if language:
-        return Literal(value, lang=language)
-    if datatype is None or datatype == _XSD_STRING:
-        return Literal(value)
-    return Literal(value, datatype=URIRef(datatype))
 
 
 @lru_cache(maxsize=1 << 16)
@@ -131,23 +118,10 @@ def to_sparql_json(table: ResultTable) -> dict[str, Any]:
         cell = table.rows[0][0]
         return {"head": {}, "boolean": bool(cell is not None and cell.toPython())}
     bindings = [
-        {name: _json_term(cell) for name, cell in zip(table.columns, row, strict=True) if cell is not None}
+        {name: to_json(cell) for name, cell in zip(table.columns, row, strict=True) if cell is not None}
         for row in table.rows
     ]
     return {"head": {"vars": list(table.columns)}, "results": {"bindings": bindings}}
-
-
-def _json_term(term: Term) -> dict[str, str]:
-    if isinstance(term, URIRef):
-        return {"type": "uri", "value": str(term)}
-    if isinstance(term, BNode):
-        return {"type": "bnode", "value": str(term)}
-    out = {"type": "literal", "value": str(term)}
-    if term.language:
-        out["xml:lang"] = term.language
-    elif term.datatype is not None:
-        out["datatype"] = str(term.datatype)
-    return out
 
 
 def from_sparql_json(form: QueryForm, data: dict[str, Any]) -> ResultTable:
@@ -164,20 +138,9 @@ def from_sparql_json(form: QueryForm, data: dict[str, Any]) -> ResultTable:
     except (KeyError, TypeError) as exc:
         raise ValueError("not SPARQL 1.1 JSON results") from exc
     rows = tuple(
-        tuple(_term_from_json(binding[c]) if c in binding else None for c in columns) for binding in bindings
+        tuple(from_json(binding[c]) if c in binding else None for c in columns) for binding in bindings
     )
     return ResultTable(form, columns, rows)
-
-
-def _term_from_json(value: dict[str, str]) -> Term:
-    kind = value.get("type")
-    if kind == "uri":
-        return URIRef(value["value"])
-    if kind == "bnode":
-        return BNode(value["value"])
-    if kind in {"literal", "typed-literal"}:
-        return plain_literal(value["value"], language=value.get("xml:lang"), datatype=value.get("datatype"))
-    raise ValueError(f"unknown term type in SPARQL JSON results: {kind!r}")
 
 
 def _markdown(columns: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
@@ -197,3 +160,17 @@ def _aligned(columns: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
     lines += ["  ".join(v.ljust(w) for v, w in zip(row, widths, strict=True)).rstrip() for row in flat]
     lines.append(f"({len(rows)} row{'s' if len(rows) != 1 else ''})")
     return "\n".join(lines) + "\n"
+
+
+__all__ = [
+    "FORMATS",
+    "LIST_SEPARATOR",
+    "ResultTable",
+    "Term",
+    "compact_iri",
+    "from_sparql_json",
+    "plain_literal",
+    "render",
+    "term_text",
+    "to_sparql_json",
+]

@@ -45,3 +45,14 @@ def input_errors_exit_2(func: F) -> F:
 
 
 paths_argument = click.argument("paths", nargs=-1, type=click.Path(path_type=str))
+
+
+__all__ = [
+    "EXIT_FINDINGS",
+    "EXIT_INPUT",
+    "EXIT_OK",
+    "F",
+    "input_errors_exit_2",
+    "main",
+    "paths_argument",
+]

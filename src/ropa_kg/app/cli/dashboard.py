@@ -117,3 +117,12 @@ def dashboard(paths: tuple[str, ...], port: int, bind: str, fmt: str) -> None:
             signal.signal(sig, handler)
     if returncode not in (0, -2, -15, 130):
         raise SystemExit(returncode)
+
+
+__all__ = [
+    "PATHS_ENV",
+    "dashboard",
+    "streamlit_command",
+    "streamlit_config_file",
+    "streamlit_settings",
+]

@@ -54,3 +54,8 @@ def export(paths: tuple[str, ...], fmt: str, output: Path | None, title: str) ->
         return
     write_atomically(data, output)
     click.echo(f"wrote {output} ({len(data):,} bytes, {fmt})", err=True)
+
+
+__all__ = [
+    "export",
+]

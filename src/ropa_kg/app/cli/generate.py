@@ -90,3 +90,8 @@ def generate_command(
             raise
     if summary:
         click.echo(json.dumps(asdict(result), indent=2), err=True)
+
+
+__all__ = [
+    "generate_command",
+]

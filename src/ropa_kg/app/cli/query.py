@@ -178,3 +178,9 @@ def query_command(
     click.echo(render(limited.table, fmt), nl=False)
     if limited.truncated:
         click.echo(f"note: the result was cut at {max_rows} rows (--max-rows); more rows exist", err=True)
+
+
+__all__ = [
+    "queries_command",
+    "query_command",
+]

@@ -16,7 +16,7 @@ from ropa_kg.query.endpoint import (
     OxigraphServer,
     check_http_url,
     graph_store_url_for,
-    load_record,
+    upload_record,
 )
 
 
@@ -41,7 +41,7 @@ def load_command(
     """Replace the named graph IRI in a triple store with the record in PATHS (default: the bundled
     Alumeco record) plus the project's ontology, in one HTTP PUT (all or nothing)."""
     store_url = check_http_url(graph_store) if graph_store else graph_store_url_for(endpoint)
-    count = load_record(store_url, list(paths) or None, graph_iri=graph_iri)
+    count = upload_record(store_url, list(paths) or None, graph_iri=graph_iri)
     _say(
         fmt,
         f"loaded {count} triples into graph <{graph_iri}> at {store_url}",
@@ -83,7 +83,7 @@ def serve_command(
     server = OxigraphServer(store_dir, port, host=host)
     try:
         server.start()
-        count = load_record(server.store_url, list(paths) or None, graph_iri=graph_iri)
+        count = upload_record(server.store_url, list(paths) or None, graph_iri=graph_iri)
         _say(
             fmt,
             f"serving {count} triples (graph <{graph_iri}>) from {store_dir}\n"
@@ -104,3 +104,9 @@ def serve_command(
     finally:
         server.stop()
         signal.signal(signal.SIGTERM, previous)
+
+
+__all__ = [
+    "load_command",
+    "serve_command",
+]

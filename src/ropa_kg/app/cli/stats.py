@@ -26,3 +26,8 @@ def stats(paths: tuple[str, ...], fmt: str) -> None:
         return
     for field in dataclasses.fields(counts):
         click.echo(f"{field.name.replace('_', ' '):<26}{getattr(counts, field.name):>8}")
+
+
+__all__ = [
+    "stats",
+]

@@ -179,3 +179,9 @@ def reason_command(paths: tuple[str, ...], fmt: str, output: Path | None) -> Non
     outcome = reason(load_graph(list(paths) or None))
     _write(render_reasoning(outcome, fmt), output)
     raise SystemExit(EXIT_OK if outcome.consistent else EXIT_FINDINGS)
+
+
+__all__ = [
+    "reason_command",
+    "validate_command",
+]
