@@ -6,11 +6,7 @@ The record is loaded once per source and kept with ``st.cache_resource``; a sour
 
 from __future__ import annotations
 
-import hashlib
 import os
-import re
-import tempfile
-import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,14 +15,13 @@ from typing import TypeVar
 import streamlit as st
 
 from ropa_kg.app.record import Record, load_record
+from ropa_kg.app.sources import save_uploads, snapshot_endpoint
 from ropa_kg.core.errors import RopaInputError, RopaUsageError
 from ropa_kg.core.findings import Severity
 from ropa_kg.load.graph import FORMATS
 
 #: ``ropa dashboard PATHS`` passes the paths in this variable (os.pathsep-separated).
 PATHS_ENV = "ROPA_DASHBOARD_PATHS"
-#: Where uploaded files and endpoint snapshots are written (one folder per content hash).
-WORK_DIR = Path(os.environ.get("ROPA_DASHBOARD_WORK", Path(tempfile.gettempdir()) / "ropa-dashboard"))
 
 SEVERITY_COLOURS = {"violation": "#c62828", "warning": "#ef6c00", "info": "#1565c0", "ok": "#2e7d32"}
 SEVERITY_ICONS = {"violation": ":red[●]", "warning": ":orange[●]", "info": ":blue[●]"}
@@ -96,56 +91,6 @@ def current_record() -> Record:
         st.stop()
     st.session_state["source"] = fallback
     return record
-
-
-def _safe_name(name: str) -> str:
-    base = Path(name).name
-    cleaned = re.sub(r"[^A-Za-z0-9._-]", "_", base).lstrip(".")
-    return cleaned or "upload.ttl"
-
-
-def save_uploads(files: Sequence[tuple[str, bytes]]) -> tuple[str, ...]:
-    """Write uploaded files (name, content) to a folder keyed by their content; return their paths.
-
-    Raises:
-        RopaInputError: a file's extension is not one the loader reads.
-    """
-    digest = hashlib.sha256()
-    for name, data in files:
-        digest.update(name.encode())
-        digest.update(hashlib.sha256(data).digest())
-    folder = WORK_DIR / "uploads" / digest.hexdigest()[:16]
-    folder.mkdir(parents=True, exist_ok=True)
-    paths: list[str] = []
-    for name, data in files:
-        safe = _safe_name(name)
-        if Path(safe).suffix.lower() not in FORMATS:
-            raise RopaInputError(f"unknown file type; expected one of {', '.join(sorted(FORMATS))}", name)
-        target = folder / safe
-        target.write_bytes(data)
-        paths.append(str(target))
-    return tuple(paths)
-
-
-def snapshot_endpoint(url: str, graph_iri: str | None) -> tuple[str, ...]:
-    """Copy every triple of ``graph_iri`` on the SPARQL endpoint ``url`` into an N-Triples file (saved
-    query ``record-triples``); return its path.
-
-    Raises:
-        RopaUsageError (EndpointError): the address is not http(s), or the endpoint fails.
-        RopaInputError: the endpoint holds no triples in that graph.
-    """
-    from ropa_kg.query.endpoint import fetch_graph
-
-    graph = fetch_graph(url.strip(), graph_iri=graph_iri or None, timeout=30.0)
-    if len(graph) == 0:
-        raise RopaInputError(f"the endpoint returned no triples for graph {graph_iri or '(default)'}", url)
-    key = hashlib.sha256(f"{url}\n{graph_iri}\n{time.time()}".encode()).hexdigest()[:16]
-    folder = WORK_DIR / "endpoint" / key
-    folder.mkdir(parents=True, exist_ok=True)
-    target = folder / "snapshot.nt"
-    graph.serialize(destination=str(target), format="nt", encoding="utf-8")
-    return (str(target),)
 
 
 def switch_source(make: Callable[[], SourceSpec]) -> None:

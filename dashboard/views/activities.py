@@ -4,40 +4,23 @@ import pandas as pd
 import streamlit as st
 
 from common import page_setup, paginate
+from ropa_kg.app.views import ACTIVITY_FILTERS as FILTERS
+from ropa_kg.app.views import FINDINGS_CHOICES, activity_options, filter_activities
 
 record = page_setup("Processing activities")
 rows = record.activity_rows
-
-
-def options(column: str) -> list[str]:
-    return sorted({value for row in rows for value in row[column]})
-
-
-FILTERS = ("purposes", "legal basis", "data subjects", "data categories", "recipients", "countries")
 chosen: dict[str, list[str]] = {}
 with st.container(border=True):
     cols = st.columns(3)
     for index, column in enumerate(FILTERS):
         chosen[column] = cols[index % 3].multiselect(
-            column.capitalize(), options(column), key=f"filter_{column}"
+            column.capitalize(), activity_options(rows, column), key=f"filter_{column}"
         )
     cols = st.columns([2, 1])
     text = cols[0].text_input("Search activity names", key="filter_text")
-    with_findings = cols[1].selectbox(
-        "Findings", ["all", "with findings", "without findings"], key="filter_findings"
-    )
+    with_findings = cols[1].selectbox("Findings", list(FINDINGS_CHOICES), key="filter_findings")
 
-shown = [
-    row
-    for row in rows
-    if all(not wanted or set(wanted) & set(row[column]) for column, wanted in chosen.items())
-    and (not text or text.lower() in str(row["activity"]).lower() or text.lower() in str(row["id"]).lower())
-    and (
-        with_findings == "all"
-        or (with_findings == "with findings" and row["findings"])
-        or (with_findings == "without findings" and not row["findings"])
-    )
-]
+shown = filter_activities(rows, chosen=chosen, text=text, findings=with_findings)
 st.markdown(f"**{len(shown)} of {len(rows)} activities**")
 page = list(paginate(shown, key="activities_page"))
 frame = pd.DataFrame(

@@ -4,6 +4,7 @@ import pandas as pd
 import streamlit as st
 
 from common import describe_error, page_setup
+from ropa_kg.app.record import Record
 from ropa_kg.query.console import DEFAULT_MAX_ROWS, DEFAULT_TIMEOUT, run_console_query
 from ropa_kg.query.queries import catalogue
 from ropa_kg.sparql.results import ResultTable, render
@@ -13,9 +14,13 @@ MAX_SHOWN = 5000
 
 
 @st.cache_data(max_entries=64, show_spinner=False)
-def run_saved(record_key: str, name: str, params: tuple[tuple[str, str], ...]) -> ResultTable:
-    del record_key  # part of the cache key: results belong to one loaded record
-    return record.run(name, dict(params))
+def run_saved(
+    _record: Record, record_key: str, name: str, params: tuple[tuple[str, str], ...]
+) -> ResultTable:
+    """The saved query ``name`` on ``_record``; cached by the record's key (Streamlit does not hash the
+    record itself: arguments starting with ``_`` are left out of the key)."""
+    del record_key  # the cache key: results belong to one loaded record
+    return _record.run(name, dict(params))
 
 
 def show(table: ResultTable, *, key: str, truncated: bool = False) -> None:
@@ -62,7 +67,7 @@ with saved_tab:
         run = st.session_state.get("saved_run")
         if run and run[0] == name:
             try:
-                show(run_saved(record.key, name, run[1]), key=name)
+                show(run_saved(record, record.key, name, run[1]), key=name)
             except Exception as exc:
                 st.error(describe_error(exc))
 

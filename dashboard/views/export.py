@@ -5,6 +5,7 @@ from functools import partial
 import streamlit as st
 
 from common import page_setup
+from ropa_kg.app.record import Record
 from ropa_kg.load.store import rdflib_copy
 from ropa_kg.render.export import EXTENSIONS, MEDIA_TYPES, export_bytes
 
@@ -22,10 +23,11 @@ TITLES = {
 
 
 @st.cache_data(max_entries=32, show_spinner=False)
-def make(record_key: str, fmt: str) -> bytes:
-    del record_key  # part of the cache key
-    graph = rdflib_copy(record.store) if fmt in {"turtle", "jsonld"} else None
-    return export_bytes(fmt, store=record.store, graph=graph, source=record.label)
+def make(_record: Record, record_key: str, fmt: str) -> bytes:
+    """The export ``fmt`` of ``_record``, cached by the record's key (``_record`` is not hashed)."""
+    del record_key  # the cache key
+    graph = rdflib_copy(_record.store) if fmt in {"turtle", "jsonld"} else None
+    return export_bytes(fmt, store=_record.store, graph=graph, source=_record.label)
 
 
 st.markdown(
@@ -43,7 +45,7 @@ for fmt, title in TITLES.items():
         f"Download {EXTENSIONS[fmt]}",
         # built when clicked (Streamlit runs it on a worker thread and logs a failure), so that the page
         # opens at once whatever the record's size
-        partial(make, record.key, fmt),
+        partial(make, record, record.key, fmt),
         file_name=f"{name}{EXTENSIONS[fmt]}",
         mime=MEDIA_TYPES[fmt],
         key=f"download_{fmt}",

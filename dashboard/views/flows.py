@@ -1,19 +1,18 @@
 """Data flows: controller -> activity -> data category -> recipient -> country, coloured by findings.
 
-The layout is computed here (layered columns) and drawn with plotly, which Streamlit bundles: nothing
+The layout is computed by the view model (:func:`ropa_kg.app.views.flow_graph`, layered columns) and drawn
+with plotly, which Streamlit bundles: nothing
 is fetched at run time. Clicking a node shows its details below the graph.
 """
-
-from collections import defaultdict
 
 import plotly.graph_objects as go
 import streamlit as st
 
 from common import SEVERITY_COLOURS, SEVERITY_ICONS, page_setup, worst
-from ropa_kg.core.findings import Severity
+from ropa_kg.app.views import FLOW_LAYERS as LAYERS
+from ropa_kg.app.views import flow_graph
 
 record = page_setup("Data flows")
-LAYERS = ("controller", "activity", "data category", "recipient", "country")
 MAX_ACTIVITIES = 40
 
 all_activities = record.activities
@@ -26,52 +25,8 @@ picked = st.multiselect(
     key="flow_activities",
     help=f"Large records: at most {MAX_ACTIVITIES} activities are drawn by default.",
 )
-keep = set(picked)
-
-layer_of: dict[str, str] = {}
-edges: set[tuple[str, str]] = set()
-recipients_of: dict[str, set[str]] = defaultdict(set)
-categories_of: dict[str, set[str]] = defaultdict(set)
-countries_of: dict[str, set[str]] = defaultdict(set)
-for edge in record.edges:
-    if edge.kind == "controller" and edge.target in keep:
-        layer_of[edge.source], layer_of[edge.target] = "controller", "activity"
-        edges.add((edge.source, edge.target))
-    elif edge.kind == "data" and edge.source in keep:
-        categories_of[edge.source].add(edge.target)
-    elif edge.kind == "recipient" and edge.source in keep:
-        recipients_of[edge.source].add(edge.target)
-    elif edge.kind == "country":
-        countries_of[edge.source].add(edge.target)
-for activity in keep:
-    layer_of.setdefault(activity, "activity")
-    for category in categories_of[activity]:
-        layer_of[category] = "data category"
-        edges.add((activity, category))
-        for recipient in recipients_of[activity]:
-            edges.add((category, recipient))
-    for recipient in recipients_of[activity]:
-        layer_of[recipient] = "recipient"
-        if not categories_of[activity]:
-            edges.add((activity, recipient))
-        for country in countries_of[recipient]:
-            layer_of[country] = "country"
-            edges.add((recipient, country))
-
-# Status of each node: its findings (and, for a country, transfers there without a mechanism).
-severities: dict[str, list[Severity]] = defaultdict(list)
-for finding in record.validation.active:
-    severities[finding.focus_node].append(finding.severity)
-    if finding.value:
-        severities[finding.value].append(finding.severity)
-for transfer in record.transfers:
-    severities[transfer.country].append(Severity.VIOLATION if not transfer.mechanism else Severity.INFO)
-
-positions: dict[str, tuple[float, float]] = {}
-for column, layer in enumerate(LAYERS):
-    nodes = sorted((n for n, lay in layer_of.items() if lay == layer), key=record.label_of)
-    for row, node in enumerate(nodes):
-        positions[node] = (float(column), 1.0 - (row + 1) / (len(nodes) + 1))
+graph = flow_graph(record, picked)
+layer_of, edges, positions, severities = graph.layer_of, graph.edges, graph.positions, graph.severities
 
 fig = go.Figure()
 xs: list[float | None] = []
@@ -104,7 +59,7 @@ for status in ("violation", "warning", "info", "ok"):
         )
     )
 fig.update_layout(
-    height=max(480, 34 * max((sum(1 for v in layer_of.values() if v == lay) for lay in LAYERS), default=1)),
+    height=max(480, 34 * graph.layer_size()),
     margin={"l": 10, "r": 10, "t": 30, "b": 10},
     xaxis={
         "tickvals": list(range(len(LAYERS))),

@@ -1,0 +1,240 @@
+"""What the dashboard's views show, computed from a loaded :class:`~ropa_kg.app.record.Record`.
+
+The views in ``dashboard/views/`` only render (Streamlit widgets, plotly figures); the joins, filters and
+graph layout they show live here, as plain functions of the record and of the user's choices, so that
+they can be tested without Streamlit and cached by their inputs.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+
+from ropa_kg.app.record import Record
+from ropa_kg.core.findings import Severity
+
+#: The activity table's list columns that can be filtered.
+ACTIVITY_FILTERS = ("purposes", "legal basis", "data subjects", "data categories", "recipients", "countries")
+#: The data-flow graph's columns, left to right.
+FLOW_LAYERS = ("controller", "activity", "data category", "recipient", "country")
+FINDINGS_CHOICES = ("all", "with findings", "without findings")
+
+
+# --- activities ---------------------------------------------------------------------------------
+
+
+def activity_options(rows: Sequence[Mapping[str, object]], column: str) -> list[str]:
+    """The values a filter on ``column`` of the activity table offers, sorted."""
+    return sorted({str(value) for row in rows for value in row[column]})  # type: ignore[attr-defined]  # list cells
+
+
+def filter_activities(
+    rows: Sequence[Mapping[str, object]],
+    *,
+    chosen: Mapping[str, Sequence[str]],
+    text: str = "",
+    findings: str = "all",
+) -> list[Mapping[str, object]]:
+    """The activity rows matching every filter: for each column, any chosen value; ``text`` in the name or
+    id (case-insensitive); ``findings`` one of :data:`FINDINGS_CHOICES`."""
+    needle = text.lower()
+
+    def matches(row: Mapping[str, object]) -> bool:
+        if any(wanted and not set(wanted) & set(row[column]) for column, wanted in chosen.items()):  # type: ignore[call-overload]  # list cells
+            return False
+        if needle and needle not in str(row["activity"]).lower() and needle not in str(row["id"]).lower():
+            return False
+        if findings == "with findings":
+            return bool(row["findings"])
+        return findings != "without findings" or not row["findings"]
+
+    return [row for row in rows if matches(row)]
+
+
+# --- recipients and transfers -------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RecipientIndex:
+    """The recipients of the record's activities: roles, activities, countries, data received."""
+
+    roles: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
+    activities: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
+    countries: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
+    categories: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
+
+    @classmethod
+    def of(cls, record: Record) -> RecipientIndex:
+        index = cls()
+        for edge in record.edges:
+            if edge.kind == "recipient":
+                index.roles[edge.target].add(edge.role)
+                index.activities[edge.target].add(edge.source)
+            elif edge.kind == "country":
+                index.countries[edge.source].add(edge.target)
+            elif edge.kind == "data":
+                index.categories[edge.source].add(edge.target)
+        return index
+
+
+def contract_status(record: Record, index: RecipientIndex, party: str) -> str:
+    """The Art. 28 agreement or Art. 26 arrangement recorded for each of ``party``'s roles."""
+    parts = []
+    for role in sorted(index.roles[party] - {"recipient"}):
+        contract = record.contracts.get((party, role), "")
+        kind = "Art. 28 agreement" if role == "processor" else "Art. 26 arrangement"
+        parts.append(f"{kind}: {record.label_of(contract)}" if contract else f"no {kind} recorded")
+    return "; ".join(parts) or "not a processor or joint controller"
+
+
+def recipient_rows(record: Record, *, roles: Iterable[str] = ()) -> list[dict[str, str]]:
+    """One row per recipient (label order), only those with one of ``roles`` when given."""
+    index = RecipientIndex.of(record)
+    third = {t.country for t in record.transfers}
+    findings: dict[str, set[str]] = defaultdict(set)
+    for finding in record.validation.active:
+        findings[finding.focus_node].add(finding.rule_id)
+    wanted = set(roles)
+    rows = []
+    for party in sorted(index.roles, key=record.label_of):
+        if wanted and not wanted & index.roles[party]:
+            continue
+        places = index.countries[party]
+        received = {
+            record.label_of(c) for a in index.activities[party] for c in index.categories.get(a, set())
+        }
+        rows.append(
+            {
+                "Recipient": record.label_of(party),
+                "ID": record.node_id(party),
+                "Role": ", ".join(sorted(index.roles[party])),
+                "Country": ", ".join(record.label_of(c) for c in sorted(places)) or "not stated",
+                "Third country": "yes" if places & third else ("unknown" if not places else "no"),
+                "Contract": contract_status(record, index, party),
+                "Activities": ", ".join(sorted(record.label_of(a) for a in index.activities[party])),
+                "Receives": ", ".join(sorted(received)),
+                "Findings": ", ".join(sorted(findings.get(party, set()))),
+            }
+        )
+    return rows
+
+
+def transfer_rows(record: Record) -> list[dict[str, str]]:
+    """One row per transfer to a third country, with its mechanism or the lack of one."""
+    return [
+        {
+            "Activity": record.label_of(t.activity),
+            "Recipient": record.label_of(t.recipient),
+            "Destination": record.label_of(t.country),
+            "Mechanism": record.label_of(t.mechanism)
+            if t.mechanism
+            else "NONE — no transfer mechanism recorded",
+            "Status": t.status,
+        }
+        for t in record.transfers
+    ]
+
+
+def flows_per_country(record: Record) -> dict[str, dict[str, int]]:
+    """Country label -> activity-recipient flows there, by status (without / with mechanism, EEA),
+    countries with the most flows first."""
+    index = RecipientIndex.of(record)
+    third = {t.country for t in record.transfers}
+    missing = {(t.activity, t.recipient) for t in record.transfers if not t.mechanism}
+    per_country: dict[str, dict[str, int]] = defaultdict(
+        lambda: {"without mechanism": 0, "with mechanism": 0, "EEA": 0}
+    )
+    for party, places in index.countries.items():
+        for country in places:
+            for activity in index.activities[party]:
+                if country not in third:
+                    status = "EEA"
+                else:
+                    status = "without mechanism" if (activity, party) in missing else "with mechanism"
+                per_country[country][status] += 1
+    order = sorted(per_country, key=lambda c: (-sum(per_country[c].values()), record.label_of(c)))
+    return {record.label_of(c): per_country[c] for c in order}
+
+
+# --- data flows -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class FlowGraph:
+    """The data-flow graph of some activities, laid out in :data:`FLOW_LAYERS` columns."""
+
+    layer_of: dict[str, str]
+    edges: set[tuple[str, str]]
+    positions: dict[str, tuple[float, float]]
+    severities: dict[str, list[Severity]]
+
+    def layer_size(self) -> int:
+        """The number of nodes in the fullest column."""
+        return max((sum(1 for v in self.layer_of.values() if v == lay) for lay in FLOW_LAYERS), default=1)
+
+
+def flow_graph(record: Record, activities: Iterable[str]) -> FlowGraph:
+    """controller -> activity -> data category -> recipient -> country for ``activities``; each node
+    with the severities of its findings (a country also with its transfers: without a mechanism is a
+    violation)."""
+    keep = set(activities)
+    layer_of, edges = _flow_edges(record, keep)
+    severities: dict[str, list[Severity]] = defaultdict(list)
+    for finding in record.validation.active:
+        severities[finding.focus_node].append(finding.severity)
+        if finding.value:
+            severities[finding.value].append(finding.severity)
+    for transfer in record.transfers:
+        severities[transfer.country].append(Severity.VIOLATION if not transfer.mechanism else Severity.INFO)
+    positions: dict[str, tuple[float, float]] = {}
+    for column, layer in enumerate(FLOW_LAYERS):
+        nodes = sorted((n for n, lay in layer_of.items() if lay == layer), key=record.label_of)
+        for row, node in enumerate(nodes):
+            positions[node] = (float(column), 1.0 - (row + 1) / (len(nodes) + 1))
+    return FlowGraph(layer_of, edges, positions, severities)
+
+
+def _flow_edges(record: Record, keep: set[str]) -> tuple[dict[str, str], set[tuple[str, str]]]:
+    layer_of: dict[str, str] = {}
+    edges: set[tuple[str, str]] = set()
+    linked: dict[str, dict[str, set[str]]] = {
+        kind: defaultdict(set) for kind in ("data", "recipient", "country")
+    }
+    for edge in record.edges:
+        if edge.kind == "controller" and edge.target in keep:
+            layer_of[edge.source], layer_of[edge.target] = "controller", "activity"
+            edges.add((edge.source, edge.target))
+        elif edge.kind in linked and (edge.kind == "country" or edge.source in keep):
+            linked[edge.kind][edge.source].add(edge.target)
+    for activity in keep:
+        layer_of.setdefault(activity, "activity")
+        categories, recipients = linked["data"][activity], linked["recipient"][activity]
+        for category in categories:
+            layer_of[category] = "data category"
+            edges.add((activity, category))
+            edges.update((category, recipient) for recipient in recipients)
+        for recipient in recipients:
+            layer_of[recipient] = "recipient"
+            if not categories:
+                edges.add((activity, recipient))
+            for country in linked["country"][recipient]:
+                layer_of[country] = "country"
+                edges.add((recipient, country))
+    return layer_of, edges
+
+
+__all__ = [
+    "ACTIVITY_FILTERS",
+    "FINDINGS_CHOICES",
+    "FLOW_LAYERS",
+    "FlowGraph",
+    "RecipientIndex",
+    "activity_options",
+    "contract_status",
+    "filter_activities",
+    "flow_graph",
+    "flows_per_country",
+    "recipient_rows",
+    "transfer_rows",
+]
