@@ -1,0 +1,53 @@
+"""The dashboard's view model outside Streamlit (ropa_kg.app.views): filters, recipient and transfer
+tables, the flows per country and the data-flow graph, on the bundled Alumeco record."""
+
+from __future__ import annotations
+
+import pytest
+
+from ropa_kg.app.record import Record, load_record
+from ropa_kg.app.views import (
+    FLOW_LAYERS,
+    filter_activities,
+    flow_graph,
+    flows_per_country,
+    recipient_rows,
+    transfer_rows,
+)
+
+ALU = "https://w3id.org/ropa-kg/data/alumeco#"
+
+
+@pytest.fixture(scope="module")
+def record() -> Record:
+    return load_record()
+
+
+def test_filters_combine(record: Record) -> None:
+    rows = record.activity_rows
+    assert len(filter_activities(rows, chosen={})) == len(rows) == 10
+    chat = filter_activities(rows, chosen={}, text="CHAT")
+    assert [row["iri"] for row in chat] == [ALU + "Chat"]
+    assert filter_activities(rows, chosen={"recipients": ["Leadfeeder Oy"]}, findings="without findings") == []
+    with_findings = filter_activities(rows, chosen={}, findings="with findings")
+    assert with_findings and all(row["findings"] for row in with_findings)
+
+
+def test_recipients_transfers_and_countries(record: Record) -> None:
+    processors = recipient_rows(record, roles=["processor"])
+    assert {r["Recipient"] for r in processors} >= {"Leadfeeder Oy", "Netop Business Solutions A/S"}
+    assert all("processor" in r["Role"].split(", ") for r in processors)
+    assert len(recipient_rows(record)) > len(processors)
+    google = [t for t in transfer_rows(record) if t["Recipient"] == "Google LLC"]
+    assert google and all(t["Mechanism"].startswith("NONE") for t in google)
+    flows = flows_per_country(record)
+    assert flows["United States"]["without mechanism"] >= 2
+
+
+def test_flow_graph_lays_out_every_node_in_its_column(record: Record) -> None:
+    graph = flow_graph(record, [ALU + "Chat"])
+    assert graph.layer_of[ALU + "Chat"] == "activity"
+    assert set(graph.positions) == set(graph.layer_of)
+    for node, (column, _row) in graph.positions.items():
+        assert FLOW_LAYERS[int(column)] == graph.layer_of[node]
+    assert all(a in graph.layer_of and b in graph.layer_of for a, b in graph.edges)
