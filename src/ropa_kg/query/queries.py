@@ -37,10 +37,10 @@ from ropa_kg.sparql.results import ResultTable
 if TYPE_CHECKING:
     from ropa_kg.query.endpoint import Endpoint
 
-Engine = TypingLiteral["oxigraph", "rdflib"]
-ENGINES: tuple[Engine, ...] = get_args(Engine)
+QueryEngine = TypingLiteral["oxigraph", "rdflib"]
+ENGINES: tuple[QueryEngine, ...] = get_args(QueryEngine)
 #: Chosen by measurement (see the README, section query): pyoxigraph loads and answers faster.
-DEFAULT_ENGINE: Engine = "oxigraph"
+DEFAULT_ENGINE: QueryEngine = "oxigraph"
 
 
 # --- running ---------------------------------------------------------------------------------------
@@ -164,7 +164,7 @@ def run_query(
     query: SavedQuery,
     *,
     params: Mapping[str, str] | None = None,
-    engine: Engine = DEFAULT_ENGINE,
+    engine: QueryEngine = DEFAULT_ENGINE,
     data: Sequence[Path | str] | None = None,
     endpoint: Endpoint | None = None,
 ) -> ResultTable:
@@ -200,8 +200,8 @@ __all__ = [
     "DEFAULT_ENGINE",
     "ENGINES",
     "PARAMETER_TYPES",
-    "Engine",
     "Parameter",
+    "QueryEngine",
     "QueryForm",
     "SavedQuery",
     "catalogue",
