@@ -28,7 +28,8 @@ def test_filters_combine(record: Record) -> None:
     assert len(filter_activities(rows, chosen={})) == len(rows) == 10
     chat = filter_activities(rows, chosen={}, text="CHAT")
     assert [row["iri"] for row in chat] == [ALU + "Chat"]
-    assert filter_activities(rows, chosen={"recipients": ["Leadfeeder Oy"]}, findings="without findings") == []
+    leadfeeder = {"recipients": ["Leadfeeder Oy"]}
+    assert filter_activities(rows, chosen=leadfeeder, findings="without findings") == []
     with_findings = filter_activities(rows, chosen={}, findings="with findings")
     assert with_findings and all(row["findings"] for row in with_findings)
 
