@@ -1,10 +1,20 @@
 """Layer 4a, rules: the SHACL rule set run over a loaded record.
 
-The rule catalogue read from the shapes (:mod:`~ropa_kg.rules.shapes`), the fast engine that compiles
-shapes to SPARQL on pyoxigraph (:mod:`~ropa_kg.rules.fast_engine`), waivers
-(:mod:`~ropa_kg.rules.waivers`), the one entry point ``validate()`` with the pyshacl engine
-(:mod:`~ropa_kg.rules.validation`), and the OWL consistency check (:mod:`~ropa_kg.rules.reasoning`).
-Imports the layers below; not :mod:`ropa_kg.query`. Start reading at ``validation.validate``.
+The pipeline, each step in one place:
+
+1. :mod:`~ropa_kg.rules.shapes` loads and guards the shapes and reads each rule once into a typed
+   :class:`~ropa_kg.rules.shapes.Rule` (``read_rule``; the catalogue is ``rule_catalogue``), and holds the
+   one table of supported constraint components (``CONSTRAINT_COMPONENTS``);
+2. an engine turns the record and the shapes into findings: :mod:`~ropa_kg.rules.fast_engine` compiles
+   each constraint to one SPARQL query on pyoxigraph (a compiler per constraint component), pyshacl is the
+   reference (in :mod:`~ropa_kg.rules.validation`); both name a finding's rule, message and legal
+   reference from that same ``Rule``, and one reader (``shapes.findings_from_report``) reads pyshacl's
+   report for the pyshacl engine and for the fast engine's fallback;
+3. :mod:`~ropa_kg.rules.waivers` sets waived findings apart;
+4. ``validation.validate()``, the one entry point, runs the steps and returns a ``ValidationResult``.
+
+:mod:`~ropa_kg.rules.reasoning` is the OWL consistency check. Imports the layers below; not
+:mod:`ropa_kg.query`. Start reading at ``validation.validate``.
 """
 
 __all__ = ["fast_engine", "reasoning", "shapes", "validation", "waivers"]

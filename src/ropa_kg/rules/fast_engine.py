@@ -14,9 +14,14 @@ The supported subset (anything else raises :class:`UnsupportedShapeError`):
   declarations are prepended; ``{?var}`` in messages is filled in);
 * ``sh:deactivated``, ``sh:severity``, ``sh:message``.
 
+The constraint components are those of :data:`ropa_kg.rules.shapes.CONSTRAINT_COMPONENTS`, each compiled by
+one small function (:data:`_COMPILERS`); a shape's rule (id, severity, message, legal reference) is the
+:class:`~ropa_kg.rules.shapes.Rule` that :func:`ropa_kg.rules.shapes.read_rule` reads, as for the catalogue.
+
 Findings are those pyshacl reports (same focus node, severity, path, value; the same de-duplication of
 SPARQL solutions). A SPARQL constraint that cannot be rewritten exactly (``LIMIT``, ``OFFSET``, ...) runs
-with pyshacl for that one shape; :attr:`ShapePlan.engine` says which did.
+with pyshacl for that one node shape; :attr:`ShapePlan.engine` says which did, and its report is read by
+:func:`ropa_kg.rules.shapes.findings_from_report`, the pyshacl engine's reader.
 """
 
 from __future__ import annotations
@@ -24,7 +29,7 @@ from __future__ import annotations
 import dataclasses
 import os
 import re
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
@@ -35,40 +40,47 @@ from rdflib.namespace import RDF, RDFS, SH, XSD
 from rdflib.term import Node
 
 from ropa_kg.core.errors import RopaInputError
-from ropa_kg.core.findings import Finding, Severity
+from ropa_kg.core.findings import Finding
 from ropa_kg.core.namespaces import ROPA
-from ropa_kg.core.terms import to_oxigraph
+from ropa_kg.core.terms import OxTerm, node_text, to_oxigraph
 from ropa_kg.load.store import WrittenForms, rdflib_copy
-from ropa_kg.rules.shapes import guard_shapes, path_text
+from ropa_kg.rules.shapes import (
+    CONSTRAINT_COMPONENTS,
+    Rule,
+    findings_from_report,
+    guard_shapes,
+    literal_text,
+    path_text,
+    read_rule,
+)
 from ropa_kg.sparql.rewrite import NotRewritable, rewrite_for_all_focus_nodes
 
 __all__ = [
+    "SUPPORTED_PARAMETERS",
+    "TARGET_PARAMETERS",
+    "Check",
     "ShapePlan",
     "UnsupportedShapeError",
     "compile_plans",
-    "findings_from_report",
     "render_path",
     "run_fast",
     "store_from_graph",
 ]
 
-_TARGETS = (SH.targetClass, SH.targetNode, SH.targetSubjectsOf, SH.targetObjectsOf)
-_CONSTRAINTS = (
-    SH.minCount,
-    SH.maxCount,
-    SH["class"],
-    SH.datatype,
-    SH.nodeKind,
-    SH["in"],
-    SH.hasValue,
-    SH.pattern,
-    SH.sparql,
+#: The targets the fast engine compiles.
+TARGET_PARAMETERS: tuple[URIRef, ...] = (
+    SH.targetClass,
+    SH.targetNode,
+    SH.targetSubjectsOf,
+    SH.targetObjectsOf,
 )
-#: sh: predicates a shape may carry that are not constraints (metadata, parameters of the above).
-_ALLOWED = frozenset(
+#: Every ``sh:`` predicate a shape may carry: the targets, the constraint parameters of
+#: :data:`~ropa_kg.rules.shapes.CONSTRAINT_COMPONENTS`, and what is not a constraint (metadata, parameters of
+#: the above). Any other ``sh:`` predicate on a shape raises :class:`UnsupportedShapeError`.
+SUPPORTED_PARAMETERS: frozenset[URIRef] = frozenset(
     {
-        *_TARGETS,
-        *_CONSTRAINTS,
+        *TARGET_PARAMETERS,
+        *CONSTRAINT_COMPONENTS,
         SH.property,
         SH.path,
         SH.flags,
@@ -128,42 +140,34 @@ def _sparql_term(node: Node) -> str:
     raise UnsupportedShapeError(f"a blank node ({node}) cannot be used as a constant in a compiled query")
 
 
-def _ox_text(term: object) -> str:
-    """The string form of a pyoxigraph term, as :func:`ropa_kg.rules.shapes.node_id` writes the rdflib term
-    (the IRI, ``_:id`` for a blank node, the literal's text)."""
-    if isinstance(term, ox.BlankNode):
-        return f"_:{term.value}"
-    value = getattr(term, "value", None)
-    return str(value) if value is not None else str(term)
+def store_from_graph(graph: Graph) -> ox.Store:
+    """Copy an rdflib graph into a new in-memory pyoxigraph store, each term converted by
+    :func:`ropa_kg.core.terms.to_oxigraph`: blank nodes keep their label, except a label pyoxigraph refuses
+    (``"x y"``), which becomes a fresh blank node (the same one for every occurrence).
 
+    Raises:
+        ValueError: an IRI pyoxigraph refuses (e.g. one holding a space).
+        TypeError: the graph holds something that is not an RDF term (a formula, a variable).
+    """
+    store = ox.Store()
+    bnodes: dict[BNode, OxTerm] = {}
 
-def _to_ox(node: Node, bnodes: dict[BNode, ox.BlankNode]) -> ox.NamedNode | ox.BlankNode | ox.Literal:
-    if isinstance(node, URIRef):
-        return ox.NamedNode(str(node))
-    if isinstance(node, BNode):
+    def convert(node: Node) -> OxTerm:
+        if not isinstance(node, BNode):
+            if not isinstance(node, URIRef | Literal):
+                raise TypeError(f"not an RDF term: {node!r}")
+            return to_oxigraph(node)
         mapped = bnodes.get(node)
         if mapped is None:
             try:
-                mapped = ox.BlankNode(str(node))
+                mapped = to_oxigraph(node)
             except ValueError:
                 mapped = ox.BlankNode()
             bnodes[node] = mapped
         return mapped
-    if isinstance(node, Literal):
-        if node.language:
-            return ox.Literal(str(node), language=node.language)
-        if node.datatype:
-            return ox.Literal(str(node), datatype=ox.NamedNode(str(node.datatype)))
-        return ox.Literal(str(node))
-    raise TypeError(f"not an RDF term: {node!r}")
 
-
-def store_from_graph(graph: Graph) -> ox.Store:
-    """Copy an rdflib graph into a new in-memory pyoxigraph store (blank node ids are kept when valid)."""
-    store = ox.Store()
-    bnodes: dict[BNode, ox.BlankNode] = {}
     store.extend(
-        ox.Quad(_to_ox(s, bnodes), _to_ox(p, bnodes), _to_ox(o, bnodes))  # type: ignore[arg-type]  # predicates are IRIs
+        ox.Quad(convert(s), convert(p), convert(o))  # type: ignore[arg-type]  # predicates are IRIs
         for s, p, o in graph
     )
     return store
@@ -230,26 +234,19 @@ class Check:
 
 @dataclass
 class ShapePlan:
-    """A shape (a node shape, or a property shape under one parent) and its compiled checks."""
+    """A shape (a node shape, or a property shape under one parent), its rule and its compiled checks.
+
+    ``engine`` is ``"fast"``, or ``"pyshacl"`` when a constraint of the node shape or of one of its
+    property shapes cannot be rewritten exactly: then the whole node shape runs with pyshacl.
+    """
 
     shape: Node
-    rule_id: str
-    severity: Severity
+    rule: Rule
     path_text: str | None
     path_sparql: str | None
     is_property: bool
-    message: str | None
-    legal_reference: str | None
     checks: list[Check] = field(default_factory=list)
     engine: str = "fast"
-
-
-def _one_message(graph: Graph, node: Node) -> str | None:
-    messages = [m for m in graph.objects(node, SH.message) if isinstance(m, Literal)]
-    if not messages:
-        return None
-    english = [m for m in messages if m.language in (None, "en")]
-    return str(sorted(english or messages, key=str)[0])
 
 
 def _is_deactivated(graph: Graph, node: Node) -> bool:
@@ -257,39 +254,9 @@ def _is_deactivated(graph: Graph, node: Node) -> bool:
     return isinstance(value, Literal) and value.toPython() is True
 
 
-def _rule_id(graph: Graph, shape: Node, parent: Node | None) -> str | None:
-    """``ropa:ruleId`` of the shape itself (like :mod:`ropa_kg.rules.validation`, results of shapes without
-    one are not findings); ``parent`` is only used by :func:`findings_from_report`."""
-    for node in (shape, parent):
-        if node is not None:
-            rid = graph.value(node, ROPA.ruleId)
-            if rid is not None:
-                return str(rid)
-    return None
-
-
-def _legal_reference(graph: Graph, shape: Node, parent: Node | None) -> str | None:
-    for node in (shape, parent):
-        if node is not None:
-            ref = graph.value(node, ROPA.legalReference)
-            if ref is not None:
-                return str(ref)
-    return None
-
-
-def _severity(graph: Graph, shape: Node) -> Severity:
-    sev = graph.value(shape, SH.severity)
-    if sev is None:
-        return Severity.VIOLATION
-    try:
-        return Severity.from_iri(str(sev))
-    except ValueError as exc:
-        raise UnsupportedShapeError(f"shape {shape}: unknown severity {sev}") from exc
-
-
 def _check_supported(graph: Graph, shape: Node) -> None:
     for pred in set(graph.predicates(shape)):
-        if str(pred).startswith(str(SH)) and pred not in _ALLOWED:
+        if str(pred).startswith(str(SH)) and pred not in SUPPORTED_PARAMETERS:
             raise UnsupportedShapeError(
                 f"shape {shape} uses {pred.n3(graph.namespace_manager)}, outside the SHACL subset the "
                 "fast engine compiles; use --engine pyshacl"
@@ -299,7 +266,7 @@ def _check_supported(graph: Graph, shape: Node) -> None:
 def _node_shapes(graph: Graph) -> list[Node]:
     """Shapes with targets (explicit, or implicit as an rdfs:Class), sorted for a stable order."""
     found: set[Node] = set()
-    for pred in _TARGETS:
+    for pred in TARGET_PARAMETERS:
         found.update(graph.subjects(pred, None))
     for shape in set(graph.subjects(RDF.type, SH.NodeShape)) | set(
         graph.subjects(RDF.type, SH.PropertyShape)
@@ -367,113 +334,212 @@ def _prefixes(graph: Graph, node: Node) -> dict[str, str]:
     return declared
 
 
-def _compile_constraints(graph: Graph, store: ox.Store, plan: ShapePlan, shape: Node, focus: str) -> None:
-    """Append the checks of ``shape``'s constraints to ``plan``."""
-    vals = f"?this {plan.path_sparql} ?value ." if plan.is_property else "BIND(?this AS ?value)"
-    distinct_vals = (
-        f"{{ SELECT DISTINCT ?this ?value WHERE {{ {focus} ?this {plan.path_sparql} ?value }} }}"
-        if plan.is_property
-        else f"{focus} BIND(?this AS ?value)"
+# --------------------------------------------------------------------------------------------------
+# Constraints: one small compiler per constraint component
+# --------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Unit:
+    """What a constraint of one shape is compiled against: the shape, its plan and its focus nodes."""
+
+    graph: Graph
+    store: ox.Store
+    plan: ShapePlan
+    shape: Node
+    #: the group pattern binding ``?this`` to each focus node once (see :func:`_focus_subquery`)
+    focus: str
+
+    @property
+    def values(self) -> str:
+        """A pattern binding ``?value`` to each value node of ``?this`` (the focus node for a node shape)."""
+        if self.plan.is_property:
+            return f"?this {self.plan.path_sparql} ?value ."
+        return "BIND(?this AS ?value)"
+
+    @property
+    def distinct_values(self) -> str:
+        """Each (focus node, value node) pair once."""
+        if self.plan.is_property:
+            pairs = f"{self.focus} ?this {self.plan.path_sparql} ?value"
+            return f"{{ SELECT DISTINCT ?this ?value WHERE {{ {pairs} }} }}"
+        return f"{self.focus} BIND(?this AS ?value)"
+
+    def property_only(self, parameter: str) -> None:
+        """Raise UnsupportedShapeError unless the shape is a property shape."""
+        if not self.plan.is_property:
+            raise UnsupportedShapeError(f"shape {self.shape}: {parameter} on a node shape")
+
+
+#: A constraint compiler: one value of the constraint's parameter to its check (None: nothing to check).
+#: Raises UnsupportedShapeError for a value outside the subset, NotRewritable to fall back to pyshacl.
+_Compiler = Callable[[_Unit, Node], Check | None]
+
+
+def _min_count(unit: _Unit, count: Node) -> Check | None:
+    n = int(str(count))
+    unit.property_only("sh:minCount")
+    if n == 1:
+        return Check("MinCount", f"SELECT ?this WHERE {{ {unit.focus} MINUS {{ {unit.values} }} }}")
+    if n > 1:
+        return Check(
+            "MinCount",
+            f"SELECT ?this WHERE {{ {unit.focus} OPTIONAL {{ {unit.values} }} }} "
+            f"GROUP BY ?this HAVING (COUNT(DISTINCT ?value) < {n})",
+        )
+    return None
+
+
+def _max_count(unit: _Unit, count: Node) -> Check:
+    unit.property_only("sh:maxCount")
+    return Check(
+        "MaxCount",
+        f"SELECT ?this WHERE {{ {unit.focus} {unit.values} }} "
+        f"GROUP BY ?this HAVING (COUNT(DISTINCT ?value) > {int(str(count))})",
     )
-    for count in graph.objects(shape, SH.minCount):
-        n = int(str(count))
-        if not plan.is_property:
-            raise UnsupportedShapeError(f"shape {shape}: sh:minCount on a node shape")
-        if n == 1:
-            q = f"SELECT ?this WHERE {{ {focus} MINUS {{ {vals} }} }}"
-        elif n > 1:
-            q = (
-                f"SELECT ?this WHERE {{ {focus} OPTIONAL {{ {vals} }} }} "
-                f"GROUP BY ?this HAVING (COUNT(DISTINCT ?value) < {n})"
-            )
-        else:
+
+
+def _class(unit: _Unit, cls: Node) -> Check:
+    subclasses = " ".join(sorted(_subclasses(unit.store, [_sparql_term(cls)])))
+    return Check(
+        "Class",
+        f"SELECT ?this ?value WHERE {{ {unit.distinct_values} "
+        f"MINUS {{ VALUES ?__c {{ {subclasses} }} ?value a ?__c }} }}",
+    )
+
+
+def _datatype(unit: _Unit, dtype: Node) -> Check:
+    dt = _sparql_term(dtype)
+    cond = f"!isLiteral(?value) || datatype(?value) != {dt}"
+    if dtype in _CASTABLE:
+        cond += f" || !COALESCE(isLiteral({dt}(STR(?value))), false)"
+    return Check("Datatype", f"SELECT ?this ?value WHERE {{ {unit.distinct_values} FILTER({cond}) }}")
+
+
+def _node_kind(unit: _Unit, kind: Node) -> Check:
+    test = _NODE_KINDS.get(kind)  # type: ignore[call-overload]  # kind is an rdflib Node
+    if test is None:
+        raise UnsupportedShapeError(f"shape {unit.shape}: unknown sh:nodeKind {kind}")
+    return Check("NodeKind", f"SELECT ?this ?value WHERE {{ {unit.distinct_values} FILTER(!{test}) }}")
+
+
+def _in(unit: _Unit, members: Node) -> Check:
+    allowed = " ".join(_sparql_term(m) for m in Collection(unit.graph, members))
+    return Check(
+        "In",
+        f"SELECT ?this ?value WHERE {{ {unit.distinct_values} MINUS {{ VALUES ?value {{ {allowed} }} }} }}",
+    )
+
+
+def _has_value(unit: _Unit, value: Node) -> Check:
+    v = _sparql_term(value)
+    if unit.plan.is_property:
+        return Check(
+            "HasValue", f"SELECT ?this WHERE {{ {unit.focus} MINUS {{ ?this {unit.plan.path_sparql} {v} }} }}"
+        )
+    return Check("HasValue", f"SELECT ?this WHERE {{ {unit.focus} FILTER(!sameTerm(?this, {v})) }}")
+
+
+def _pattern(unit: _Unit, pattern: Node) -> Check:
+    flags = unit.graph.value(unit.shape, SH.flags)
+    regex_args = Literal(str(pattern)).n3() + (f", {Literal(str(flags)).n3()}" if flags is not None else "")
+    return Check(
+        "Pattern",
+        f"SELECT ?this ?value WHERE {{ {unit.distinct_values} "
+        f"FILTER(isBlank(?value) || !REGEX(STR(?value), {regex_args})) }}",
+    )
+
+
+def _sparql(unit: _Unit, constraint: Node) -> Check | None:
+    """A SHACL-SPARQL SELECT constraint rewritten for all focus nodes at once (raises NotRewritable)."""
+    if _is_deactivated(unit.graph, constraint):
+        return None
+    select = unit.graph.value(constraint, SH.select)
+    if select is None:
+        raise UnsupportedShapeError(
+            f"shape {unit.shape}: sh:sparql without sh:select (ASK validators are not supported)"
+        )
+    rewritten = rewrite_for_all_focus_nodes(
+        str(select),
+        focus_subquery=unit.focus,
+        prefixes=_prefixes(unit.graph, constraint),
+        path_sparql=unit.plan.path_sparql,
+        current_shape_iri=str(unit.shape) if isinstance(unit.shape, URIRef) else None,
+    )
+    return Check(
+        "SPARQL",
+        rewritten.text,
+        rewritten.projected,
+        rewritten.projects_all,
+        literal_text(unit.graph, constraint, SH.message),
+    )
+
+
+#: The compiler of each constraint component of :data:`~ropa_kg.rules.shapes.CONSTRAINT_COMPONENTS`.
+_COMPILERS: dict[URIRef, _Compiler] = {
+    SH.MinCountConstraintComponent: _min_count,
+    SH.MaxCountConstraintComponent: _max_count,
+    SH.ClassConstraintComponent: _class,
+    SH.DatatypeConstraintComponent: _datatype,
+    SH.NodeKindConstraintComponent: _node_kind,
+    SH.InConstraintComponent: _in,
+    SH.HasValueConstraintComponent: _has_value,
+    SH.PatternConstraintComponent: _pattern,
+    SH.SPARQLConstraintComponent: _sparql,
+}
+
+
+def _compile_constraints(unit: _Unit) -> None:
+    """Append the checks of the unit's constraints to its plan, in the order of
+    :data:`~ropa_kg.rules.shapes.CONSTRAINT_COMPONENTS`; a constraint that cannot be rewritten exactly
+    leaves the plan without checks, to run with pyshacl.
+
+    Raises:
+        UnsupportedShapeError: a constraint's value is outside the subset.
+    """
+    for parameter, component in CONSTRAINT_COMPONENTS.items():
+        compile_one = _COMPILERS[component]
+        for value in unit.graph.objects(unit.shape, parameter):
+            try:
+                check = compile_one(unit, value)
+            except NotRewritable:
+                unit.plan.engine = "pyshacl"
+                unit.plan.checks.clear()
+                return
+            if check is not None:
+                unit.plan.checks.append(check)
+
+
+def _units(shapes_graph: Graph, shape: Node) -> list[tuple[Node, Node | None]]:
+    """The node shape with its own path (if any), then its active property shapes with theirs.
+
+    Raises:
+        UnsupportedShapeError: a property shape has no path, or nests property shapes.
+    """
+    units: list[tuple[Node, Node | None]] = [(shape, shapes_graph.value(shape, SH.path))]
+    for prop in sorted(shapes_graph.objects(shape, SH.property), key=str):
+        if _is_deactivated(shapes_graph, prop):
             continue
-        plan.checks.append(Check("MinCount", q))
-    for count in graph.objects(shape, SH.maxCount):
-        if not plan.is_property:
-            raise UnsupportedShapeError(f"shape {shape}: sh:maxCount on a node shape")
-        q = (
-            f"SELECT ?this WHERE {{ {focus} {vals} }} "
-            f"GROUP BY ?this HAVING (COUNT(DISTINCT ?value) > {int(str(count))})"
-        )
-        plan.checks.append(Check("MaxCount", q))
-    for cls in graph.objects(shape, SH["class"]):
-        subclasses = " ".join(sorted(_subclasses(store, [_sparql_term(cls)])))
-        q = (
-            f"SELECT ?this ?value WHERE {{ {distinct_vals} "
-            f"MINUS {{ VALUES ?__c {{ {subclasses} }} ?value a ?__c }} }}"
-        )
-        plan.checks.append(Check("Class", q))
-    for dtype in graph.objects(shape, SH.datatype):
-        dt = _sparql_term(dtype)
-        cond = f"!isLiteral(?value) || datatype(?value) != {dt}"
-        if dtype in _CASTABLE:
-            cond += f" || !COALESCE(isLiteral({dt}(STR(?value))), false)"
-        q = f"SELECT ?this ?value WHERE {{ {distinct_vals} FILTER({cond}) }}"
-        plan.checks.append(Check("Datatype", q))
-    for kind in graph.objects(shape, SH.nodeKind):
-        test = _NODE_KINDS.get(kind)  # type: ignore[call-overload]  # kind is an rdflib Node
-        if test is None:
-            raise UnsupportedShapeError(f"shape {shape}: unknown sh:nodeKind {kind}")
-        q = f"SELECT ?this ?value WHERE {{ {distinct_vals} FILTER(!{test}) }}"
-        plan.checks.append(Check("NodeKind", q))
-    for members in graph.objects(shape, SH["in"]):
-        allowed = " ".join(_sparql_term(m) for m in Collection(graph, members))
-        q = f"SELECT ?this ?value WHERE {{ {distinct_vals} MINUS {{ VALUES ?value {{ {allowed} }} }} }}"
-        plan.checks.append(Check("In", q))
-    for value in graph.objects(shape, SH.hasValue):
-        v = _sparql_term(value)
-        if plan.is_property:
-            q = f"SELECT ?this WHERE {{ {focus} MINUS {{ ?this {plan.path_sparql} {v} }} }}"
-        else:
-            q = f"SELECT ?this WHERE {{ {focus} FILTER(!sameTerm(?this, {v})) }}"
-        plan.checks.append(Check("HasValue", q))
-    for pattern in graph.objects(shape, SH.pattern):
-        flags = graph.value(shape, SH.flags)
-        regex_args = Literal(str(pattern)).n3() + (
-            f", {Literal(str(flags)).n3()}" if flags is not None else ""
-        )
-        q = (
-            f"SELECT ?this ?value WHERE {{ {distinct_vals} "
-            f"FILTER(isBlank(?value) || !REGEX(STR(?value), {regex_args})) }}"
-        )
-        plan.checks.append(Check("Pattern", q))
-    for constraint in graph.objects(shape, SH.sparql):
-        if _is_deactivated(graph, constraint):
-            continue
-        select = graph.value(constraint, SH.select)
-        if select is None:
-            raise UnsupportedShapeError(
-                f"shape {shape}: sh:sparql without sh:select (ASK validators are not supported)"
-            )
-        try:
-            rewritten = rewrite_for_all_focus_nodes(
-                str(select),
-                focus_subquery=focus,
-                prefixes=_prefixes(graph, constraint),
-                path_sparql=plan.path_sparql,
-                current_shape_iri=str(shape) if isinstance(shape, URIRef) else None,
-            )
-        except NotRewritable:
-            plan.engine = "pyshacl"
-            plan.checks.clear()
-            return
-        plan.checks.append(
-            Check(
-                "SPARQL",
-                rewritten.text,
-                rewritten.projected,
-                rewritten.projects_all,
-                _one_message(graph, constraint),
-            )
-        )
+        _check_supported(shapes_graph, prop)
+        if shapes_graph.value(prop, SH.property) is not None:
+            raise UnsupportedShapeError(f"property shape {prop}: nested sh:property is outside the subset")
+        path = shapes_graph.value(prop, SH.path)
+        if path is None:
+            raise UnsupportedShapeError(f"property shape {prop} has no sh:path")
+        units.append((prop, path))
+    return units
 
 
 def compile_plans(shapes_graph: Graph, store: ox.Store) -> list[ShapePlan]:
     """Compile every active shape with targets (and its property shapes) into query plans.
 
+    A shape without ``ropa:ruleId`` gets no plan (its results are not findings); the rule of one that has
+    it is read by :func:`ropa_kg.rules.shapes.read_rule` (without the catalogue's demands: a missing
+    severity is ``sh:Violation``, a missing message ``""``).
+
     Raises:
         UnsupportedShapeError: a shape uses SHACL outside the subset.
+        RopaInputError: a rule id is not a literal, or a severity is not a SHACL severity.
     """
     plans: list[ShapePlan] = []
     for shape in _node_shapes(shapes_graph):
@@ -483,36 +549,18 @@ def compile_plans(shapes_graph: Graph, store: ox.Store) -> list[ShapePlan]:
         focus = _focus_subquery(shapes_graph, shape, store)
         if focus is None:
             continue
-        own_path = shapes_graph.value(shape, SH.path)
-        units: list[tuple[Node, Node | None, Node | None]] = [(shape, None, own_path)]
-        for prop in sorted(shapes_graph.objects(shape, SH.property), key=str):
-            if _is_deactivated(shapes_graph, prop):
-                continue
-            _check_supported(shapes_graph, prop)
-            if shapes_graph.value(prop, SH.property) is not None:
-                raise UnsupportedShapeError(
-                    f"property shape {prop}: nested sh:property is outside the subset"
-                )
-            path = shapes_graph.value(prop, SH.path)
-            if path is None:
-                raise UnsupportedShapeError(f"property shape {prop} has no sh:path")
-            units.append((prop, shape, path))
         group: list[ShapePlan] = []
-        for unit, parent, path in units:
-            rule_id = _rule_id(shapes_graph, unit, None)
-            if rule_id is None:
+        for unit, path in _units(shapes_graph, shape):
+            if (unit, ROPA.ruleId, None) not in shapes_graph:
                 continue  # no rule id: its results are not findings (as in ropa_kg.rules.validation)
             plan = ShapePlan(
                 shape=unit,
-                rule_id=rule_id,
-                severity=_severity(shapes_graph, unit),
+                rule=read_rule(shapes_graph, unit, complete=False),
                 path_text=render_path(shapes_graph, path),
                 path_sparql=_path_sparql(shapes_graph, path) if path is not None else None,
                 is_property=path is not None,
-                message=_one_message(shapes_graph, unit),
-                legal_reference=_legal_reference(shapes_graph, unit, parent),
             )
-            _compile_constraints(shapes_graph, store, plan, unit, focus)
+            _compile_constraints(_Unit(shapes_graph, store, plan, unit, focus))
             group.append(plan)
         if any(p.engine == "pyshacl" for p in group):
             for p in group:
@@ -549,28 +597,28 @@ def _run_check(store: ox.Store, plan: ShapePlan, check: Check) -> Iterator[_Foun
     assert isinstance(solutions, ox.QuerySolutions)  # every compiled query is a SELECT
     names = [v.value for v in solutions.variables]
     if check.component != "SPARQL":
-        msg = plan.message or _default_message(check.component, plan)
+        msg = plan.rule.message or _default_message(check.component, plan)
         for row in solutions:
             this_term = row["this"]
-            focus = _ox_text(this_term)
+            focus = node_text(this_term)
             value = row["value"] if "value" in names else None
             if value == this_term:
                 value = None
             finding = Finding(
-                rule_id=plan.rule_id,
+                rule_id=plan.rule.rule_id,
                 focus_node=focus,
-                severity=plan.severity,
+                severity=plan.rule.severity,
                 path=plan.path_text,
                 message=msg,
-                source_shape=str(plan.shape),
-                value=_ox_text(value) if value is not None else None,
-                legal_reference=plan.legal_reference,
+                source_shape=plan.rule.shape,
+                value=node_text(value) if value is not None else None,
+                legal_reference=plan.rule.legal_reference,
             )
             yield finding, this_term, value
         return
     visible = set(names) if check.projects_all else set(check.projected or ())
     seen: set[tuple[object, ...]] = set()
-    template = check.message or plan.message
+    template = check.message or plan.rule.message
     for row in solutions:
         this_term = row["this"]
         if this_term is None:
@@ -584,7 +632,7 @@ def _run_check(store: ox.Store, plan: ShapePlan, check: Check) -> Iterator[_Foun
         if t is None and p is None and v is None:
             continue  # pyshacl ignores solutions that bind none of ?this, ?path, ?value
         others = tuple(
-            (n, _ox_text(row[n]) if row[n] is not None else None)
+            (n, node_text(row[n]) if row[n] is not None else None)
             for n in names
             if n in visible and n not in ("this", "path", "value", "failure") and not n.startswith("__")
         )
@@ -592,19 +640,19 @@ def _run_check(store: ox.Store, plan: ShapePlan, check: Check) -> Iterator[_Foun
         if key in seen:
             continue
         seen.add(key)
-        focus = _ox_text(this_term)
-        value_text = _ox_text(v) if v is not None and v != this_term else None
-        path_text = _ox_text(p) if p is not None else plan.path_text
-        bindings = {n: _ox_text(row[n]) for n in names if row[n] is not None}
+        focus = node_text(this_term)
+        value_text = node_text(v) if v is not None and v != this_term else None
+        path_text = node_text(p) if p is not None else plan.path_text
+        bindings = {n: node_text(row[n]) for n in names if row[n] is not None}
         finding = Finding(
-            rule_id=plan.rule_id,
+            rule_id=plan.rule.rule_id,
             focus_node=focus,
-            severity=plan.severity,
+            severity=plan.rule.severity,
             path=path_text,
             message=_fill(template, bindings) or _default_message("SPARQL", plan),
-            source_shape=str(plan.shape),
+            source_shape=plan.rule.shape,
             value=value_text,
-            legal_reference=plan.legal_reference,
+            legal_reference=plan.rule.legal_reference,
         )
         yield finding, this_term, v if value_text is not None else None
 
@@ -679,14 +727,16 @@ def _as_written(found: Sequence[_Found], written: WrittenForms | None) -> list[F
 
 
 # --------------------------------------------------------------------------------------------------
-# pyshacl: the fallback for shapes that cannot be compiled exactly, and the report reader
+# pyshacl: the fallback for shapes that cannot be compiled exactly
 # --------------------------------------------------------------------------------------------------
 
 
 def _run_with_pyshacl(
     plans: Sequence[ShapePlan], shapes_graph: Graph, data_graph: Graph | None, store: ox.Store
 ) -> list[Finding]:
-    """Run pyshacl with only the node shapes of ``plans`` active; return their findings."""
+    """Run pyshacl with only the node shapes of ``plans`` active; return their findings, read from its
+    report by :func:`ropa_kg.rules.shapes.findings_from_report` with the plans' rules (as the pyshacl
+    engine reads it)."""
     from pyshacl import validate
 
     wanted = {p.shape for p in plans}
@@ -698,70 +748,4 @@ def _run_with_pyshacl(
             restricted.add((shape, SH.deactivated, Literal(True)))
     data = data_graph if data_graph is not None else rdflib_copy(store)
     _conforms, report, _text = validate(data, shacl_graph=restricted, inference="none", advanced=False)
-    return findings_from_report(report, shapes_graph)
-
-
-def _parents(shapes_graph: Graph) -> dict[Node, Node]:
-    return {prop: shape for shape, prop in shapes_graph.subject_objects(SH.property)}
-
-
-def findings_from_report(report: Graph, shapes_graph: Graph) -> list[Finding]:
-    """Read a W3C ``sh:ValidationReport`` (as pyshacl writes it) into findings, the way :func:`run_fast`
-    names them (rule id from ``ropa:ruleId`` on the source shape, results of shapes without one skipped;
-    path via :func:`render_path`; the value dropped when it is the focus node).
-
-    Source shapes that are blank nodes are found in ``shapes_graph`` by matching their triples, since
-    pyshacl copies them into the report.
-    """
-    parents = _parents(shapes_graph)
-    findings: list[Finding] = []
-    for result in report.subjects(RDF.type, SH.ValidationResult):
-        source = report.value(result, SH.sourceShape)
-        shape = _match_shape(report, shapes_graph, source)
-        parent = parents.get(shape) if shape is not None else None
-        focus = report.value(result, SH.focusNode)
-        severity = report.value(result, SH.resultSeverity)
-        path = report.value(result, SH.resultPath)
-        value = report.value(result, SH.value)
-        message = report.value(result, SH.resultMessage)
-        lookup = shapes_graph if shape is not None else report
-        anchor: Node = shape if shape is not None else source  # type: ignore[assignment]  # report always has a source
-        rule_id = _rule_id(lookup, anchor, None)
-        if rule_id is None or focus is None:
-            continue
-        if value == focus:
-            value = None
-        findings.append(
-            Finding(
-                rule_id=rule_id,
-                focus_node=f"_:{focus}" if isinstance(focus, BNode) else str(focus),
-                severity=Severity.from_iri(str(severity)),
-                path=render_path(report, path),
-                message=str(message) if message is not None else "",
-                source_shape=str(anchor),
-                value=(f"_:{value}" if isinstance(value, BNode) else str(value))
-                if value is not None
-                else None,
-                legal_reference=_legal_reference(lookup, anchor, parent),
-            )
-        )
-    return sorted(findings)
-
-
-def _match_shape(report: Graph, shapes_graph: Graph, source: Node | None) -> Node | None:
-    """The shapes-graph node that the report's ``sh:sourceShape`` stands for."""
-    if source is None:
-        return None
-    if not isinstance(source, BNode):
-        return source
-    if (source, None, None) in shapes_graph:
-        return source
-    # a copied blank node: match on its path and its constraints (parameters that are not blank nodes)
-    signature = {(p, o) for p, o in report.predicate_objects(source) if not isinstance(o, BNode)}
-    candidates = [
-        s
-        for s in set(shapes_graph.subjects(SH.path, None)) | set(shapes_graph.subjects(SH.sparql, None))
-        if isinstance(s, BNode)
-        and {(p, o) for p, o in shapes_graph.predicate_objects(s) if not isinstance(o, BNode)} == signature
-    ]
-    return candidates[0] if len(candidates) == 1 else None
+    return findings_from_report(report, [p.rule for p in plans])

@@ -1,15 +1,21 @@
-"""The rule set: loading the SHACL shapes and reading each rule's metadata into a catalogue.
+"""The rule set: loading the SHACL shapes, reading each rule into a typed :class:`Rule`, and reading
+pyshacl's report back into findings of those rules.
 
 A rule is one shape carrying ``ropa:ruleId``; its severity, message, article (``ropa:article``) and legal
-reference (``ropa:legalReference``) are read from the same shape. Both engines (pyshacl and the fast one)
-and every report use this catalogue, so a rule is described in exactly one place: ``shapes/*.ttl``.
+reference (``ropa:legalReference``) are read from that same shape and from nowhere else (a property shape
+inherits nothing from the node shape holding it). :func:`read_rule` is the one reader: the catalogue
+(:func:`rule_catalogue`), the fast engine's plans and :func:`findings_from_report` (the pyshacl engine and
+the fast engine's pyshacl fallback) all take a rule's metadata from it, so a rule is described in exactly
+one place: ``shapes/*.ttl``. :data:`CONSTRAINT_COMPONENTS` is the one table of the constraint components
+the rule set may use (the subset the fast engine compiles).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from types import MappingProxyType
 
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.collection import Collection
@@ -17,7 +23,7 @@ from rdflib.namespace import RDF, RDFS, SH
 from rdflib.term import Node
 
 from ropa_kg.core.errors import RopaInputError
-from ropa_kg.core.findings import Severity
+from ropa_kg.core.findings import Finding, Severity
 from ropa_kg.core.namespaces import ROPA, bind_prefixes
 from ropa_kg.core.resources import shapes_dir as default_shapes_dir
 from ropa_kg.load.graph import collect_files, parse_into
@@ -26,17 +32,22 @@ from ropa_kg.sparql.guard import check_read_only
 #: The namespace of the project's shapes (prefix ``rs:``).
 SHAPES_NS = "https://w3id.org/ropa-kg/shapes#"
 
-_CONSTRAINT_COMPONENTS: dict[URIRef, URIRef] = {
-    SH.minCount: SH.MinCountConstraintComponent,
-    SH.maxCount: SH.MaxCountConstraintComponent,
-    SH["class"]: SH.ClassConstraintComponent,
-    SH.datatype: SH.DatatypeConstraintComponent,
-    SH.nodeKind: SH.NodeKindConstraintComponent,
-    SH["in"]: SH.InConstraintComponent,
-    SH.hasValue: SH.HasValueConstraintComponent,
-    SH.pattern: SH.PatternConstraintComponent,
-    SH.sparql: SH.SPARQLConstraintComponent,
-}
+#: The SHACL constraint components a rule may use, by their parameter: exactly those the fast engine
+#: compiles to SPARQL, in the order it compiles them. A rule's results come from the component of the first
+#: parameter (in this order) its shape carries (:attr:`Rule.constraint_component`).
+CONSTRAINT_COMPONENTS: Mapping[URIRef, URIRef] = MappingProxyType(
+    {
+        SH.minCount: SH.MinCountConstraintComponent,
+        SH.maxCount: SH.MaxCountConstraintComponent,
+        SH["class"]: SH.ClassConstraintComponent,
+        SH.datatype: SH.DatatypeConstraintComponent,
+        SH.nodeKind: SH.NodeKindConstraintComponent,
+        SH["in"]: SH.InConstraintComponent,
+        SH.hasValue: SH.HasValueConstraintComponent,
+        SH.pattern: SH.PatternConstraintComponent,
+        SH.sparql: SH.SPARQLConstraintComponent,
+    }
+)
 
 
 @dataclass(frozen=True)
@@ -123,15 +134,17 @@ def _owner(shapes: Graph, holder: Node) -> str:
     return "a shape (blank node)"
 
 
-def rule_catalogue(shapes: Graph) -> dict[str, Rule]:
-    """Every rule of ``shapes`` by rule id, sorted by rule id.
+def rule_catalogue(shapes: Graph, *, complete: bool = True) -> dict[str, Rule]:
+    """Every rule of ``shapes`` by rule id, sorted by rule id, each read by :func:`read_rule` (``complete``:
+    the rule set's demands on a rule; false for shapes that are not the project's, e.g. test shapes).
 
     Raises:
-        RopaInputError: two shapes share a rule id, or a rule lacks its severity, message or article.
+        RopaInputError: two shapes share a rule id, a rule id is not a literal, a severity is not a SHACL
+            severity, or (with ``complete``) a rule lacks its severity, message or article.
     """
     rules: dict[str, Rule] = {}
     for shape in sorted(set(shapes.subjects(ROPA.ruleId, None)), key=str):
-        rule = _read_rule(shapes, shape)
+        rule = read_rule(shapes, shape, complete=complete)
         if rule.rule_id in rules:
             raise RopaInputError(
                 f"rule id {rule.rule_id} is used by two shapes: <{rules[rule.rule_id].shape}> and <{shape}>"
@@ -145,39 +158,51 @@ def rules_by_shape(rules: Iterable[Rule]) -> dict[str, Rule]:
     return {rule.shape: rule for rule in rules}
 
 
-def _text(graph: Graph, node: Node, prop: URIRef) -> str | None:
-    """The English (or untagged) literal of ``prop`` on ``node``, else any literal, else None."""
+def literal_text(graph: Graph, node: Node, prop: URIRef) -> str | None:
+    """The English (or untagged) literal of ``prop`` on ``node``, else any literal (the smallest text
+    first, so the choice is stable), else None."""
     values = [o for o in graph.objects(node, prop) if isinstance(o, Literal)]
     for value in sorted(values, key=lambda v: (v.language not in ("en", None), str(v))):
         return str(value)
     return None
 
 
-def _read_rule(shapes: Graph, shape: Node) -> Rule:
-    rule_id = _text(shapes, shape, ROPA.ruleId)
+def read_rule(shapes: Graph, shape: Node, *, complete: bool = True) -> Rule:
+    """The rule of ``shape`` (a shape carrying ``ropa:ruleId``), read from that shape's own triples.
+
+    With ``complete`` (the rule set's own demand, as :func:`rule_catalogue` reads it), ``sh:severity``,
+    ``sh:message`` and ``ropa:article`` are required. Without it (the fast engine on any shapes graph),
+    a shape without ``sh:severity`` has SHACL's default ``sh:Violation`` and a missing message or article
+    is ``""``. The legal reference is the shape's ``ropa:legalReference`` or None.
+
+    Raises:
+        RopaInputError: ``ropa:ruleId`` is not a literal, the severity is not a SHACL severity, or (with
+            ``complete``) the severity, message or article is missing. The shape and rule id are named.
+    """
+    rule_id = literal_text(shapes, shape, ROPA.ruleId)
     where = f"shape <{shape}>"
     if not rule_id:
         raise RopaInputError(f"{where}: ropa:ruleId is not a literal")
     severity_node = shapes.value(shape, SH.severity)
-    if severity_node is None:
+    if severity_node is None and complete:
         raise RopaInputError(f"{where} ({rule_id}): no sh:severity")
     try:
-        severity = Severity.from_iri(str(severity_node))
+        severity = Severity.from_iri(str(severity_node)) if severity_node is not None else Severity.VIOLATION
     except ValueError as exc:
         raise RopaInputError(f"{where} ({rule_id}): {exc}") from exc
-    message = _text(shapes, shape, SH.message)
-    article = _text(shapes, shape, ROPA.article)
-    if not message or not article:
+    message = literal_text(shapes, shape, SH.message)
+    article = literal_text(shapes, shape, ROPA.article)
+    if complete and (not message or not article):
         raise RopaInputError(f"{where} ({rule_id}): sh:message and ropa:article are required")
     reference = shapes.value(shape, ROPA.legalReference)
     return Rule(
         rule_id=rule_id,
         shape=node_id(shape),
         severity=severity,
-        title=_text(shapes, shape, RDFS.label) or rule_id,
-        description=_text(shapes, shape, RDFS.comment) or message,
-        article=article,
-        message=message,
+        title=literal_text(shapes, shape, RDFS.label) or rule_id,
+        description=literal_text(shapes, shape, RDFS.comment) or message or "",
+        article=article or "",
+        message=message or "",
         legal_reference=str(reference) if reference is not None else None,
         see_also=tuple(sorted(str(o) for o in shapes.objects(shape, RDFS.seeAlso))),
         constraint_component=str(_component(shapes, shape)),
@@ -187,10 +212,49 @@ def _read_rule(shapes: Graph, shape: Node) -> Rule:
 
 def _component(shapes: Graph, shape: Node) -> URIRef:
     """The SHACL constraint component a rule's results come from (its first constraint parameter)."""
-    for parameter, component in _CONSTRAINT_COMPONENTS.items():
+    for parameter, component in CONSTRAINT_COMPONENTS.items():
         if (shape, parameter, None) in shapes:
             return component
     return SH.SPARQLConstraintComponent
+
+
+def findings_from_report(report: Graph, rules: Iterable[Rule]) -> list[Finding]:
+    """Read a W3C ``sh:ValidationReport`` (as pyshacl writes it) into findings of ``rules``, sorted.
+
+    A result belongs to the rule whose shape is its ``sh:sourceShape`` (pyshacl keeps the blank-node ids of
+    the shapes it was given); results of other shapes (those without ``ropa:ruleId``) and results without a
+    focus node or a severity are skipped. The finding carries the report's focus node, severity, path (as
+    :func:`path_text` writes it) and value (``None`` when it is just the focus node, as SPARQL constraints
+    without ``?value`` report it); its message is the report's ``sh:resultMessage``, or the rule's message
+    when the report has none; its source shape and legal reference are the rule's.
+
+    Raises:
+        ValueError: a result's severity is not a SHACL severity (pyshacl writes only those).
+    """
+    by_shape = rules_by_shape(rules)
+    findings: list[Finding] = []
+    for result in report.subjects(RDF.type, SH.ValidationResult):
+        shape = report.value(result, SH.sourceShape)
+        rule = by_shape.get(node_id(shape)) if shape is not None else None
+        focus = report.value(result, SH.focusNode)
+        severity = report.value(result, SH.resultSeverity)
+        if rule is None or focus is None or severity is None:
+            continue
+        value = report.value(result, SH.value)
+        message = report.value(result, SH.resultMessage)
+        findings.append(
+            Finding(
+                rule_id=rule.rule_id,
+                focus_node=node_id(focus),
+                severity=Severity.from_iri(str(severity)),
+                path=path_text(report, report.value(result, SH.resultPath)),
+                message=str(message) if message is not None else rule.message,
+                source_shape=rule.shape,
+                value=node_id(value) if value is not None and value != focus else None,
+                legal_reference=rule.legal_reference,
+            )
+        )
+    return sorted(findings)
 
 
 def node_id(node: Node) -> str:
@@ -227,3 +291,21 @@ def _path_expr(graph: Graph, path: Node) -> str:
         items = [_path_expr(graph, item) for item in Collection(graph, path)]
         return "(" + "/".join(items) + ")"
     raise RopaInputError(f"unsupported SHACL path {path!r}")
+
+
+__all__ = [
+    "CONSTRAINT_COMPONENTS",
+    "SHAPES_NS",
+    "SPARQL_TEXT_PROPERTIES",
+    "Rule",
+    "findings_from_report",
+    "guard_shapes",
+    "literal_text",
+    "load_shapes",
+    "node_id",
+    "path_text",
+    "read_rule",
+    "rule_catalogue",
+    "rules_by_shape",
+    "shape_files",
+]

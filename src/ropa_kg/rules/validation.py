@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-from collections.abc import Iterator, Sequence
+import threading
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -18,28 +19,21 @@ from typing import Literal as TypingLiteral
 
 import pyoxigraph as ox
 from rdflib import Graph
-from rdflib.namespace import RDF, SH
-from rdflib.term import Node
+from rdflib.plugins.sparql import processor
+from rdflib.plugins.sparql.algebra import translateQuery
+from rdflib.plugins.sparql.parser import parseQuery
 
 from ropa_kg.core.errors import RopaInputError, RopaUsageError
 from ropa_kg.core.findings import Finding, Severity
 from ropa_kg.load.activities import require_activities
 from ropa_kg.load.graph import collect_files, declared_prefixes, load_graph, ontology_files
-from ropa_kg.rules.shapes import (
-    Rule,
-    guard_shapes,
-    load_shapes,
-    node_id,
-    path_text,
-    rule_catalogue,
-    rules_by_shape,
-)
+from ropa_kg.rules.shapes import Rule, findings_from_report, guard_shapes, load_shapes, rule_catalogue
 from ropa_kg.rules.waivers import WAIVER_RULES, WaivedFinding, Waiver, apply_waivers, read_waivers
 from ropa_kg.sparql.guard import check_read_only
 
-Engine = TypingLiteral["pyshacl", "fast"]
+RuleEngine = TypingLiteral["pyshacl", "fast"]
 ENGINES: tuple[str, ...] = ("fast", "pyshacl")
-DEFAULT_ENGINE: Engine = "fast"
+DEFAULT_ENGINE: RuleEngine = "fast"
 
 
 @dataclass
@@ -193,22 +187,13 @@ def run_engine(
 
 #: Translated SHACL-SPARQL queries by (text, base, namespaces); shared by all runs of this process.
 _PREPARED: dict[tuple[str, str | None, tuple[tuple[str, str], ...]], Any] = {}
+#: Past this many texts the cache starts afresh (a long-lived dashboard meets ever new rule sets).
+_PREPARED_LIMIT = 4096
+_CACHE_LOCK = threading.Lock()
 
 
-@contextlib.contextmanager
-def prepared_sparql() -> Iterator[None]:
-    """While active, rdflib parses and translates each distinct SPARQL text once.
-
-    pyshacl hands rdflib the same SHACL-SPARQL query text once per focus node, and rdflib parses it
-    every time (about 80% of the run). Reusing the translated query with new initial bindings is what
-    rdflib's own ``prepareQuery`` is for, so the results are unchanged.
-    """
-    from rdflib.plugins.sparql import processor
-    from rdflib.plugins.sparql.algebra import translateQuery
-    from rdflib.plugins.sparql.parser import parseQuery
-
-    original = processor.SPARQLProcessor.query
-    cache = _PREPARED
+def _guarded_prepared(original: Callable[..., Any]) -> Callable[..., Any]:
+    """``original`` (rdflib's ``SPARQLProcessor.query``) behind the guard and the translated-query cache."""
 
     def query(
         self: Any,
@@ -222,18 +207,71 @@ def prepared_sparql() -> Iterator[None]:
             # every text rdflib is handed while pyshacl runs passes the guard (no SERVICE, no update)
             check_read_only(str_or_query, source="a SPARQL query of the shapes", strict=False)
             key = (str_or_query, base, tuple(sorted((k, str(v)) for k, v in (initNs or {}).items())))
-            if key not in cache:
-                if len(cache) > 4096:
-                    cache.clear()
-                cache[key] = translateQuery(parseQuery(str_or_query), base, initNs)
-            str_or_query = cache[key]
+            prepared = _PREPARED.get(key)
+            if prepared is None:
+                prepared = translateQuery(parseQuery(str_or_query), base, initNs)
+                with _CACHE_LOCK:
+                    if len(_PREPARED) > _PREPARED_LIMIT:
+                        _PREPARED.clear()
+                    _PREPARED[key] = prepared
+            str_or_query = prepared
         return original(self, str_or_query, initBindings, initNs, base, DEBUG)
 
-    processor.SPARQLProcessor.query = query  # type: ignore[method-assign,assignment]  # restored below
+    return query
+
+
+class _QueryPatch:
+    """rdflib's ``SPARQLProcessor.query`` replaced, process-wide, while at least one
+    :func:`prepared_sparql` block is open in any thread.
+
+    The first block to open puts the replacement in (remembering the method it replaces); the last to
+    close puts that method back, whatever the order in which the blocks of several threads open and close.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._open = 0
+        self._original: Callable[..., Any] | None = None
+
+    def enter(self) -> None:
+        with self._lock:
+            if self._open == 0:
+                original = processor.SPARQLProcessor.query
+                self._original = original
+                processor.SPARQLProcessor.query = _guarded_prepared(original)  # type: ignore[method-assign]  # put back by leave()
+            self._open += 1
+
+    def leave(self) -> None:
+        with self._lock:
+            self._open -= 1
+            if self._open == 0 and self._original is not None:
+                processor.SPARQLProcessor.query = self._original  # type: ignore[method-assign]  # put back
+                self._original = None
+
+
+_PATCH = _QueryPatch()
+
+
+@contextlib.contextmanager
+def prepared_sparql() -> Iterator[None]:
+    """While active, rdflib parses and translates each distinct SPARQL text once, and every text it is
+    handed passes :func:`ropa_kg.sparql.guard.check_read_only` first.
+
+    pyshacl hands rdflib the same SHACL-SPARQL query text once per focus node, and rdflib parses it
+    every time (about 80% of the run). Reusing the translated query with new initial bindings is what
+    rdflib's own ``prepareQuery`` is for, so the results are unchanged. pyshacl offers no hook for this,
+    so rdflib's ``SPARQLProcessor.query`` is replaced for the whole process while any block is open (in
+    any thread: two dashboard sessions may validate at once); the last block to close restores it.
+
+    Raises:
+        RopaUsageError: inside the block, rdflib was handed an update or a query using ``SERVICE``.
+        RopaInputError: inside the block, rdflib was handed a text that is not a SPARQL query.
+    """
+    _PATCH.enter()
     try:
         yield
     finally:
-        processor.SPARQLProcessor.query = original  # type: ignore[method-assign]  # put back
+        _PATCH.leave()
 
 
 def run_pyshacl(*, data_graph: Graph, shapes_graph: Graph, rules: dict[str, Rule]) -> list[Finding]:
@@ -262,42 +300,7 @@ def run_pyshacl(*, data_graph: Graph, shapes_graph: Graph, rules: dict[str, Rule
     except Exception as exc:
         raise RopaInputError(f"the rule set cannot be run by pyshacl: {exc}") from exc
     assert isinstance(report, Graph)
-    return findings_from_report(report, rules)
-
-
-def findings_from_report(report: Graph, rules: dict[str, Rule]) -> list[Finding]:
-    """Turn a W3C ``sh:ValidationReport`` into findings; results of shapes without a rule id are skipped."""
-    by_shape = rules_by_shape(rules.values())
-    findings: list[Finding] = []
-    for result in report.subjects(RDF.type, SH.ValidationResult):
-        shape = report.value(result, SH.sourceShape)
-        rule = by_shape.get(node_id(shape)) if shape is not None else None
-        focus = report.value(result, SH.focusNode)
-        severity = report.value(result, SH.resultSeverity)
-        if rule is None or focus is None or severity is None:
-            continue
-        value = report.value(result, SH.value)
-        message = report.value(result, SH.resultMessage)
-        findings.append(
-            Finding(
-                rule_id=rule.rule_id,
-                focus_node=node_id(focus),
-                severity=Severity.from_iri(str(severity)),
-                path=path_text(report, report.value(result, SH.resultPath)),
-                message=str(message) if message is not None else rule.message,
-                source_shape=rule.shape,
-                value=_value_text(value, focus),
-                legal_reference=rule.legal_reference,
-            )
-        )
-    return sort_findings(findings)
-
-
-def _value_text(value: Node | None, focus: Node) -> str | None:
-    """The result's value, or None when it is just the focus node again (SPARQL rules without ?value)."""
-    if value is None or value == focus:
-        return None
-    return node_id(value)
+    return sort_findings(findings_from_report(report, rules.values()))
 
 
 def focus_is_iri(finding: Finding) -> bool:
@@ -307,10 +310,10 @@ def focus_is_iri(finding: Finding) -> bool:
 
 __all__ = [
     "ENGINES",
-    "Engine",
+    "RuleEngine",
     "ValidationResult",
-    "findings_from_report",
     "focus_is_iri",
+    "prepared_sparql",
     "run_engine",
     "run_pyshacl",
     "sort_findings",
