@@ -222,7 +222,7 @@ def test_ropa_serve_binds_loopback_loads_and_stops(tmp_path: Path) -> None:
         assert remote.text_rows() == run_query(resolve("third-country-transfers")).text_rows()
     finally:
         process.send_signal(signal.SIGTERM)
-        process.wait(timeout=20)
+        process.communicate(timeout=20)  # waits, and closes the pipes
     # the oxigraph child is gone with it: the port no longer answers
     deadline = time.monotonic() + 5
     while time.monotonic() < deadline and _listening(port):

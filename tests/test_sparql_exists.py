@@ -12,7 +12,7 @@ import pyoxigraph as ox
 import pytest
 
 from ropa_kg.sparql.exists import optimise_group, parse_group
-from ropa_kg.sparql.rewrite import tokenize
+from ropa_kg.sparql.lexer import tokenize
 
 DATA = """
 @prefix ex: <http://example.org/> .

@@ -112,9 +112,13 @@ def run_limited(
     )
     assert process.stdin is not None and process.stdout is not None and process.stderr is not None
     lines: queue.Queue[bytes | None] = queue.Queue()
-    threading.Thread(target=_reader, args=(process.stdout, lines), daemon=True).start()
     errors: list[bytes] = []
-    threading.Thread(target=lambda: errors.append(process.stderr.read()), daemon=True).start()  # type: ignore[union-attr]  # checked above
+    readers = [
+        threading.Thread(target=_reader, args=(process.stdout, lines), daemon=True),
+        threading.Thread(target=lambda: errors.append(process.stderr.read()), daemon=True),  # type: ignore[union-attr]  # checked above
+    ]
+    for reader in readers:
+        reader.start()
     try:
         process.stdin.write(json.dumps(request).encode())
         process.stdin.close()
@@ -133,6 +137,10 @@ def run_limited(
         if process.poll() is None:
             process.kill()
         process.wait()
+        for reader in readers:  # the pipes are at their end now: the readers finish, then they close
+            reader.join(timeout=5)
+        process.stdout.close()
+        process.stderr.close()
 
 
 def _next(

@@ -3,9 +3,9 @@
 A SPARQL endpoint has no way to receive variable bindings beside the query, so the bindings travel in
 the query as inline data. The block is built only from typed RDF terms serialised by rdflib's ``n3()``
 (which escapes literals); IRIs are checked to hold no character an IRI may not contain before they get
-here (:func:`ropa_kg.query.queries.parse_iri`). The position of the ``WHERE`` group is found by a SPARQL
-tokenizer that skips comments, IRIs and string literals, and the result is parsed again by
-:func:`ropa_kg.sparql.guard.check_read_only` before it is sent.
+here (:func:`ropa_kg.query.queries.parse_iri`). The position of the ``WHERE`` group is found on the tokens
+of :func:`ropa_kg.sparql.lexer.tokenize` (so braces in comments, IRIs and string literals do not count),
+and the result is parsed again by :func:`ropa_kg.sparql.guard.check_read_only` before it is sent.
 
 ``VALUES`` joined at the start of the top-level group gives the same answers as the engine-side
 bindings (pyoxigraph ``substitutions``, rdflib ``initBindings``) for variables of that group, which is
@@ -21,11 +21,14 @@ from rdflib import BNode
 
 from ropa_kg.core.errors import RopaUsageError
 from ropa_kg.sparql.guard import QueryForm, check_read_only
+from ropa_kg.sparql.lexer import tokenize
 from ropa_kg.sparql.results import Term
 
-_IRIREF = re.compile(r'<[^<>"{}|^`\\\x00-\x20]*>')
 _VAR = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 _IRI_FORBIDDEN = re.compile(r'[<>"{}|^`\\\x00-\x20]')
+_QUOTES = frozenset({'"', "'"})
+_PARENS = {"(": 1, ")": -1}
+_BRACES = {"{": 1, "}": -1}
 
 
 def values_block(bindings: Mapping[str, Term]) -> str:
@@ -51,63 +54,30 @@ def values_block(bindings: Mapping[str, Term]) -> str:
 
 def top_level_braces(text: str) -> list[tuple[int, str]]:
     """Every ``{`` at nesting depth 0 (outside parentheses, braces, IRIs, strings, comments), as its
-    offset and the upper-cased word just before it (``WHERE``, ``CONSTRUCT``, ...; ``""`` if none)."""
+    offset and the upper-cased name just before it (``WHERE``, ``CONSTRUCT``, ...; ``""`` if none, or if
+    anything but white space and ``{`` comes between).
+
+    Raises:
+        RopaUsageError: the query holds an unterminated string.
+    """
     found: list[tuple[int, str]] = []
-    depth_paren = depth_brace = 0
+    parens = braces = 0
     word = ""
-    i, n = 0, len(text)
-    while i < n:
-        ch = text[i]
-        if ch.isalpha():
-            end = i
-            while end < n and (text[end].isalnum() or text[end] in "_-:"):
-                end += 1
-            word = text[i:end].upper()
-            i = end
+    for token in tokenize(text):
+        if token.kind == "ws":
             continue
-        if not ch.isspace() and ch != "{":
+        if token.kind != "punct":
+            word = token.upper if token.is_name else ""
+            continue
+        if token.text in _QUOTES:  # the lexer yields a lone quote for a string it cannot close
+            raise RopaUsageError("unterminated string in the query")
+        if token.text == "{" and parens == braces == 0:
+            found.append((token.start, word))
+        elif token.text != "{":
             word = ""
-        if ch == "#":
-            end = text.find("\n", i)
-            i = n if end < 0 else end + 1
-            continue
-        if ch == "<":
-            match = _IRIREF.match(text, i)
-            if match:
-                i = match.end()
-                continue
-        elif ch in "\"'":
-            i = _skip_string(text, i)
-            continue
-        elif ch == "(":
-            depth_paren += 1
-        elif ch == ")":
-            depth_paren -= 1
-        elif ch == "{":
-            if depth_paren == 0 and depth_brace == 0:
-                found.append((i, word))
-            depth_brace += 1
-        elif ch == "}":
-            depth_brace -= 1
-        i += 1
+        parens += _PARENS.get(token.text, 0)
+        braces += _BRACES.get(token.text, 0)
     return found
-
-
-def _skip_string(text: str, start: int) -> int:
-    quote = text[start]
-    long = text.startswith(quote * 3, start)
-    delim = quote * 3 if long else quote
-    i = start + len(delim)
-    while i < len(text):
-        if text[i] == "\\":
-            i += 2
-            continue
-        if text.startswith(delim, i):
-            return i + len(delim)
-        if not long and text[i] == "\n":
-            break
-        i += 1
-    raise RopaUsageError("unterminated string in the query")
 
 
 def bind_values(text: str, bindings: Mapping[str, Term]) -> str:
@@ -132,3 +102,6 @@ def bind_values(text: str, bindings: Mapping[str, Term]) -> str:
     bound = text[:at] + " " + values_block(bindings) + " " + text[at:]
     check_read_only(bound, strict=False)
     return bound
+
+
+__all__ = ["bind_values", "top_level_braces", "values_block"]

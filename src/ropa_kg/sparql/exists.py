@@ -23,8 +23,10 @@ answer only when (checked, else the ``EXISTS`` is left as it is):
   sub-queries, ``GRAPH``/``SERVICE`` or the filters of nested groups (whose scope differs);
 Variables of the context (``outer``) are treated as shared: in the body of an ``EXISTS`` they are the
 ones the substitution replaces, and in the filter of an ``OPTIONAL`` the variables on its left, which
-that filter sees. The rewrite is purely textual on tokens of
-:func:`ropa_kg.sparql.lexer.tokenize`; keywords are matched case-insensitively.
+that filter sees. The rewrite is purely textual on tokens of :func:`ropa_kg.sparql.lexer.tokenize`, and
+the text is joined back unchanged where nothing is rewritten; keywords are matched case-insensitively.
+Hand-written: no SPARQL library offers this rewrite, and going through rdflib's parse tree would cost
+about a second for the largest saved query (see :mod:`ropa_kg.sparql.guard`) and lose the query's layout.
 """
 
 from __future__ import annotations
@@ -32,13 +34,11 @@ from __future__ import annotations
 import itertools
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
 
-if TYPE_CHECKING:  # pragma: no cover - only for annotations
-    from ropa_kg.sparql.lexer import Token
+from ropa_kg.sparql.lexer import LAYOUT, Token, join, matching_bracket, next_code, tokenize, variables
 
 #: A hook for the top-level group: given an EXISTS body the rules refuse, (pattern text, join keys) or None.
-Fallback = Callable[[list["Token"]], "tuple[str, str] | None"]
+Fallback = Callable[[list[Token]], "tuple[str, str] | None"]
 
 _GROUP_KEYWORDS = frozenset({"OPTIONAL", "MINUS", "GRAPH", "SERVICE"})
 _MAX_VARIANTS = 16
@@ -67,152 +67,150 @@ class _Counter:
         return self.value
 
 
-def _code(tokens: list[Token]) -> list[int]:
-    return [i for i, t in enumerate(tokens) if t.kind not in ("ws", "comment")]
+def _tok(text: str) -> Token:
+    """A token the rewrite makes (its kind matters to no reader)."""
+    return Token("punct", text)
 
 
-def _close(tokens: list[Token], start: int) -> int:
-    """Index of the bracket closing the one at ``start`` (``{``, ``(`` or ``[``). Raises ValueError."""
-    opening = tokens[start].text
-    closing = {"{": "}", "(": ")", "[": "]"}[opening]
-    level = 0
-    for i in range(start, len(tokens)):
-        if tokens[i].kind in ("ws", "comment", "string", "iri"):
-            continue
-        if tokens[i].text == opening:
-            level += 1
-        elif tokens[i].text == closing:
-            level -= 1
-            if level == 0:
-                return i
-    raise ValueError("unbalanced brackets")
-
-
-def _next_code(tokens: list[Token], i: int) -> int | None:
-    for j in range(i, len(tokens)):
-        if tokens[j].kind not in ("ws", "comment"):
-            return j
-    return None
+def _first_brace(tokens: list[Token]) -> int | None:
+    """Index of the first ``{`` among ``tokens`` (outside comments), or None."""
+    return next((i for i, t in enumerate(tokens) if t.kind not in LAYOUT and t.text == "{"), None)
 
 
 def _is_select(inner: list[Token]) -> bool:
-    first = _next_code(inner, 0)
-    return first is not None and inner[first].kind == "word" and inner[first].upper == "SELECT"
+    first = next_code(inner, 0)
+    return first is not None and inner[first].is_keyword("SELECT")
+
+
+# --------------------------------------------------------------------------------------------------
+# Reading a group into its elements
+# --------------------------------------------------------------------------------------------------
 
 
 def parse_group(inner: list[Token]) -> list[Element]:
     """Split the inside of a group (between its braces) into elements. Raises ValueError."""
-    elements: list[Element] = []
-    triples: list[Token] = []
+    return _GroupReader(inner).read()
 
-    def flush() -> None:
-        if any(t.kind not in ("ws", "comment") for t in triples):
-            elements.append(Element("triples", list(triples)))
-        elif triples and elements:  # white space and comments stay with the element before
-            elements[-1].tokens.extend(triples)
+
+class _GroupReader:
+    """Reads the inside of a group element by element; the tokens between elements are its triples."""
+
+    def __init__(self, inner: list[Token]) -> None:
+        self.inner = inner
+        self.elements: list[Element] = []
+        self.triples: list[Token] = []
+
+    def read(self) -> list[Element]:
+        index = 0
+        while index < len(self.inner):
+            index = self._element_at(index)
+        self._flush()
+        return self.elements
+
+    def _element_at(self, index: int) -> int:
+        """Read the element (or triple token) at ``index``; the index after it."""
+        token = self.inner[index]
+        word = token.upper if token.kind == "word" else ""
+        if token.text == "{":
+            return self._add(*self._braced(index))
+        if word in _GROUP_KEYWORDS:
+            brace = self._brace_after(index, f"{word} without a group")
+            end = matching_bracket(self.inner, brace)
+            kind = word.lower() if word in ("OPTIONAL", "MINUS") else "other"
+            return self._add(kind, index, end, [(brace + 1, end)])
+        if word in ("FILTER", "BIND"):
+            return self._add(word.lower(), index, self._expression_end(index, word), [])
+        if word == "VALUES":
+            end = matching_bracket(self.inner, self._brace_after(index, "VALUES without data"))
+            return self._add("values", index, end, [])
+        if token.text in ("(", "["):  # collections and blank node property lists belong to the triples
+            end = matching_bracket(self.inner, index)
+            self.triples.extend(self.inner[index : end + 1])
+            return end + 1
+        self.triples.append(token)
+        return index + 1
+
+    def _add(self, kind: str, start: int, stop: int, spans: list[tuple[int, int]]) -> int:
+        """Add the element ``inner[start..stop]`` (spans relative to ``inner``); the index after it."""
+        self._flush()
+        relative = [(a - start, b - start) for a, b in spans]
+        self.elements.append(Element(kind, self.inner[start : stop + 1], relative))
+        return stop + 1
+
+    def _flush(self) -> None:
+        triples = self.triples
+        if any(t.kind not in LAYOUT for t in triples):
+            self.elements.append(Element("triples", list(triples)))
+        elif triples and self.elements:  # white space and comments stay with the element before
+            self.elements[-1].tokens.extend(triples)
         elif triples:
-            elements.append(Element("other", list(triples)))
+            self.elements.append(Element("other", list(triples)))
         triples.clear()
 
-    def add(kind: str, start: int, stop: int, spans: list[tuple[int, int]]) -> None:
-        elements.append(Element(kind, inner[start : stop + 1], [(x - start, y - start) for x, y in spans]))
+    def _braced(self, start: int) -> tuple[str, int, int, list[tuple[int, int]]]:
+        """The group, ``UNION`` chain or sub-query opening at ``start``: (kind, start, stop, spans)."""
+        end = matching_bracket(self.inner, start)
+        spans = [(start + 1, end)]
+        stop = end
+        while (union := self._union_after(stop)) is not None:
+            brace = next_code(self.inner, union + 1)
+            if brace is None or self.inner[brace].text != "{":
+                raise ValueError("UNION without a group")
+            stop = matching_bracket(self.inner, brace)
+            spans.append((brace + 1, stop))
+        if len(spans) > 1:
+            return "union", start, stop, spans
+        return ("subselect" if _is_select(self.inner[start + 1 : end]) else "group"), start, stop, spans
 
-    i = 0
-    n = len(inner)
-    while i < n:
-        t = inner[i]
-        word = t.upper if t.kind == "word" else ""
-        if t.text == "{":
-            flush()
-            end = _close(inner, i)
-            spans = [(i + 1, end)]
-            stop = end
-            while True:  # a UNION chain
-                j = _next_code(inner, stop + 1)
-                if j is None or not (inner[j].kind == "word" and inner[j].upper == "UNION"):
-                    break
-                k = _next_code(inner, j + 1)
-                if k is None or inner[k].text != "{":
-                    raise ValueError("UNION without a group")
-                stop = _close(inner, k)
-                spans.append((k + 1, stop))
-            kind = "union" if len(spans) > 1 else "group"
-            if kind == "group" and _is_select(inner[i + 1 : end]):
-                kind = "subselect"
-            add(kind, i, stop, spans)
-            i = stop + 1
-            continue
-        if word in _GROUP_KEYWORDS:
-            flush()
-            j = _next_code(inner, i + 1)
-            while j is not None and inner[j].text != "{":
-                j = _next_code(inner, j + 1)
-            if j is None:
-                raise ValueError(f"{word} without a group")
-            end = _close(inner, j)
-            add(word.lower() if word in ("OPTIONAL", "MINUS") else "other", i, end, [(j + 1, end)])
-            i = end + 1
-            continue
-        if word in ("FILTER", "BIND"):
-            flush()
-            j = _next_code(inner, i + 1)
-            if j is None:
-                raise ValueError(f"{word} without an expression")
-            if inner[j].text == "(":
-                end = _close(inner, j)
-            elif inner[j].kind == "word" and inner[j].upper in ("NOT", "EXISTS"):
-                k = _next_code(inner, j + 1) if inner[j].upper == "NOT" else j
-                b = _next_code(inner, k + 1) if k is not None else None
-                if b is None or inner[b].text != "{":
-                    raise ValueError("EXISTS without a group")
-                end = _close(inner, b)
-            else:  # a function call: name ( ... )
-                p = _next_code(inner, j + 1)
-                if p is None or inner[p].text != "(":
-                    raise ValueError("FILTER without a parenthesised expression")
-                end = _close(inner, p)
-            add(word.lower(), i, end, [])
-            i = end + 1
-            continue
-        if word == "VALUES":
-            flush()
-            j = _next_code(inner, i + 1)
-            while j is not None and inner[j].text != "{":
-                j = _next_code(inner, j + 1)
-            if j is None:
-                raise ValueError("VALUES without data")
-            end = _close(inner, j)
-            add("values", i, end, [])
-            i = end + 1
-            continue
-        if t.text in ("(", "["):  # collections and blank node property lists belong to the triples
-            end = _close(inner, i)
-            triples.extend(inner[i : end + 1])
-            i = end + 1
-            continue
-        triples.append(t)
-        i += 1
-    flush()
-    return elements
+    def _union_after(self, index: int) -> int | None:
+        """Index of the ``UNION`` that follows ``inner[index]`` (white space between), or None."""
+        following = next_code(self.inner, index + 1)
+        return following if following is not None and self.inner[following].is_keyword("UNION") else None
+
+    def _brace_after(self, index: int, error: str) -> int:
+        """Index of the first ``{`` after ``index``. Raises ValueError(error) when there is none."""
+        brace = next_code(self.inner, index + 1)
+        while brace is not None and self.inner[brace].text != "{":
+            brace = next_code(self.inner, brace + 1)
+        if brace is None:
+            raise ValueError(error)
+        return brace
+
+    def _expression_end(self, index: int, word: str) -> int:
+        """Index of the last token of the expression of the ``FILTER``/``BIND`` at ``index``: ``( ... )``,
+        ``[NOT] EXISTS { ... }`` or a function call ``name ( ... )``. Raises ValueError."""
+        first = next_code(self.inner, index + 1)
+        if first is None:
+            raise ValueError(f"{word} without an expression")
+        if self.inner[first].text == "(":
+            return matching_bracket(self.inner, first)
+        if self.inner[first].is_keyword("NOT", "EXISTS"):
+            exists = next_code(self.inner, first + 1) if self.inner[first].upper == "NOT" else first
+            brace = next_code(self.inner, exists + 1) if exists is not None else None
+            if brace is None or self.inner[brace].text != "{":
+                raise ValueError("EXISTS without a group")
+            return matching_bracket(self.inner, brace)
+        paren = next_code(self.inner, first + 1)
+        if paren is None or self.inner[paren].text != "(":
+            raise ValueError("FILTER without a parenthesised expression")
+        return matching_bracket(self.inner, paren)
 
 
-def _vars(tokens: list[Token]) -> set[str]:
-    return {t.text[1:] for t in tokens if t.kind == "var"}
+# --------------------------------------------------------------------------------------------------
+# Which variables are certain, and where shared variables may occur
+# --------------------------------------------------------------------------------------------------
 
 
 def _projection(inner: list[Token]) -> tuple[set[str], bool, list[Token]]:
     """(plainly projected variables, whether it aggregates or projects *, the WHERE group's inside)."""
-    code = _code(inner)
-    brace = next((i for i in code if inner[i].text == "{"), None)
+    brace = _first_brace(inner)
     if brace is None:
         raise ValueError("sub-query without WHERE")
-    end = _close(inner, brace)
-    head = inner[:brace]
-    tail = inner[end + 1 :]
+    end = matching_bracket(inner, brace)
     plain: set[str] = set()
     level = 0
     complex_ = False
-    for t in head:
+    for t in inner[:brace]:
         if t.text == "(":
             level += 1
         elif t.text == ")":
@@ -221,7 +219,7 @@ def _projection(inner: list[Token]) -> tuple[set[str], bool, list[Token]]:
             complex_ = True
         elif t.kind == "var" and level == 0:
             plain.add(t.text[1:])
-    if any(t.kind == "word" and t.upper in ("GROUP", "HAVING", "LIMIT", "OFFSET", "VALUES") for t in tail):
+    if any(t.is_keyword("GROUP", "HAVING", "LIMIT", "OFFSET", "VALUES") for t in inner[end + 1 :]):
         complex_ = True
     return plain, complex_, inner[brace + 1 : end]
 
@@ -231,7 +229,7 @@ def certain_vars(elements: list[Element]) -> set[str]:
     bound: set[str] = set()
     for el in elements:
         if el.kind == "triples":
-            bound |= _vars(el.tokens)
+            bound |= variables(el.tokens)
         elif el.kind == "group":
             bound |= certain_vars(parse_group(el.groups()[0]))
         elif el.kind == "union":
@@ -247,7 +245,7 @@ def certain_vars(elements: list[Element]) -> set[str]:
 def _safe_occurrences(elements: list[Element], shared: set[str], *, top: bool) -> bool:
     """Whether the shared variables occur only where substituting them equals joining on them."""
     for el in elements:
-        used = _vars(el.tokens) & shared
+        used = variables(el.tokens) & shared
         if not used:
             continue
         if el.kind == "triples":
@@ -280,20 +278,9 @@ def _split_unions(inner: list[Token]) -> list[list[Token]]:
     return [[tok for part in combo for tok in part] for combo in itertools.product(*choices)]
 
 
-def _tok(text: str) -> Token:
-    from ropa_kg.sparql.lexer import Token
-
-    return Token("other", text)
-
-
-def _tokens(text: str) -> list[Token]:
-    from ropa_kg.sparql.lexer import tokenize
-
-    return tokenize(text)
-
-
-def _render(tokens: list[Token]) -> str:
-    return "".join(t.text for t in tokens)
+# --------------------------------------------------------------------------------------------------
+# Rewriting
+# --------------------------------------------------------------------------------------------------
 
 
 def optimise_group(
@@ -315,7 +302,7 @@ def optimise_group(
     except ValueError:
         return inner
     contexts = [
-        frozenset(outer | _vars([t for other in elements if other is not el for t in other.tokens]))
+        frozenset(outer | variables([t for other in elements if other is not el for t in other.tokens]))
         for el in elements
     ]
     appended: list[Token] = []
@@ -346,13 +333,29 @@ def _replace_spans(el: Element, groups: list[list[Token]]) -> list[Token]:
 
 def _optimise_subselect(inner: list[Token], outer: frozenset[str], counter: _Counter) -> list[Token]:
     """A sub-query's text with its WHERE group optimised."""
-    code = _code(inner)
-    brace = next((i for i in code if inner[i].text == "{"), None)
+    brace = _first_brace(inner)
     if brace is None:
         return inner
-    end = _close(inner, brace)
+    end = matching_bracket(inner, brace)
     where = optimise_group(inner[brace + 1 : end], outer=outer, counter=counter)
     return [*inner[: brace + 1], *where, *inner[end:]]
+
+
+def _exists_at(tokens: list[Token], index: int) -> tuple[bool, int] | None:
+    """``(negated, index of its {)`` when ``[NOT] EXISTS {`` starts at ``tokens[index]``, else None."""
+    if not tokens[index].is_keyword("NOT", "EXISTS"):
+        return None
+    negated = tokens[index].upper == "NOT"
+    exists = next_code(tokens, index + 1) if negated else index
+    brace = next_code(tokens, exists + 1) if exists is not None else None
+    if (
+        exists is None
+        or brace is None
+        or not tokens[exists].is_keyword("EXISTS")
+        or tokens[brace].text != "{"
+    ):
+        return None
+    return negated, brace
 
 
 def _rewrite_filter(
@@ -365,45 +368,35 @@ def _rewrite_filter(
 ) -> list[Token]:
     """The FILTER element with each decorrelatable [NOT] EXISTS replaced by BOUND tests."""
     out: list[Token] = []
-    i = 0
-    n = len(tokens)
-    first = _next_code(tokens, 1)
-    bare = first is not None and tokens[first].kind == "word" and tokens[first].upper in ("NOT", "EXISTS")
-    while i < n:
-        t = tokens[i]
-        if t.kind == "word" and t.upper in ("NOT", "EXISTS"):
-            negated = t.upper == "NOT"
-            e = _next_code(tokens, i + 1) if negated else i
-            b = _next_code(tokens, e + 1) if e is not None else None
-            if (
-                e is not None
-                and b is not None
-                and tokens[e].kind == "word"
-                and tokens[e].upper == "EXISTS"
-                and tokens[b].text == "{"
-            ):
-                end = _close(tokens, b)
-                body = tokens[b + 1 : end]
-                replacement = _decorrelate_exists(body, context, certain, counter, appended, fallback)
-                if replacement is not None:
-                    out.append(_tok(("!" if negated else "") + replacement))
-                else:  # kept; its body is optimised with the context as the substituted variables
-                    out.extend(tokens[i : b + 1])
-                    out.extend(optimise_group(body, outer=frozenset(context), counter=counter))
-                    out.append(tokens[end])
-                i = end + 1
-                continue
-        out.append(t)
-        i += 1
-    if bare and first is not None:  # FILTER [NOT] EXISTS {...} became FILTER !(...): parenthesise
+    index = 0
+    while index < len(tokens):
+        found = _exists_at(tokens, index)
+        if found is None:
+            out.append(tokens[index])
+            index += 1
+            continue
+        negated, brace = found
+        end = matching_bracket(tokens, brace)
+        body = tokens[brace + 1 : end]
+        replacement = _decorrelate_exists(body, context, certain, counter, appended, fallback)
+        if replacement is not None:
+            out.append(_tok(("!" if negated else "") + replacement))
+        else:  # kept; its body is optimised with the context as the substituted variables
+            out.extend(tokens[index : brace + 1])
+            out.extend(optimise_group(body, outer=frozenset(context), counter=counter))
+            out.append(tokens[end])
+        index = end + 1
+    first = next_code(tokens, 1)
+    if first is not None and tokens[first].is_keyword("NOT", "EXISTS"):
+        # FILTER [NOT] EXISTS {...} became FILTER !(...): parenthesise
         return [*out[:first], _tok("("), *out[first:], _tok(")")]
     return out
 
 
 def _iri_list(tokens: list[Token]) -> tuple[str, list[Token]] | None:
     """``(var, IRIs)`` when ``tokens`` is exactly ``FILTER ( ?var IN ( iri, ... ) )``."""
-    code = [t for t in tokens if t.kind not in ("ws", "comment")]
-    if len(code) < 8 or [t.text for t in code[:2]] != [code[0].text, "("] or code[2].kind != "var":
+    code = [t for t in tokens if t.kind not in LAYOUT]
+    if len(code) < 8 or code[1].text != "(" or code[2].kind != "var":
         return None
     if code[3].upper != "IN" or code[4].text != "(" or [t.text for t in code[-2:]] != [")", ")"]:
         return None
@@ -411,7 +404,7 @@ def _iri_list(tokens: list[Token]) -> tuple[str, list[Token]] | None:
     iris = items[0::2]
     if any(t.text != "," for t in items[1::2]) or not iris:
         return None
-    if not all(t.kind == "iri" or (t.kind == "word" and ":" in t.text) for t in iris):
+    if not all(t.kind in ("iri", "pname") for t in iris):
         return None
     return code[2].text, iris
 
@@ -428,7 +421,7 @@ def _anchor_in_filters(elements: list[Element]) -> list[Token]:
         found = _iri_list(el.tokens) if el.kind == "filter" else None
         if found is not None and found[0][1:] in certain:
             var, iris = found
-            values.extend(_tokens(f"VALUES {var} {{ {' '.join(t.text for t in iris)} }}\n"))
+            values.extend(tokenize(f"VALUES {var} {{ {' '.join(t.text for t in iris)} }}\n"))
             continue
         kept.extend(el.tokens)
     return [*values, *kept]
@@ -450,7 +443,7 @@ def _decorrelate_exists(
         return None
     parts: list[tuple[str, str]] = []  # (keys, pattern text)
     for variant, elements in zip(variants, parsed, strict=True):
-        shared = _vars(variant) & context
+        shared = variables(variant) & context
         if (
             shared <= certain
             and shared <= certain_vars(elements)
@@ -458,7 +451,7 @@ def _decorrelate_exists(
         ):
             anchored = _anchor_in_filters(elements)
             optimised = optimise_group(anchored, outer=frozenset(shared), counter=counter)
-            parts.append((" ".join(f"?{v}" for v in sorted(shared)), _render(optimised)))
+            parts.append((" ".join(f"?{v}" for v in sorted(shared)), join(optimised)))
             continue
         found = fallback(body) if fallback is not None and len(variants) == 1 else None
         if found is None:
@@ -469,10 +462,29 @@ def _decorrelate_exists(
     for keys, pattern in parts:
         var = f"?__exists{counter.next()}"
         appended.extend(
-            _tokens(f"\nOPTIONAL {{ SELECT DISTINCT {keys} (true AS {var}) WHERE {{ {pattern} }} }}")
+            tokenize(f"\nOPTIONAL {{ SELECT DISTINCT {keys} (true AS {var}) WHERE {{ {pattern} }} }}")
         )
         tests.append(f"BOUND({var})")
     return "(" + " || ".join(tests) + ")"
+
+
+def _where_brace(tokens: list[Token]) -> int | None:
+    """Index of the ``{`` opening the query's ``WHERE`` group: the first at depth 0 after ``WHERE``, or
+    after the form for ``SELECT``/``ASK`` (whose ``WHERE`` is optional); None if there is none."""
+    depth = 0
+    where_seen = False
+    form = ""
+    for index, t in enumerate(tokens):
+        word = t.upper if t.kind == "word" and depth == 0 else ""
+        form = form or (word if word in ("SELECT", "ASK", "CONSTRUCT", "DESCRIBE") else "")
+        where_seen = where_seen or word == "WHERE"
+        if t.text == "{":
+            if depth == 0 and (where_seen or form in ("SELECT", "ASK")):
+                return index
+            depth += 1
+        elif t.text == "}":
+            depth -= 1
+    return None
 
 
 def optimise_query(text: str, *, bound: frozenset[str] = frozenset()) -> str:
@@ -480,38 +492,21 @@ def optimise_query(text: str, *, bound: frozenset[str] = frozenset()) -> str:
     when it has none or does not parse. ``bound`` names variables given values from outside (query
     parameters, pre-bound like SPARQL's substitution).
     """
-    from ropa_kg.sparql.lexer import tokenize
-
     try:
         tokens = tokenize(text)
     except Exception:  # the tokenizer is total; be safe with odd input anyway
         return text
-    code = _code(tokens)
-    depth = 0
-    where_seen = False
-    form = ""
-    start = None
-    for i in code:
-        t = tokens[i]
-        word = t.upper if t.kind == "word" and depth == 0 else ""
-        if word in ("SELECT", "ASK", "CONSTRUCT", "DESCRIBE") and not form:
-            form = word
-        if word == "WHERE":
-            where_seen = True
-        if t.text == "{":
-            if depth == 0 and (where_seen or form in ("SELECT", "ASK")):
-                start = i
-                break
-            depth += 1
-        elif t.text == "}":
-            depth -= 1
+    start = _where_brace(tokens)
     if start is None:
         return text
     try:
-        end = _close(tokens, start)
+        end = matching_bracket(tokens, start)
     except ValueError:
         return text
     # parameters count as variables of the context: an EXISTS body using one is only rewritten when the
     # group binds it too, exactly as for a variable of an enclosing group
     optimised = optimise_group(tokens[start + 1 : end], outer=bound)
-    return _render([*tokens[: start + 1], *optimised, *tokens[end:]])
+    return join([*tokens[: start + 1], *optimised, *tokens[end:]])
+
+
+__all__ = ["Element", "Fallback", "certain_vars", "optimise_group", "optimise_query", "parse_group"]

@@ -2,9 +2,10 @@
 
 Two layers, both failing closed:
 
-1. a SPARQL lexer (comments, IRIs, strings, variables, prefixed names and language tags are told apart,
-   so ``?load``, ``ex:SERVICE`` or ``"LOAD"`` are not keywords) refuses any update keyword or
-   ``SERVICE`` and finds the query form; it takes microseconds;
+1. the package's SPARQL lexer (:mod:`ropa_kg.sparql.lexer`: comments, IRIs, strings, variables, prefixed
+   names and language tags are told apart, so ``?load``, ``ex:SERVICE`` or ``"LOAD"`` are not keywords;
+   keywords are matched case-insensitively) refuses any update keyword or ``SERVICE`` and finds the query
+   form; it takes microseconds;
 2. with ``strict`` (the default, and always for text a user gives), rdflib's SPARQL 1.1 parser must
    accept the text as a query, and its parse tree is searched for ``SERVICE`` as well. rdflib's parser
    needs about a second for the largest saved query, so the bundled queries, which the test suite
@@ -25,7 +26,6 @@ Refusals raise :class:`~ropa_kg.core.errors.RopaUsageError` (the CLI exits with 
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
@@ -37,6 +37,8 @@ from rdflib.plugins.sparql.parser import parseQuery, parseUpdate
 from rdflib.plugins.sparql.parserutils import CompValue
 
 from ropa_kg.core.errors import RopaInputError, RopaUsageError
+from ropa_kg.sparql import lexer
+from ropa_kg.sparql.lexer import LAYOUT, Token
 
 
 class QueryForm(StrEnum):
@@ -92,27 +94,27 @@ def check_read_only(text: str, *, source: Path | str | None = None, strict: bool
             error); names the line and column.
     """
     words = [tok for tok in tokenize(text) if tok.kind == "word"]
-    updates = [w.value.upper() for w in words if w.value.upper() in _UPDATE_WORDS]
+    updates = [w.upper for w in words if w.upper in _UPDATE_WORDS]
     if updates:
         names = ", ".join(dict.fromkeys(_UPDATE_NAMES.get(u, u) for u in updates))
         raise RopaUsageError(
             f"{_where(source)}refused: SPARQL Update ({names}) is not allowed; "
             "only read-only queries (SELECT, ASK, CONSTRUCT, DESCRIBE) can be run"
         )
-    if any(w.value.upper() == "SERVICE" for w in words):
+    if any(w.upper == "SERVICE" for w in words):
         raise RopaUsageError(
             f"{_where(source)}refused: SERVICE is not allowed; a query may not make the engine "
             "contact another server"
         )
-    form_word = next((w for w in words if w.value.upper() not in {"PREFIX", "BASE"}), None)
-    if form_word is None or form_word.value.upper() not in QueryForm.__members__:
+    form_word = next((w for w in words if w.upper not in {"PREFIX", "BASE"}), None)
+    if form_word is None or form_word.upper not in QueryForm.__members__:
         raise RopaInputError(
             "not a SPARQL query: expected SELECT, ASK, CONSTRUCT or DESCRIBE after the prefixes",
             source if source is not None else "query",
             form_word.line if form_word else 1,
         )
-    form = QueryForm[form_word.value.upper()]
-    has_dataset = any(w.value.upper() == "FROM" for w in words)
+    form = QueryForm[form_word.upper]
+    has_dataset = any(w.upper == "FROM" for w in words)
     if strict:
         _parse_strictly(text, source, form)
     return CheckedQuery(form=form, has_dataset_clause=has_dataset)
@@ -137,43 +139,11 @@ def _parse_strictly(text: str, source: Path | str | None, form: QueryForm) -> No
         raise RopaUsageError(f"{_where(source)}refused: SERVICE is not allowed")
 
 
-@dataclass(frozen=True)
-class Token:
-    """A lexical token of a SPARQL text: ``kind`` is iri, string, var, pname, langtag, word or punct;
-    ``start`` is its offset in the text."""
-
-    kind: str
-    value: str
-    line: int
-    start: int = 0
-
-
-_LONG_STRING = r"""'''(?:[^'\\]|\\.|'(?!''))*'''|"{3}(?:[^"\\]|\\.|"(?!""))*"{3}"""
-_SHORT_STRING = r"""'(?:[^'\\\n]|\\.)*'|"(?:[^"\\\n]|\\.)*\""""
-_TOKEN = re.compile(
-    r"(?P<ws>\s+)"
-    r"|(?P<comment>#[^\n]*)"
-    r'|(?P<iri><[^<>"{}|^`\\\x00-\x20]*>)'
-    rf"|(?P<string>{_LONG_STRING}|{_SHORT_STRING})"
-    r"|(?P<var>[?$][A-Za-z0-9_\u00b7\u00c0-\uffff]+)"
-    r"|(?P<langtag>@[A-Za-z]+(?:-[A-Za-z0-9]+)*)"
-    r"|(?P<pname>(?:[A-Za-z_\u00c0-\uffff][\w.\-\u00b7\u00c0-\uffff]*)?:(?:[\w.\-:%\u00b7\u00c0-\uffff]|\\.)*)"
-    r"|(?P<word>[A-Za-z_][A-Za-z0-9_]*)"
-    r"|(?P<punct>.)",
-    re.DOTALL,
-)
-
-
 def tokenize(text: str) -> Iterator[Token]:
-    """The tokens of ``text`` (whitespace and comments dropped). Never fails: an unterminated string or
-    IRI yields punctuation tokens, and the engine's parser reports the syntax error."""
-    line = 1
-    for match in _TOKEN.finditer(text):
-        kind = match.lastgroup or "punct"
-        value = match.group()
-        if kind not in {"ws", "comment"}:
-            yield Token(kind, value, line, match.start())
-        line += value.count("\n")
+    """The code tokens of ``text`` (:func:`ropa_kg.sparql.lexer.tokenize` without whitespace and
+    comments). Never fails: an unterminated string or IRI yields punctuation tokens, and the engine's
+    parser reports the syntax error."""
+    return (token for token in lexer.tokenize(text) if token.kind not in LAYOUT)
 
 
 #: Keywords that only occur in SPARQL Update.
@@ -212,3 +182,6 @@ def _walk(node: Any) -> Iterator[CompValue]:
 
 def _where(source: Path | str | None) -> str:
     return f"{source}: " if source is not None else ""
+
+
+__all__ = ["CheckedQuery", "QueryForm", "Token", "check_read_only", "tokenize"]

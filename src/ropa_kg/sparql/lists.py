@@ -13,7 +13,8 @@ query worker) applies:
    braces is evaluated first, and its joined value may be an item of an outer list).
 
 ``GROUP_CONCAT`` with an empty separator (the register's pivot: one value per group) is left alone. Written
-by hand: no SPARQL library offers it; the tokens come from :func:`ropa_kg.sparql.guard.tokenize`.
+by hand: no SPARQL library offers it; the tokens come from :func:`ropa_kg.sparql.guard.tokenize` (the
+package's lexer without whitespace and comments), whose ``start`` offsets locate the separators.
 """
 
 from __future__ import annotations
@@ -23,7 +24,8 @@ from typing import TypeVar
 
 from rdflib import Literal
 
-from ropa_kg.sparql.guard import Token, tokenize
+from ropa_kg.sparql.guard import tokenize
+from ropa_kg.sparql.lexer import Token
 
 #: The first marker; the n-th ``GROUP_CONCAT`` of a query gets the n-th character from here.
 _FIRST_MARKER = 0xE000
@@ -68,10 +70,10 @@ def ordered_lists(text: str) -> ListRewrite:
     found: list[tuple[int, int, str, str]] = []  # (depth, order, marker, separator)
     depth = 0
     for index, token in enumerate(tokens):
-        if token.kind == "punct" and token.value in "{}":
-            depth += 1 if token.value == "{" else -1
+        if token.kind == "punct" and token.text in "{}":
+            depth += 1 if token.text == "{" else -1
             continue
-        if token.kind != "word" or token.value.upper() != "GROUP_CONCAT" or len(found) >= _MAX_MARKERS:
+        if token.kind != "word" or token.text.upper() != "GROUP_CONCAT" or len(found) >= _MAX_MARKERS:
             continue
         separator = _separator(tokens, index)
         if separator is None or separator[2] == "":
@@ -92,22 +94,22 @@ def _separator(tokens: list[Token], index: int) -> tuple[int, int, str] | None:
     """For the ``GROUP_CONCAT`` at ``tokens[index]``: the offsets of its separator string and the
     separator (an insertion point before the closing parenthesis and " " when none is given), or None
     when the call cannot be read."""
-    if index + 1 >= len(tokens) or tokens[index + 1].value != "(":
+    if index + 1 >= len(tokens) or tokens[index + 1].text != "(":
         return None
     level = 0
     for position in range(index + 1, len(tokens)):
         token = tokens[position]
-        if token.kind == "punct" and token.value == "(":
+        if token.kind == "punct" and token.text == "(":
             level += 1
-        elif token.kind == "punct" and token.value == ")":
+        elif token.kind == "punct" and token.text == ")":
             level -= 1
             if level == 0:
                 return token.start, token.start, " "
-        elif level == 1 and token.kind == "word" and token.value.lower() == "separator":
+        elif level == 1 and token.kind == "word" and token.text.lower() == "separator":
             value = tokens[position + 2] if position + 2 < len(tokens) else None
-            if value is None or value.kind != "string" or tokens[position + 1].value != "=":
+            if value is None or value.kind != "string" or tokens[position + 1].text != "=":
                 return None
-            return value.start, value.start + len(value.value), _unquote(value.value)
+            return value.start, value.start + len(value.text), _unquote(value.text)
     return None
 
 

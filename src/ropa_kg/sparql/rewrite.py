@@ -4,8 +4,9 @@ SHACL pre-binds ``$this`` to one focus node per run. :func:`rewrite_for_all_focu
 a join: it keeps ``?this`` a variable, joins the query's ``WHERE`` group with a sub-query that yields
 every focus node, projects ``?this`` and adds it to any ``GROUP BY`` (or adds ``GROUP BY ?this`` when the
 query aggregates without grouping). ``$PATH`` is replaced by the property shape's path, and
-``$currentShape`` by the shape's IRI. The text is scanned with a small SPARQL tokenizer (strings, IRIs,
-comments and nesting are respected), not with regular expressions over the raw text.
+``$currentShape`` by the shape's IRI. The text is read as tokens of :func:`ropa_kg.sparql.lexer.tokenize`
+(strings, IRIs, comments and nesting are respected), not with regular expressions over the raw text, and
+joined back unchanged where it is not rewritten. Hand-written: no SPARQL library offers this rewrite.
 
 Queries that cannot be rewritten exactly (``LIMIT``/``OFFSET``, a trailing ``VALUES``, ``FROM``,
 ``$shapesGraph``, a form other than ``SELECT``) raise :class:`NotRewritable`; the engine then runs the
@@ -15,20 +16,18 @@ shape with pyshacl.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from ropa_kg.sparql.exists import optimise_group
-from ropa_kg.sparql.lexer import Token, tokenize
+from ropa_kg.sparql.lexer import LAYOUT, Token, code, join, matching_bracket, tokenize, variables
 
 AGGREGATES = frozenset({"COUNT", "SUM", "MIN", "MAX", "AVG", "SAMPLE", "GROUP_CONCAT"})
+_OTHER_FORMS = ("ASK", "CONSTRUCT", "DESCRIBE")
+_LEADING_MODIFIER = re.compile(r"^\s*(DISTINCT|REDUCED)\b", re.IGNORECASE)
 
 
 class NotRewritable(Exception):
     """The query uses something that cannot be run once for all focus nodes without changing results."""
-
-
-def _join(tokens: list[Token]) -> str:
-    return "".join(t.text for t in tokens)
 
 
 @dataclass(frozen=True)
@@ -53,247 +52,285 @@ def rewrite_for_all_focus_nodes(
     Raises:
         NotRewritable: the query cannot be rewritten exactly (see the module docstring).
     """
-    tokens = tokenize(select_text)
-    # substitute $PATH / $currentShape, refuse $shapesGraph
+    tokens = _substitute(tokenize(select_text), path_sparql=path_sparql, current_shape_iri=current_shape_iri)
+    query = _read_select(tokens)
+    body = _decorrelate(query.body, focus_subquery)
+    declared = "".join(f"PREFIX {p}: <{ns}>\n" for p, ns in sorted(prefixes.items()))
+    text = (
+        f"{declared}{join(query.prologue)}SELECT {query.projection.modifier}{query.extra_this()} "
+        f"{query.projection_text()} WHERE {{\n{join(body)}\n}}{query.solution_modifiers_text()}"
+    )
+    return RewrittenQuery(
+        text=text, projects_all=query.projection.projects_all, projected=frozenset(query.projection.projected)
+    )
+
+
+# --------------------------------------------------------------------------------------------------
+# Reading the query
+# --------------------------------------------------------------------------------------------------
+
+
+def _substitute(
+    tokens: list[Token], *, path_sparql: str | None, current_shape_iri: str | None
+) -> list[Token]:
+    """``tokens`` with ``$PATH`` and ``$currentShape`` replaced. Raises NotRewritable when one of them
+    has no value here, or for ``$shapesGraph``."""
     out: list[Token] = []
     for tok in tokens:
-        if tok.kind == "var":
-            name = tok.text[1:]
-            if name == "PATH":
-                if path_sparql is None:
-                    raise NotRewritable("$PATH used in a constraint of a node shape")
-                out.append(Token("other", f"({path_sparql})"))
-                continue
-            if name == "currentShape":
-                if current_shape_iri is None:
-                    raise NotRewritable("$currentShape on a blank-node shape")
-                out.append(Token("iri", f"<{current_shape_iri}>"))
-                continue
-            if name == "shapesGraph":
-                raise NotRewritable("$shapesGraph is not supported")
+        name = tok.text[1:] if tok.kind == "var" else ""
+        if name == "PATH":
+            if path_sparql is None:
+                raise NotRewritable("$PATH used in a constraint of a node shape")
+            tok = Token("punct", f"({path_sparql})")
+        elif name == "currentShape":
+            if current_shape_iri is None:
+                raise NotRewritable("$currentShape on a blank-node shape")
+            tok = Token("iri", f"<{current_shape_iri}>")
+        elif name == "shapesGraph":
+            raise NotRewritable("$shapesGraph is not supported")
         out.append(tok)
-    tokens = out
-    code = [i for i, t in enumerate(tokens) if t.kind not in ("ws", "comment")]
+    return out
 
+
+@dataclass
+class _Projection:
+    """What the projection (between ``SELECT`` and ``WHERE``) says."""
+
+    projected: set[str] = field(default_factory=set)
+    projects_all: bool = False
+    aggregated: bool = False
+    #: ``DISTINCT`` or ``REDUCED`` (upper-cased) when the projection starts with it
+    modifier: str = ""
+
+
+@dataclass
+class _SolutionModifiers:
+    """What the text after the ``WHERE`` group says."""
+
+    grouped: bool = False
+    aggregated: bool = False
+    #: the variables from the first ``GROUP`` on
+    group_vars: set[str] = field(default_factory=set)
+
+
+@dataclass(frozen=True)
+class _Select:
+    """A ``SELECT`` query cut into its parts (token lists) and what they say."""
+
+    prologue: list[Token]
+    projection_tokens: list[Token]
+    body: list[Token]
+    modifiers: list[Token]
+    projection: _Projection
+    solution: _SolutionModifiers
+
+    def extra_this(self) -> str:
+        """`` ?this`` when the projection lacks it."""
+        return "" if self.projection.projects_all or "this" in self.projection.projected else " ?this"
+
+    def projection_text(self) -> str:
+        """The projection without its leading ``DISTINCT``/``REDUCED`` (written again before ``?this``)."""
+        text = join(self.projection_tokens)
+        if self.projection.modifier:
+            text = _LEADING_MODIFIER.sub("", text, count=1)
+        return text.strip()
+
+    def solution_modifiers_text(self) -> str:
+        """The solution modifiers, grouped by ``?this`` where the query aggregates."""
+        if (self.projection.aggregated or self.solution.aggregated) and not self.solution.grouped:
+            return "\nGROUP BY ?this " + join(self.modifiers)
+        if self.solution.grouped and "this" not in self.solution.group_vars:
+            return _group_by_this(self.modifiers)
+        return join(self.modifiers)
+
+
+def _read_select(tokens: list[Token]) -> _Select:
+    """Cut the query into prologue, projection, ``WHERE`` group and solution modifiers.
+
+    Raises:
+        NotRewritable: not a ``SELECT`` query, a ``FROM`` clause, no or an unclosed ``WHERE`` group, or a
+            solution modifier that applies to all focus nodes at once.
+    """
+    select_at = _select_index(tokens)
+    where_at, open_at = _where_group(tokens, select_at)
+    projection_tokens = tokens[select_at + 1 : where_at if where_at is not None else open_at]
+    projection = _read_projection(code(projection_tokens))
+    try:
+        close_at = matching_bracket(tokens, open_at)
+    except ValueError:
+        raise NotRewritable("unbalanced braces") from None
+    modifiers = tokens[close_at + 1 :]
+    return _Select(
+        prologue=tokens[:select_at],
+        projection_tokens=projection_tokens,
+        body=tokens[open_at + 1 : close_at],
+        modifiers=modifiers,
+        projection=projection,
+        solution=_read_solution_modifiers(code(modifiers)),
+    )
+
+
+def _select_index(tokens: list[Token]) -> int:
+    """Index of the top-level ``SELECT``. Raises NotRewritable for another query form or none."""
     depth = 0
-    select_at = None
-    for i in code:
-        t = tokens[i]
+    for index, t in enumerate(tokens):
+        if t.kind in LAYOUT:
+            continue
         if t.text == "{":
             depth += 1
         elif t.text == "}":
             depth -= 1
-        elif depth == 0 and t.kind == "word" and t.upper in ("ASK", "CONSTRUCT", "DESCRIBE"):
+        elif depth == 0 and t.is_keyword(*_OTHER_FORMS):
             raise NotRewritable(f"a {t.upper} query is not a SELECT constraint")
-        elif depth == 0 and t.kind == "word" and t.upper == "SELECT":
-            select_at = i
-            break
-    if select_at is None:
-        raise NotRewritable("no SELECT")
-    # projection: from SELECT to WHERE or the first '{'
-    open_at = None
+        elif depth == 0 and t.is_keyword("SELECT"):
+            return index
+    raise NotRewritable("no SELECT")
+
+
+def _where_group(tokens: list[Token], select_at: int) -> tuple[int | None, int]:
+    """(index of the last ``WHERE`` if any, index of the ``{`` opening the group) after ``SELECT``.
+    Raises NotRewritable for a ``FROM`` clause or no group."""
     where_at = None
-    for i in code:
-        if i <= select_at:
-            continue
-        t = tokens[i]
-        if t.kind == "word" and t.upper == "FROM":
+    for index in range(select_at + 1, len(tokens)):
+        t = tokens[index]
+        if t.is_keyword("FROM"):
             raise NotRewritable("FROM clause")
-        if t.kind == "word" and t.upper == "WHERE":
-            where_at = i
-            continue
-        if t.text == "{":
-            open_at = i
-            break
-    if open_at is None:
-        raise NotRewritable("no WHERE group")
-    proj_end = where_at if where_at is not None else open_at
-    projection = tokens[select_at + 1 : proj_end]
-    projected: set[str] = set()
-    projects_all = False
+        if t.is_keyword("WHERE"):
+            where_at = index
+        elif t.text == "{":
+            return where_at, index
+    raise NotRewritable("no WHERE group")
+
+
+def _calls_aggregate(tokens: list[Token], index: int) -> bool:
+    """Whether ``tokens[index]`` (code tokens) names an aggregate called with ``(``."""
+    return tokens[index].is_keyword(*AGGREGATES) and index + 1 < len(tokens) and tokens[index + 1].text == "("
+
+
+def _read_projection(tokens: list[Token]) -> _Projection:
+    """Read the projection's code tokens. Raises NotRewritable when it binds ``?this`` with ``AS``."""
+    found = _Projection()
     paren = 0
-    aggregated = False
-    modifier = ""
-    proj_code = [t for t in projection if t.kind not in ("ws", "comment")]
-    for k, t in enumerate(proj_code):
+    for k, t in enumerate(tokens):
         if t.text == "(":
             paren += 1
         elif t.text == ")":
             paren -= 1
         elif t.text == "*" and paren == 0:
-            projects_all = True
-        elif t.kind == "var" and paren == 0:
-            projected.add(t.text[1:])
-        elif t.kind == "var" and k > 0 and proj_code[k - 1].upper == "AS":
-            if t.text[1:] == "this":
+            found.projects_all = True
+        elif t.kind == "var" and (paren == 0 or (k > 0 and tokens[k - 1].upper == "AS")):
+            if paren != 0 and t.text[1:] == "this":
                 raise NotRewritable("the query binds ?this with AS")
-            projected.add(t.text[1:])
-        elif t.kind == "word" and t.upper in ("DISTINCT", "REDUCED") and k == 0:
-            modifier = t.upper
-        if (
-            t.kind == "word"
-            and t.upper in AGGREGATES
-            and k + 1 < len(proj_code)
-            and proj_code[k + 1].text == "("
-        ):
-            aggregated = True
-    # the main group: matching brace
-    depth = 0
-    close_at = None
-    for i in code:
-        if i < open_at:
-            continue
-        if tokens[i].text == "{":
-            depth += 1
-        elif tokens[i].text == "}":
-            depth -= 1
-            if depth == 0:
-                close_at = i
-                break
-    if close_at is None:
-        raise NotRewritable("unbalanced braces")
-    body = tokens[open_at + 1 : close_at]
-    modifiers = tokens[close_at + 1 :]
-    mod_code = [t for t in modifiers if t.kind not in ("ws", "comment")]
-    group_by_at = None
-    group_vars: set[str] = set()
-    for k, t in enumerate(mod_code):
-        if t.kind == "word" and t.upper in ("LIMIT", "OFFSET"):
+            found.projected.add(t.text[1:])
+        elif k == 0 and t.is_keyword("DISTINCT", "REDUCED"):
+            found.modifier = t.upper
+        found.aggregated = found.aggregated or _calls_aggregate(tokens, k)
+    return found
+
+
+def _read_solution_modifiers(tokens: list[Token]) -> _SolutionModifiers:
+    """Read the code tokens after the ``WHERE`` group. Raises NotRewritable for ``LIMIT``, ``OFFSET`` or
+    a trailing ``VALUES``."""
+    found = _SolutionModifiers()
+    for k, t in enumerate(tokens):
+        if t.is_keyword("LIMIT", "OFFSET"):
             raise NotRewritable(f"{t.upper} applies to all focus nodes at once")
-        if t.kind == "word" and t.upper == "VALUES":
+        if t.is_keyword("VALUES"):
             raise NotRewritable("trailing VALUES")
-        if (
-            t.kind == "word"
-            and t.upper in AGGREGATES
-            and k + 1 < len(mod_code)
-            and mod_code[k + 1].text == "("
-        ):
-            aggregated = True
-        if t.kind == "word" and t.upper == "GROUP":
-            group_by_at = k
-        if group_by_at is not None and t.kind == "var":
-            group_vars.add(t.text[1:])
-    if group_by_at is not None:
-        aggregated = True
+        found.aggregated = found.aggregated or _calls_aggregate(tokens, k)
+        found.grouped = found.grouped or t.is_keyword("GROUP")
+        if found.grouped and t.kind == "var":
+            found.group_vars.add(t.text[1:])
+    return found
 
-    body = _decorrelate(body, focus_subquery)
 
-    prologue = _join(tokens[:select_at])
-    declared = "".join(f"PREFIX {p}: <{ns}>\n" for p, ns in sorted(prefixes.items()))
-    proj_text = _join(projection)
-    if modifier:
-        # drop the leading DISTINCT/REDUCED, re-added below
-        proj_text = re.sub(r"^\s*(DISTINCT|REDUCED)\b", "", proj_text, count=1, flags=re.IGNORECASE)
-    extra_this = "" if projects_all or "this" in projected else " ?this"
-    mod_text_parts: list[str] = []
-    if aggregated and group_by_at is None:
-        mod_text_parts.append("\nGROUP BY ?this ")
-        mod_text_parts.append(_join(modifiers))
-    elif group_by_at is not None and "this" not in group_vars:
-        # insert ?this after "GROUP BY"
-        seen_group = False
-        inserted = False
-        for t in modifiers:
-            mod_text_parts.append(t.text)
-            if not inserted and t.kind == "word" and t.upper == "GROUP":
-                seen_group = True
-            elif not inserted and seen_group and t.kind == "word" and t.upper == "BY":
-                mod_text_parts.append(" ?this")
-                inserted = True
-    else:
-        mod_text_parts.append(_join(modifiers))
-    text = (
-        f"{declared}{prologue}SELECT {modifier}{extra_this} {proj_text.strip()} WHERE {{\n"
-        f"{_join(body)}\n}}{''.join(mod_text_parts)}"
-    )
-    return RewrittenQuery(text=text, projects_all=projects_all, projected=frozenset(projected))
+def _group_by_this(modifiers: list[Token]) -> str:
+    """The text of ``modifiers`` with `` ?this`` inserted after its first ``GROUP BY``."""
+    parts: list[str] = []
+    seen_group = inserted = False
+    for t in modifiers:
+        parts.append(t.text)
+        if inserted:
+            continue
+        if t.is_keyword("GROUP"):
+            seen_group = True
+        elif seen_group and t.is_keyword("BY"):
+            parts.append(" ?this")
+            inserted = True
+    return "".join(parts)
 
+
+# --------------------------------------------------------------------------------------------------
+# Decorrelating the group
+# --------------------------------------------------------------------------------------------------
 
 _UNSAFE_IN_EXISTS = frozenset({"OPTIONAL", "UNION", "MINUS", "VALUES", "BIND", "GRAPH", "SERVICE", "SELECT"})
 
 
-def _vars(tokens: list[Token]) -> set[str]:
-    return {t.text[1:] for t in tokens if t.kind == "var"}
-
-
-def _filter_end(body: list[Token], code: list[int], k: int) -> int | None:
-    """Index into ``code`` of the last token of the FILTER starting at ``code[k]``."""
-    if k + 1 >= len(code):
+def _closing(tokens: list[Token], index: int) -> int | None:
+    """Index of the bracket closing ``tokens[index]``, or None when it is not closed."""
+    try:
+        return matching_bracket(tokens, index)
+    except ValueError:
         return None
-    nxt = body[code[k + 1]]
+
+
+def _filter_end(tokens: list[Token], k: int) -> int | None:
+    """Index of the last token of the FILTER at ``tokens[k]`` (code tokens), or None if unreadable."""
+    if k + 1 >= len(tokens):
+        return None
+    nxt = tokens[k + 1]
     j = k + 2 if nxt.upper == "NOT" else k + 1
-    if j + 1 < len(code) and body[code[j]].upper == "EXISTS" and body[code[j + 1]].text == "{":
-        return _match_brace(body, code, j + 1)
+    if j + 1 < len(tokens) and tokens[j].upper == "EXISTS" and tokens[j + 1].text == "{":
+        return _closing(tokens, j + 1)
     if nxt.text == "(":
-        return _match_brace(body, code, k + 1)
-    if nxt.kind == "word" and k + 2 < len(code) and body[code[k + 2]].text == "(":
-        return _match_brace(body, code, k + 2)
+        return _closing(tokens, k + 1)
+    if nxt.is_name and k + 2 < len(tokens) and tokens[k + 2].text == "(":
+        return _closing(tokens, k + 2)
     return None
 
 
 def _outer_triples(body: list[Token]) -> tuple[str, set[str]] | None:
     """The group's triple patterns (filters removed) and their variables, or None when the group holds
     anything but triples and filters at its top level."""
-    code = [i for i, t in enumerate(body) if t.kind not in ("ws", "comment")]
+    tokens = code(body)
     kept: list[Token] = []
     k = 0
-    while k < len(code):
-        t = body[code[k]]
-        if t.kind == "word" and t.upper == "FILTER":
-            end = _filter_end(body, code, k)
+    while k < len(tokens):
+        t = tokens[k]
+        if t.is_keyword("FILTER"):
+            end = _filter_end(tokens, k)
             if end is None:
                 return None
             k = end + 1
             continue
-        if t.text in ("{", "}") or (t.kind == "word" and t.upper in _UNSAFE_IN_EXISTS):
+        if t.text in ("{", "}") or t.is_keyword(*_UNSAFE_IN_EXISTS):
             return None
         kept.append(t)
         k += 1
     while kept and kept[-1].text == ".":
         kept.pop()
     text = " ".join(t.text for t in kept)
-    return (text + " ." if text else ""), _vars(kept)
+    return (text + " ." if text else ""), variables(kept)
 
 
 def _mergeable(pattern: list[Token]) -> bool:
     """``P`` can be evaluated inline with the group's triples: no sub-query, GRAPH or SERVICE, and its
     nested groups (outside EXISTS blocks, whose filters need the row's bindings) hold only triples."""
-    code = [t for t in pattern if t.kind not in ("ws", "comment")]
     stack: list[str] = []
     previous = ""
-    for t in code:
-        if t.kind == "word" and t.upper in ("SELECT", "GRAPH", "SERVICE"):
+    for t in code(pattern):
+        if t.is_keyword("SELECT", "GRAPH", "SERVICE"):
             return False
         if t.text == "{":
             stack.append("exists" if previous == "EXISTS" or "exists" in stack else "group")
         elif t.text == "}":
             if stack:
                 stack.pop()
-        elif (
-            stack
-            and stack[-1] == "group"
-            and t.kind == "word"
-            and t.upper in ("FILTER", "BIND", "OPTIONAL", "MINUS", "VALUES")
-        ):
+        elif stack and stack[-1] == "group" and t.is_keyword("FILTER", "BIND", "OPTIONAL", "MINUS", "VALUES"):
             return False
         previous = t.upper
     return True
-
-
-def _match_brace(body: list[Token], code: list[int], k: int) -> int | None:
-    """Index into ``code`` of the ``}`` (or ``)``) closing the one at ``code[k]``."""
-    opening = body[code[k]].text
-    closing = "}" if opening == "{" else ")"
-    level = 0
-    for m in range(k, len(code)):
-        txt = body[code[m]].text
-        if txt == opening:
-            level += 1
-        elif txt == closing:
-            level -= 1
-            if level == 0:
-                return m
-    return None
 
 
 def _decorrelate(body: list[Token], focus: str) -> list[Token]:
@@ -313,6 +350,9 @@ def _decorrelate(body: list[Token], focus: str) -> list[Token]:
             return None
         triples_text, triple_vars = outer
         keys = " ".join(f"?{v}" for v in sorted({"this", *triple_vars}))
-        return f"{focus}\n{triples_text}\n{_join(pattern)}", keys
+        return f"{focus}\n{triples_text}\n{join(pattern)}", keys
 
     return optimise_group([*tokenize(focus), Token("ws", "\n"), *body], fallback=fallback)
+
+
+__all__ = ["AGGREGATES", "NotRewritable", "RewrittenQuery", "rewrite_for_all_focus_nodes"]
