@@ -34,16 +34,20 @@ run: $(STAMP)
 	$(BIN)/ropa validate --format text || true
 	$(BIN)/ropa dashboard --port $(PORT)
 
+# benchmarks/*.py: developer tools outside the package (not in the wheel), linted and typed like it
 lint: $(STAMP)
-	$(BIN)/ruff check src tests dashboard
-	$(BIN)/ruff format --check src tests dashboard
+	$(BIN)/ruff check src tests dashboard benchmarks/*.py
+	$(BIN)/ruff format --check src tests dashboard benchmarks/*.py
 	$(BIN)/mypy
+	MYPYPATH=src $(BIN)/mypy benchmarks/*.py
 	$(BIN)/lint-imports
 
+# Everything, slow tests included (what CI runs).
 test: lint
 	$(BIN)/python -m pytest -n 2 --dist loadgroup
 
-# The everyday loop: lint, then every test not marked slow, browser or server.
+# The everyday loop, under a minute on 2 cores: lint, then every test not marked slow, browser or server
+# (each slow family keeps a fast representative here).
 check: lint
 	$(BIN)/python -m pytest -n 2 --dist loadgroup -m "not slow and not browser and not server" -q
 
@@ -52,8 +56,9 @@ FUZZ_SCALE ?= 50
 fuzz: $(STAMP)
 	HYPOTHESIS_PROFILE=fuzz ROPA_FUZZ_SCALE=$(FUZZ_SCALE) $(BIN)/python -m pytest -p no:xdist tests/test_property_records.py
 
+# The speed tables: benchmarks/bench.py (a script, not part of the package) on the installed package.
 bench: $(STAMP)
-	$(BIN)/python -m ropa_kg.app.bench --output benchmarks/RESULTS.md
+	$(BIN)/python benchmarks/bench.py --output benchmarks/RESULTS.md
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .ropa-cache test-output

@@ -10,14 +10,13 @@ import re
 from pathlib import Path
 
 import pytest
-from pyoxigraph import NamedNode, RdfFormat, Store
+from pyoxigraph import NamedNode, Store
 from rdflib import Graph, URIRef
 from rdflib.namespace import RDF, RDFS, SKOS
 
 from ropa_kg.core.namespaces import DPV_FAMILY, PREFIXES
 
 REPO = Path(__file__).resolve().parents[1]
-OFFICIAL_FILES = ("dpv.ttl", "eu-gdpr.ttl", "pd.ttl", "tech.ttl", "loc.ttl", "legal-eu.ttl")
 DPV_PREFIXES = {p: str(ns) for p, ns in PREFIXES.items() if str(ns) in DPV_FAMILY}
 PREFIXED = re.compile(
     r"(?<![\w/#-])(" + "|".join(map(re.escape, DPV_PREFIXES)) + r"):([A-Za-z][\w-]*[\w])(?![\w-])"
@@ -28,11 +27,9 @@ META_TYPES = {RDFS.Class, SKOS.Concept, RDF.Property}
 
 
 @pytest.fixture(scope="module")
-def official(dpv_dir: Path) -> Store:
-    store = Store()
-    for name in OFFICIAL_FILES:
-        store.bulk_load(path=str(dpv_dir / name), format=RdfFormat.TURTLE)
-    return store
+def official(official_dpv: Store) -> Store:
+    """The official DPV files (conftest's session fixture: parsed once for every test file)."""
+    return official_dpv
 
 
 def _project_files() -> list[Path]:

@@ -10,20 +10,20 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 from openpyxl import load_workbook
+from pyoxigraph import Store
 from rdflib import Graph
 from rdflib.compare import isomorphic
 
 from ropa_kg.app.cli import main
 from ropa_kg.load.graph import load_graph
-from ropa_kg.load.store import load_store
 from ropa_kg.render.export import REGISTER_COLUMNS, find_chromium, register_table
 from ropa_kg.sparql.results import term_text
 
 
 @pytest.fixture(scope="module")
-def register_rows() -> tuple[tuple[str, ...], list[tuple[str, ...]]]:
+def register_rows(alumeco_store: Store) -> tuple[tuple[str, ...], list[tuple[str, ...]]]:
     """The register query's columns and rows on the bundled record, as display strings."""
-    table = register_table(load_store())
+    table = register_table(alumeco_store)
     return table.columns, [tuple(term_text(c) for c in row) for row in table.rows]
 
 
@@ -80,6 +80,7 @@ def test_html_is_self_contained_and_lists_every_activity(tmp_path: Path, registe
     assert "not stated in the record" in page  # e.g. no retention for the chat
 
 
+@pytest.mark.slow  # starts Chromium; the other register formats stay in make check
 @pytest.mark.skipif(find_chromium() is None, reason="Chromium is not installed (make test installs it)")
 def test_pdf_is_printed_by_chromium(tmp_path: Path) -> None:
     data = _export(tmp_path, "pdf").read_bytes()

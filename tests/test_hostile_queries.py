@@ -59,6 +59,7 @@ def test_service_with_the_guard_bypassed_still_sends_nothing(recorder: Recorder)
     assert attempts and recorder.requests == []
 
 
+@pytest.mark.slow  # 2 s of a runaway query; make check keeps the library runner's time limit below
 def test_a_cartesian_product_is_stopped_at_the_time_limit(tmp_path: Path) -> None:
     path = tmp_path / "cartesian.rq"
     path.write_text(CARTESIAN, encoding="utf-8")
@@ -124,6 +125,7 @@ def test_console_refuses_hostile_queries_and_sends_nothing(console: object, reco
     assert recorder.requests == []
 
 
+@pytest.mark.slow  # the console's time limit stays in make check (test_dashboard_console)
 def test_console_stops_a_runaway_query_and_cuts_millions_of_rows(console: object) -> None:
     _run_console(console, CARTESIAN, timeout=1.0)
     errors = [e.value for e in console.error]  # type: ignore[attr-defined]

@@ -22,6 +22,14 @@ from ropa_kg.rules.validation import validate
 EX = "https://example.org/record#"
 
 
+def query_doors_slow(doors: tuple[str, ...]) -> list[object]:
+    """``doors`` with the two ``ropa query`` doors marked slow: each starts a worker process (the oxigraph
+    one builds an on-disk store first), about a second a test. ``make check`` still sends hostile files
+    through them in the tests of the good record, non-UTF-8 bytes, the size limit, too many entities,
+    namespace entities and owl:imports."""
+    return [pytest.param(d, marks=pytest.mark.slow) if d.startswith("query") else d for d in doors]
+
+
 @pytest.fixture
 def recorder() -> Iterator[Recorder]:
     yield from recording_server()
@@ -67,7 +75,7 @@ BROKEN = [
 ]
 
 
-@pytest.mark.parametrize("door", CLI_DOORS)
+@pytest.mark.parametrize("door", query_doors_slow(CLI_DOORS))
 @pytest.mark.parametrize(("name", "line", "needles"), BROKEN, ids=[b[0] for b in BROKEN])
 def test_broken_records_are_refused_with_file_line_and_cause(
     door: str, name: str, line: int | None, needles: tuple[str, ...]
@@ -183,12 +191,12 @@ def check_door(door: str, path: Path, *needles: str, line: int | None = None) ->
         assert_refused(door, path, *needles, line=line)
 
 
-@pytest.mark.parametrize("door", DOORS)
+@pytest.mark.parametrize("door", query_doors_slow(DOORS))
 def test_billion_laughs_is_refused(door: str, tmp_path: Path) -> None:
     check_door(door, HOSTILE / "billion-laughs.rdf", "nested entity expansion", "billion laughs", line=5)
 
 
-@pytest.mark.parametrize("door", DOORS)
+@pytest.mark.parametrize("door", query_doors_slow(DOORS))
 @pytest.mark.parametrize(
     ("name", "line", "needle"),
     [
@@ -205,14 +213,14 @@ def test_external_entities_are_refused_and_nothing_is_fetched(
     assert recorder.requests == []
 
 
-@pytest.mark.parametrize("door", ("stats", "query"))
+@pytest.mark.parametrize("door", query_doors_slow(("stats", "query")))
 def test_local_file_entity_is_refused(door: str) -> None:
     result = run_cli(*door_args(door, HOSTILE / "external-file-entity.rdf"))
     assert result.exit_code == 2 and "external entity" in result.stderr
     assert "root:" not in result.output
 
 
-@pytest.mark.parametrize("door", ("stats", "query"))
+@pytest.mark.parametrize("door", query_doors_slow(("stats", "query")))
 def test_quadratic_blowup_is_refused(door: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     # one long entity used many times: no nesting, but 2,000 x 1,000 characters once expanded
     monkeypatch.setenv("ROPA_MAX_FILE_BYTES", "1M")
@@ -260,7 +268,7 @@ def test_namespace_abbreviation_entities_are_accepted(door: str) -> None:
 # --- JSON-LD contexts -------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("door", DOORS)
+@pytest.mark.parametrize("door", query_doors_slow(DOORS))
 @pytest.mark.parametrize(
     ("name", "line", "key"),
     [
@@ -317,11 +325,10 @@ def test_owl_imports_and_remote_iris_are_not_fetched(door: str, recorder: Record
 
 
 @pytest.fixture(scope="module")
-def alumeco_formats(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+def alumeco_formats(tmp_path_factory: pytest.TempPathFactory, alumeco_record_graph: Graph) -> dict[str, Path]:
     from ropa_kg.core.namespaces import PREFIXES
-    from ropa_kg.core.resources import alumeco_dir
 
-    graph = load_graph([alumeco_dir()], with_ontology=False)
+    graph = alumeco_record_graph
     folder = tmp_path_factory.mktemp("formats")
     out = {}
     for ext, fmt in {".nt": "nt", ".rdf": "xml", ".jsonld": "json-ld", ".ttl": "turtle"}.items():
@@ -330,12 +337,16 @@ def alumeco_formats(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]
             context = {prefix: str(ns) for prefix, ns in PREFIXES.items()}
             graph.serialize(destination=str(path), format=fmt, context=context)
         else:
-            graph.serialize(destination=str(path), format=fmt)
+            graph.serialize(destination=str(path), format=fmt, encoding="utf-8")
         out[ext] = path
     return out
 
 
-@pytest.mark.parametrize("ext", [".nt", ".rdf", ".jsonld"])
+# RDF/XML in make check; N-Triples and JSON-LD (the same doors, 5-7 s each) only in make test
+@pytest.mark.parametrize(
+    "ext",
+    [pytest.param(".nt", marks=pytest.mark.slow), ".rdf", pytest.param(".jsonld", marks=pytest.mark.slow)],
+)
 def test_every_format_goes_through_every_door(ext: str, alumeco_formats: dict[str, Path]) -> None:
     path, turtle = alumeco_formats[ext], alumeco_formats[".ttl"]
     expected = run_cli("query", "art30-register", "--data", str(turtle), "--format", "csv")

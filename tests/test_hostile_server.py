@@ -118,6 +118,7 @@ def test_ropa_dashboard_listens_on_loopback_only(tmp_path: Path) -> None:
 # --- atomic replacement of the named graph --------------------------------------------------------
 
 
+@pytest.mark.slow  # a server loaded three times; make check keeps test_ropa_serve_listens_on_loopback_only
 @pytest.mark.xdist_group("oxigraph-server")
 def test_a_load_that_fails_half_way_leaves_the_previous_graph_whole(tmp_path: Path) -> None:
     graph = "urn:ropa-kg:hostile-atomic"
@@ -157,6 +158,7 @@ def dashboard_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return record
 
 
+@pytest.mark.slow  # every view through AppTest; make check keeps the broken-upload walk below
 def test_the_dashboard_never_writes_to_the_record(dashboard_env: Path) -> None:
     record_before = tree_digest(dashboard_env)
     bundled_before = tree_digest(alumeco_dir())

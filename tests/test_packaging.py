@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 import zipfile
@@ -42,6 +43,31 @@ def test_wheel_carries_the_resources(wheel: Path) -> None:
     assert "ropa_kg/_resources/ontology/ropa.ttl" in names
     assert "ropa_kg/_resources/data/alumeco/chat.ttl" in names
     assert any(n.endswith("entry_points.txt") for n in names)
+
+
+def _runtime_requirements(metadata: str) -> set[str]:
+    """The names in the wheel's ``Requires-Dist`` lines that no extra guards (what ``pip install`` pulls)."""
+    names = set()
+    for line in metadata.splitlines():
+        if line.startswith("Requires-Dist:") and "extra ==" not in line:
+            requirement = line.removeprefix("Requires-Dist:").split(";")[0].strip()
+            names.add(re.split(r"[\s<>=!~\[(]", requirement, maxsplit=1)[0].lower())
+    return names
+
+
+@pytest.mark.slow
+def test_wheel_leaves_the_developer_tools_out(wheel: Path) -> None:
+    """The benchmark (benchmarks/bench.py) and the test-only libraries are not part of what users install."""
+    with zipfile.ZipFile(wheel) as archive:
+        names = set(archive.namelist())
+        (metadata,) = (n for n in names if n.endswith(".dist-info/METADATA"))
+        text = archive.read(metadata).decode("utf-8")
+    assert not any("bench" in n.rsplit("/", 1)[-1] for n in names), sorted(n for n in names if "bench" in n)
+    assert "ropa_kg/app/generate.py" in names  # ropa generate is a user command: it stays
+    runtime = _runtime_requirements(text)
+    assert {"rdflib", "pyoxigraph", "pyshacl"} <= runtime, runtime  # the parse read the real lines
+    assert not runtime & {"jsonschema", "pytest", "hypothesis", "matplotlib", "hatchling"}, runtime
+    assert re.search(r"^Requires-Dist: jsonschema\b.*; extra == .dev.$", text, re.M), text  # tests need it
 
 
 @pytest.mark.slow

@@ -10,6 +10,7 @@ import tempfile
 from pathlib import Path
 
 import openpyxl
+import pytest
 from hypothesis import HealthCheck, Phase, example, given, settings
 from hypothesis import strategies as st
 from rdflib import BNode, Graph, Literal, URIRef
@@ -27,9 +28,6 @@ from ropa_kg.query.queries import catalogue, execute_oxigraph
 from ropa_kg.render.export import graph_bytes, register, to_csv, to_html, to_xlsx
 from ropa_kg.rules.validation import ValidationResult, validate
 
-ALUMECO = load_graph([alumeco_dir()], with_ontology=False)
-TRIPLES = sorted(ALUMECO, key=lambda t: (str(t[0]), str(t[1]), str(t[2])))
-TERMS = sorted({t for triple in TRIPLES for t in triple if not isinstance(t, BNode)}, key=str)
 CONCEPTS = [URIRef(expand(c)) for c in sorted(VOCABULARY) if not c.split(":", 1)[1][:1].islower()]
 PROPERTIES = [URIRef(expand(c)) for c in sorted(VOCABULARY) if c.split(":", 1)[1][:1].islower()]
 QUERIES = catalogue()
@@ -113,6 +111,7 @@ def _canonicalised_controller() -> Graph:
     return graph
 
 
+@pytest.mark.slow  # 10 examples, each validated, queried and exported (about 15 s)
 @SETTINGS
 @given(random_records())
 @example(_canonicalised_controller())
@@ -121,17 +120,20 @@ def test_random_dpv_records_never_crash(graph: Graph) -> None:
         check_everything(write(graph, folder))
 
 
-def mutate(rng: random.Random) -> Graph:
-    """Alumeco with about one triple in twenty dropped, up to ten triples altered (another subject,
-    predicate or object, or a random literal) and up to five nodes duplicated under a new name."""
+def mutate(rng: random.Random, alumeco: Graph) -> Graph:
+    """``alumeco`` (the record without the ontology) with about one triple in twenty dropped, up to ten
+    triples altered (another subject, predicate or object, or a random literal) and up to five nodes
+    duplicated under a new name."""
+    triples = sorted(alumeco, key=lambda t: (str(t[0]), str(t[1]), str(t[2])))
+    terms = sorted({t for triple in triples for t in triple if not isinstance(t, BNode)}, key=str)
     graph = Graph()
-    for triple in TRIPLES:
+    for triple in triples:
         if rng.random() > 0.05:
             graph.add(triple)
     for _ in range(rng.randint(0, 10)):
-        s, p, o = rng.choice(TRIPLES)
+        s, p, o = rng.choice(triples)
         graph.remove((s, p, o))
-        where, term = rng.randint(0, 2), rng.choice(TERMS)
+        where, term = rng.randint(0, 2), rng.choice(terms)
         if where == 0 and not isinstance(term, Literal):
             s = term
         elif where == 1 and isinstance(term, URIRef):
@@ -140,17 +142,21 @@ def mutate(rng: random.Random) -> Graph:
             o = term if rng.random() < 0.7 else Literal(rng.choice(["five years", "", "P5Y", "x" * 50]))
         graph.add((s, p, o))
     for _ in range(rng.randint(0, 5)):
-        s = rng.choice(TRIPLES)[0]
-        for p, o in ALUMECO.predicate_objects(s):
+        s = rng.choice(triples)[0]
+        for p, o in alumeco.predicate_objects(s):
             graph.add((URIRef(f"{s}-copy"), p, o))
     return graph
 
 
+@pytest.mark.slow  # 10 mutations of the whole record, each validated, queried and exported (about 25 s)
 @SETTINGS
-@given(st.integers(0, 2**32))
-def test_mutated_alumeco_records_never_crash_and_findings_name_existing_nodes(seed: int) -> None:
+@given(seed=st.integers(0, 2**32))
+def test_mutated_alumeco_records_never_crash_and_findings_name_existing_nodes(
+    seed: int, alumeco_record_graph: Graph
+) -> None:
     with tempfile.TemporaryDirectory() as folder:
-        check_everything(write(mutate(random.Random(seed)), folder))  # noqa: S311 - test data, not crypto
+        mutated = mutate(random.Random(seed), alumeco_record_graph)  # noqa: S311 - test data, not crypto
+        check_everything(write(mutated, folder))
 
 
 def test_xlsx_control_characters() -> None:

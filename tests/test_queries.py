@@ -14,7 +14,6 @@ from rdflib import Graph, URIRef
 from query_cases import all_cases, case_id, expected_path, is_ordered, normalise, parse_csv
 from ropa_kg.app.cli import main
 from ropa_kg.core.errors import RopaInputError, RopaUsageError
-from ropa_kg.load.graph import load_graph
 from ropa_kg.load.store import load_store
 from ropa_kg.query.queries import (
     PARAMETER_TYPES,
@@ -35,14 +34,13 @@ MINI = FIXTURES / "mini.ttl"
 CASES = all_cases()
 
 
-@pytest.fixture(scope="module")
-def alumeco_store() -> Store:
-    return load_store()
+# alumeco_store (pyoxigraph) comes from conftest: one parse for every test file of the session
 
 
 @pytest.fixture(scope="module")
-def alumeco_rdflib() -> Graph:
-    return load_graph()
+def alumeco_rdflib(alumeco_graph: Graph) -> Graph:
+    """conftest's Alumeco graph with the ontology (parsed once for the session; read-only)."""
+    return alumeco_graph
 
 
 def _text(table: ResultTable) -> list[tuple[str, ...]]:
@@ -175,7 +173,8 @@ def _anonymous(rows: list[list[str]]) -> list[list[str]]:
 # --- cases the Alumeco record lacks (tests/fixtures/queries/mini.ttl) -------------------------------
 
 
-@pytest.mark.parametrize("engine", ["oxigraph", "rdflib"])
+# rdflib's engine (4 s on these queries) in make test; it is compared with oxigraph on every case above
+@pytest.mark.parametrize("engine", ["oxigraph", pytest.param("rdflib", marks=pytest.mark.slow)])
 def test_mini_record_mechanisms_art9_dpo_and_consent(engine: str) -> None:
     def rows(name: str) -> list[tuple[str, ...]]:
         return _text(run_query(resolve(name), data=[MINI], engine=engine))  # type: ignore[arg-type]

@@ -23,6 +23,7 @@ CONFLICT = Path(__file__).parent / "fixtures" / "reasoning" / "contradiction.ttl
 EX = "https://example.org/record#"
 
 
+@pytest.mark.slow  # HermiT on the whole record (Java start + reasoning: about 15 s)
 def test_alumeco_is_consistent_and_transfers_to_third_countries_are_inferred() -> None:
     result = reason(load_graph())
     assert result.consistent
@@ -34,6 +35,7 @@ def test_alumeco_is_consistent_and_transfers_to_third_countries_are_inferred() -
     assert (str(ALU.Netop), str(ROPA.ThirdCountryRecipient)) not in types
 
 
+@pytest.mark.slow  # HermiT once per culprit candidate; make check keeps the --reason refusal below
 def test_contradiction_is_reported_with_the_resource_behind_it() -> None:
     result = CliRunner().invoke(main, ["reason", str(CONFLICT), "--format", "json"])
     assert result.exit_code == 1, result.output
@@ -49,6 +51,7 @@ def test_validate_with_reasoning_stops_on_inconsistency() -> None:
     assert "inconsistent" in result.stderr and "ropa reason" in result.stderr
 
 
+@pytest.mark.slow
 def test_validate_with_reasoning_on_a_consistent_record() -> None:
     path = RULES / "ROPA-TRANSFER-MECHANISM" / "fail.ttl"
     result = CliRunner().invoke(main, ["validate", "--reason", str(path), "--format", "json"])

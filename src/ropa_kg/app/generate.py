@@ -446,6 +446,9 @@ class Lit:
 
 TRUE = Lit("true", "xsd:boolean")
 
+#: A subject's (predicate, object) pairs, as :meth:`_Writer.subject` takes them.
+_Pairs = list[tuple[str, str | Lit]]
+
 
 # --------------------------------------------------------------------------------------------------
 # The generator
@@ -538,7 +541,7 @@ class RecordGenerator:
         name = f"{_ORG_NAMES[m % len(_ORG_NAMES)]} {m} {_ORG_FORMS[m % len(_ORG_FORMS)]}"
         if m % 7 == 3:
             name = f'{name} "Group"'  # names with quotes exercise the escaping
-        pairs: list[tuple[str, str | Lit]] = [
+        pairs: _Pairs = [
             ("rdf:type", "dpv:DataController"),
             ("rdf:type", "dpv:Organisation"),
             ("dpv:hasName", Lit(name, lang="fi")),
@@ -583,7 +586,7 @@ class RecordGenerator:
         result = _Org(m, org, has_policy, notice, processors)
         # joint controllers: the platform for page insights, and a group company for shared registers
         jc = f"{org}-jc-platform"
-        jc_pairs: list[tuple[str, str | Lit]] = [
+        jc_pairs: _Pairs = [
             ("rdf:type", "dpv:JointDataControllers"),
             ("dpv:hasDataController", org),
             ("dpv:hasDataController", platform),
@@ -595,7 +598,7 @@ class RecordGenerator:
         result.platform_jc = jc
         if m > 0:
             gjc = f"{org}-jc-group"
-            g_pairs: list[tuple[str, str | Lit]] = [
+            g_pairs: _Pairs = [
                 ("rdf:type", "dpv:JointDataControllers"),
                 ("dpv:hasDataController", org),
                 ("dpv:hasDataController", "gen:org0"),
@@ -610,7 +613,7 @@ class RecordGenerator:
     def _write_processor(self, w: _Writer, org: str, piri: str, name: str, country: str) -> None:
         rng = self._rng
         self._processors += 1
-        pairs: list[tuple[str, str | Lit]] = [
+        pairs: _Pairs = [
             ("rdf:type", "dpv:DataProcessor"),
             ("rdf:type", "dpv:Recipient"),
             ("rdf:type", "dpv:Organisation"),
@@ -640,13 +643,18 @@ class RecordGenerator:
         w.subject(piri, pairs)
 
     # -- activities ---------------------------------------------------------------------------------
+    # One activity is written in steps, each drawing from the random generator in the same order as
+    # always (the record is pinned byte for byte by its seed): the template, the purposes, the Art. 6
+    # basis and what hangs on it, data subjects and personal data (with an Art. 9 condition), processing,
+    # recipients, retention, security and technologies. A step that needs a resource of its own (an
+    # assessment, a retention) writes it before the activity.
     def _write_activity(self, w: _Writer, org: _Org, n: int) -> None:
         rng = self._rng
         label, purposes, subjects, data, processing, bases = ACTIVITY_TEMPLATES[
             rng.randrange(len(ACTIVITY_TEMPLATES))
         ]
         act = f"gen:a{n}"
-        pairs: list[tuple[str, str | Lit]] = [
+        pairs: _Pairs = [
             ("rdf:type", "dpv:Process"),
             ("rdfs:label", Lit(f"{label} #{n}", lang="en")),
             ("dpv:hasDataController", org.iri),
@@ -654,8 +662,22 @@ class RecordGenerator:
         ]
         if not self._fault("activity_without_purpose"):
             pairs.extend(("dpv:hasPurpose", p) for p in _some(rng, purposes))
+        basis, uses_cookies = self._choose_basis(label, bases)
+        if not self._fault("activity_without_legal_basis"):
+            pairs.extend(self._legal_basis(w, act, label, basis))
+        pairs.extend(self._subjects_and_data(subjects, data))
+        pairs.extend(("dpv:hasProcessing", p) for p in processing)
+        pairs.extend(self._recipients(org))
+        pairs.extend(self._retention(w, act))
+        pairs.extend(self._security(org))
+        pairs.extend(self._technologies(org, label, uses_cookies))
+        w.subject(act, pairs)
+
+    def _choose_basis(self, label: str, bases: tuple[str, ...]) -> tuple[str, bool]:
+        """The Art. 6 basis drawn from the template's, and whether the activity sets cookies (which
+        then need consent: another basis is a ``cookie_without_consent`` fault)."""
+        rng = self._rng
         basis = rng.choice(bases)
-        is_insights = label == "Social media page"
         uses_cookies = label in ("Website analytics", "Targeted advertising") or (
             label == "Customer register" and rng.random() < 0.2
         )
@@ -663,35 +685,48 @@ class RecordGenerator:
             basis = CONSENT
         if uses_cookies and basis != CONSENT:
             self._faults["cookie_without_consent"] += 1
-        if not self._fault("activity_without_legal_basis"):
-            pairs.append(("dpv:hasLegalBasis", basis))
-            if basis == LEGITIMATE_INTEREST:
-                if not self._fault("legitimate_interest_without_interest"):
-                    pairs.append(
-                        (
-                            "ropa:hasLegitimateInterest",
-                            Lit(f"The controller's interest in {label.lower()}", lang="en"),
-                        )
-                    )
-                if not self._fault("legitimate_interest_without_assessment"):
-                    lia = f"{act}-lia"
-                    pairs.append(("dpv:hasAssessment", lia))
-                    w.subject(
-                        lia,
-                        [
-                            ("rdf:type", "dpv:LegitimateInterestAssessment"),
-                            ("ropa:conclusion", Lit("Interest not overridden", lang="en")),
-                        ],
-                    )
-            if basis == CONSENT and not self._fault("consent_without_withdrawal"):
-                if rng.random() < 0.5:
-                    pairs.append(
-                        ("ropa:withdrawalMethod", Lit("Unsubscribe link or e-mail to privacy", lang="en"))
-                    )
-                else:
-                    pairs.append(("dpv:hasRight", WITHDRAW_RIGHT))
-            if basis in (CONSENT, CONTRACT) and not self._fault("portability_missing"):
-                pairs.append(("dpv:hasRight", PORTABILITY))
+        return basis, uses_cookies
+
+    def _legal_basis(self, w: _Writer, act: str, label: str, basis: str) -> _Pairs:
+        """The basis with what it brings: a stated interest and an assessment (legitimate interest), a
+        withdrawal method (consent), the right to data portability (consent, contract)."""
+        pairs: _Pairs = [("dpv:hasLegalBasis", basis)]
+        if basis == LEGITIMATE_INTEREST:
+            pairs.extend(self._legitimate_interest(w, act, label))
+        if basis == CONSENT and not self._fault("consent_without_withdrawal"):
+            if self._rng.random() < 0.5:
+                pairs.append(
+                    ("ropa:withdrawalMethod", Lit("Unsubscribe link or e-mail to privacy", lang="en"))
+                )
+            else:
+                pairs.append(("dpv:hasRight", WITHDRAW_RIGHT))
+        if basis in (CONSENT, CONTRACT) and not self._fault("portability_missing"):
+            pairs.append(("dpv:hasRight", PORTABILITY))
+        return pairs
+
+    def _legitimate_interest(self, w: _Writer, act: str, label: str) -> _Pairs:
+        """The interest pursued and the assessment behind it (written here)."""
+        pairs: _Pairs = []
+        if not self._fault("legitimate_interest_without_interest"):
+            interest = Lit(f"The controller's interest in {label.lower()}", lang="en")
+            pairs.append(("ropa:hasLegitimateInterest", interest))
+        if not self._fault("legitimate_interest_without_assessment"):
+            lia = f"{act}-lia"
+            pairs.append(("dpv:hasAssessment", lia))
+            w.subject(
+                lia,
+                [
+                    ("rdf:type", "dpv:LegitimateInterestAssessment"),
+                    ("ropa:conclusion", Lit("Interest not overridden", lang="en")),
+                ],
+            )
+        return pairs
+
+    def _subjects_and_data(self, subjects: tuple[str, ...], data: tuple[str, ...]) -> _Pairs:
+        """Data subjects and personal data from the template's; an Art. 9 condition for special
+        categories."""
+        rng = self._rng
+        pairs: _Pairs = []
         if not self._fault("activity_without_data_subject"):
             pairs.extend(("dpv:hasDataSubject", s) for s in _some(rng, subjects))
         if not self._fault("activity_without_personal_data"):
@@ -699,46 +734,64 @@ class RecordGenerator:
             pairs.extend(("dpv:hasPersonalData", d) for d in chosen)
             if SPECIAL_CATEGORIES.intersection(chosen) and not self._fault("special_category_without_art9"):
                 pairs.append(("dpv:hasLegalBasis", rng.choice(ART9_CONDITIONS)))
-        pairs.extend(("dpv:hasProcessing", p) for p in processing)
-        # recipients
-        if not self._fault("activity_without_recipients"):
-            if rng.random() < 0.8 and org.processors:
-                for piri, _country, _service in rng.sample(
-                    org.processors, rng.randint(1, min(2, len(org.processors)))
-                ):
-                    pairs.append(("dpv:hasDataProcessor", piri))
-                    pairs.append(("dpv:hasRecipient", piri))
-            else:
-                pairs.append(("ropa:noRecipients", TRUE))
-        # retention
-        if not self._fault("activity_without_retention"):
-            ret = f"{act}-retention"
-            pairs.append(("dpv:hasStorageCondition", ret))
-            rpairs: list[tuple[str, str | Lit]] = [
-                ("rdf:type", "dpv:StorageDuration"),
-                ("rdf:value", Lit(rng.choice(RETENTIONS), "xsd:duration")),
-            ]
-            if rng.random() < 0.3:
-                rpairs.append(("ropa:durationStartsAt", Lit("end of the customer relationship", lang="en")))
-            w.subject(ret, rpairs)
-        # security
+        return pairs
+
+    def _recipients(self, org: _Org) -> _Pairs:
+        """One or two of the organisation's processors, or the statement that there are no recipients."""
+        rng = self._rng
+        if self._fault("activity_without_recipients"):
+            return []
+        if not (rng.random() < 0.8 and org.processors):
+            return [("ropa:noRecipients", TRUE)]
+        pairs: _Pairs = []
+        for piri, _country, _service in rng.sample(
+            org.processors, rng.randint(1, min(2, len(org.processors)))
+        ):
+            pairs.append(("dpv:hasDataProcessor", piri))
+            pairs.append(("dpv:hasRecipient", piri))
+        return pairs
+
+    def _retention(self, w: _Writer, act: str) -> _Pairs:
+        """A storage duration (written here), sometimes with the event it starts at."""
+        rng = self._rng
+        if self._fault("activity_without_retention"):
+            return []
+        ret = f"{act}-retention"
+        rpairs: _Pairs = [
+            ("rdf:type", "dpv:StorageDuration"),
+            ("rdf:value", Lit(rng.choice(RETENTIONS), "xsd:duration")),
+        ]
+        if rng.random() < 0.3:
+            rpairs.append(("ropa:durationStartsAt", Lit("end of the customer relationship", lang="en")))
+        w.subject(ret, rpairs)
+        return [("dpv:hasStorageCondition", ret)]
+
+    def _security(self, org: _Org) -> _Pairs:
+        """Measures on half the activities; without them and without a controller policy, a fault."""
+        rng = self._rng
         if rng.random() < 0.5:
-            pairs.extend(("dpv:hasTechnicalOrganisationalMeasure", t) for t in _some(rng, MEASURES))
-        elif not org.has_policy:
+            return [("dpv:hasTechnicalOrganisationalMeasure", t) for t in _some(rng, MEASURES)]
+        if not org.has_policy:
             self._faults["activity_without_security"] += 1
-        # technologies
+        return []
+
+    def _technologies(self, org: _Org, label: str, uses_cookies: bool) -> _Pairs:
+        """Cookies, page insights (with the platform as joint controller) and sometimes the group company
+        as joint controller."""
+        rng = self._rng
+        pairs: _Pairs = []
         if uses_cookies:
             pairs.append(("dpv:isImplementedUsingTechnology", "tech:Cookie"))
         elif rng.random() < 0.1:
             pairs.append(("dpv:isImplementedUsingTechnology", "ropa:StrictlyNecessaryCookie"))
-        if is_insights:
+        if label == "Social media page":
             pairs.append(("dpv:isImplementedUsingTechnology", "ropa:SocialMediaPageInsights"))
             pairs.append(("dpv:isImplementedUsingTechnology", "gen:insights-tool"))
             if not self._fault("insights_without_joint_controller") and org.platform_jc:
                 pairs.append(("dpv:hasJointDataControllers", org.platform_jc))
         elif org.group_jc and rng.random() < 0.05:
             pairs.append(("dpv:hasJointDataControllers", org.group_jc))
-        w.subject(act, pairs)
+        return pairs
 
 
 def _some(rng: random.Random, pool: Sequence[str], *, at_least: int = 1) -> list[str]:

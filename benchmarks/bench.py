@@ -1,6 +1,9 @@
 """The benchmark behind ``make bench``: time and peak memory of validation against record size.
 
-``python -m ropa_kg.app.bench --output benchmarks/RESULTS.md [--sizes 100 1000 ...] [--repeats 3] [--quick]``
+``python benchmarks/bench.py --output benchmarks/RESULTS.md [--sizes 100 1000 ...] [--repeats 3] [--quick]``
+
+A developer tool, not part of the ``ropa-kg`` wheel: it runs the installed package (``pip install -e
+".[dev]"``, as ``make`` does) and starts this script again for each measurement.
 
 Every measurement runs in a fresh child process; the parent reads the child's wall time and its peak
 resident memory (``VmHWM`` in ``/proc``, polled while it runs), so numbers include interpreter start,
@@ -300,7 +303,7 @@ def run_bench(*, sizes: list[int], repeats: int, pyshacl_timeout: float, output:
     work = Path("benchmarks") / "work"
     work.mkdir(parents=True, exist_ok=True)
     os.environ.setdefault("ROPA_CACHE_DIR", str((work / "cache").resolve()))
-    me = ["-m", "ropa_kg.app.bench"]
+    me = [str(Path(__file__).resolve())]
     fast: dict[int, Run] = {}
     slow: dict[int, Run] = {}
     pyshacl_alive = True
@@ -400,7 +403,7 @@ def _report(res: Results, pyshacl_timeout: float, output: Path) -> str:
     lines = [
         "# Benchmark results",
         "",
-        f"Written by `make bench` (`python -m ropa_kg.app.bench`) on {time.strftime('%Y-%m-%d')}, "
+        f"Written by `make bench` (`python benchmarks/bench.py`) on {time.strftime('%Y-%m-%d')}, "
         f"{os.cpu_count()} cores, Python {platform.python_version()}. Records from `ropa generate --seed 0` "
         "(fault rate 0.1, one organisation per 25 activities); the full rule set of `shapes/`. "
         "Every run is a fresh process, as a user runs it: `ropa validate FILE --format json --output "
@@ -579,7 +582,7 @@ def _plot(points: list[tuple[int, float, float, float | None, float | None]], pa
 
 def main(argv: list[str] | None = None) -> int:
     """Command line entry point (see the module docstring)."""
-    parser = argparse.ArgumentParser(prog="python -m ropa_kg.app.bench", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="python benchmarks/bench.py", description=__doc__.splitlines()[0])
     parser.add_argument("--output", type=Path, default=Path("benchmarks/RESULTS.md"))
     parser.add_argument("--sizes", type=int, nargs="+", default=None)
     parser.add_argument("--repeats", type=int, default=3)
