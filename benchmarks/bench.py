@@ -397,7 +397,25 @@ def _fmt_s(value: float) -> str:
     return "n/a" if value != value else (f"{value:.2f} s" if value < 100 else f"{value:.0f} s")
 
 
+#: One point of the plot: size, fast seconds, fast peak MB, pyshacl seconds and peak MB (None: not run).
+_Point = tuple[int, float, float, float | None, float | None]
+
+
 def _report(res: Results, pyshacl_timeout: float, output: Path) -> str:
+    """The Markdown page: one section per measurement, and the plot (written beside ``output``)."""
+    lines, points = _validate_section(res, pyshacl_timeout)
+    lines += _alumeco_section(res)
+    lines += _queries_section(res)
+    lines += _cache_section(res)
+    lines += _dashboard_section(res)
+    plot = output.with_suffix(".png")
+    if _plot(points, plot):
+        lines += ["", f"![time and memory against size]({plot.name})"]
+    return "\n".join(lines) + "\n"
+
+
+def _validate_section(res: Results, pyshacl_timeout: float) -> tuple[list[str], list[_Point]]:
+    """The page's head and ``ropa validate`` against record size, both engines; the plot's points."""
     import platform
 
     lines = [
@@ -418,7 +436,7 @@ def _report(res: Results, pyshacl_timeout: float, output: Path) -> str:
         "| speed-up | findings (fast / pyshacl) |",
         "|---:|---:|---:|---:|---:|---:|---:|---|",
     ]
-    points: list[tuple[int, float, float, float | None, float | None]] = []
+    points: list[_Point] = []
     for size in res.sizes:
         run = res.fast[size]
         ref = res.slow.get(size)
@@ -440,11 +458,21 @@ def _report(res: Results, pyshacl_timeout: float, output: Path) -> str:
             f"| {size:,} | {triples} | {_fmt_s(run.seconds)} | {run.peak_mb:.0f} | "
             f"{ref_s} | {ref_mb} | {ratio} | {found} / {ref_findings} |"
         )
-    lines += ["", "## `ropa validate` on the Alumeco record, cold (whole process, median)", ""]
+    return lines, points
+
+
+def _alumeco_section(res: Results) -> list[str]:
+    """``ropa validate`` on the bundled record, cold, both engines."""
+    lines = ["", "## `ropa validate` on the Alumeco record, cold (whole process, median)", ""]
     lines += ["| engine | wall | peak MB |", "|---|---:|---:|"]
     lines += [f"| {e} | {_fmt_s(r.seconds)} | {r.peak_mb:.0f} |" for e, r in res.alumeco.items()]
+    return lines
+
+
+def _queries_section(res: Results) -> list[str]:
+    """Each saved query in memory (largest and dashboard sizes) and through a server."""
     biggest = max(res.sizes)
-    lines += [
+    lines = [
         "",
         "## Saved queries",
         "",
@@ -470,27 +498,38 @@ def _report(res: Results, pyshacl_timeout: float, output: Path) -> str:
                 f"{_fmt_s(float(m.get('seconds', float('nan'))))} | "
                 f"{_fmt_s(res.served.get(name, float('nan')))} |"
             )
+    return lines
+
+
+def _cache_section(res: Results) -> list[str]:
+    """The rules in memory against the on-disk cache (nothing when that measurement gave nothing)."""
     cache = res.cache.detail
-    if cache:
-        lines += [
-            "",
-            f"## In memory or the on-disk cache? ({res.dashboard_size:,} activities)",
-            "",
-            "The rules on the record parsed into memory, and on the same record in the on-disk cache of "
-            "`ropa_kg.load.cache` (built once, then reopened). Opening the cache saves the parse, but every "
-            "query on the disk store is slower, so `ropa validate` and the dashboard load into memory; "
-            "`ropa query` and the dashboard's console (a child process per query) use the cache.",
-            "",
-            "| | load | rules |",
-            "|---|---:|---:|",
-            f"| in memory | {_fmt_s(_num(cache, 'memory_load_s'))} (parse) | "
-            f"{_fmt_s(_num(cache, 'memory_rules_s'))} |",
-            f"| on-disk cache | {_fmt_s(_num(cache, 'cache_open_s'))} (open; first "
-            f"build {_fmt_s(_num(cache, 'cache_build_s'))}) | "
-            f"{_fmt_s(_num(cache, 'cache_rules_s'))} |",
-            "",
-            f"Same findings both ways: {cache.get('same_findings')}.",
-        ]
+    if not cache:
+        return []
+    return [
+        "",
+        f"## In memory or the on-disk cache? ({res.dashboard_size:,} activities)",
+        "",
+        "The rules on the record parsed into memory, and on the same record in the on-disk cache of "
+        "`ropa_kg.load.cache` (built once, then reopened). Opening the cache saves the parse, but every "
+        "query on the disk store is slower, so `ropa validate` and the dashboard load into memory; "
+        "`ropa query` and the dashboard's console (a child process per query) use the cache.",
+        "",
+        "| | load | rules |",
+        "|---|---:|---:|",
+        f"| in memory | {_fmt_s(_num(cache, 'memory_load_s'))} (parse) | "
+        f"{_fmt_s(_num(cache, 'memory_rules_s'))} |",
+        f"| on-disk cache | {_fmt_s(_num(cache, 'cache_open_s'))} (open; first "
+        f"build {_fmt_s(_num(cache, 'cache_build_s'))}) | "
+        f"{_fmt_s(_num(cache, 'cache_rules_s'))} |",
+        "",
+        f"Same findings both ways: {cache.get('same_findings')}.",
+    ]
+
+
+def _dashboard_section(res: Results) -> list[str]:
+    """The dashboard's first load and first visit of each view, and what went wrong."""
+    lines: list[str] = []
     errors: list[str] = []
     views = _views(res.dashboard, errors)
     views_alumeco = _views(res.dashboard_alumeco, errors)
@@ -515,10 +554,7 @@ def _report(res: Results, pyshacl_timeout: float, output: Path) -> str:
             lines.append(f"| {name} | {cells[0]} | {cells[1]} |")
     if errors:
         lines += ["", f"Dashboard errors: {errors[:3]}"]
-    plot = output.with_suffix(".png")
-    if _plot(points, plot):
-        lines += ["", f"![time and memory against size]({plot.name})"]
-    return "\n".join(lines) + "\n"
+    return lines
 
 
 def _views(runs: list[Run], errors: list[str]) -> list[dict[str, float]]:
@@ -552,7 +588,7 @@ def _triples(size: int) -> str:
     return f"{count:,}"
 
 
-def _plot(points: list[tuple[int, float, float, float | None, float | None]], path: Path) -> bool:
+def _plot(points: list[_Point], path: Path) -> bool:
     try:
         import matplotlib
 

@@ -1,10 +1,12 @@
-"""A wheel built from the repo carries ontology, shapes, queries and data; `ropa` works from any folder."""
+"""A wheel built from the repo carries ontology, shapes, queries and data, and none of the developer tools
+(benchmarks/bench.py, the test-only libraries); `ropa` works from any folder."""
 
 from __future__ import annotations
 
 import re
 import subprocess
 import sys
+import tomllib
 import zipfile
 from pathlib import Path
 
@@ -43,6 +45,18 @@ def test_wheel_carries_the_resources(wheel: Path) -> None:
     assert "ropa_kg/_resources/ontology/ropa.ttl" in names
     assert "ropa_kg/_resources/data/alumeco/chat.ttl" in names
     assert any(n.endswith("entry_points.txt") for n in names)
+
+
+def test_runtime_dependencies_leave_the_test_tools_out() -> None:
+    """The fast half of the wheel checks below (make check): what pyproject.toml declares."""
+    project = tomllib.loads((REPO / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+
+    def names(requirements: list[str]) -> set[str]:
+        return {re.split(r"[\s<>=!~\[(;]", r, maxsplit=1)[0].lower() for r in requirements}
+
+    assert "jsonschema" not in names(project["dependencies"])
+    assert "jsonschema" in names(project["optional-dependencies"]["dev"])
+    assert not list((REPO / "src").rglob("bench*.py")), "the benchmark belongs in benchmarks/, not the wheel"
 
 
 def _runtime_requirements(metadata: str) -> set[str]:

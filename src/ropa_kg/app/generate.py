@@ -44,7 +44,7 @@ OutputFormat = TypingLiteral["turtle", "ntriples"]
 
 # --------------------------------------------------------------------------------------------------
 # The vocabulary: every external term the generator emits, in one place (checked against DPV and the
-# project ontology by tests/test_generate_vocabulary.py).
+# project ontology by tests/test_generate.py).
 # --------------------------------------------------------------------------------------------------
 
 #: Activity templates: (label, purposes, data subjects, personal data, processing, Art. 6 bases to draw from).
