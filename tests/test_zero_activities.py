@@ -56,3 +56,17 @@ def test_the_library_refuses_too() -> None:
     with pytest.raises(NoActivitiesError) as caught:
         validate(ZERO / "dpv1.ttl")
     assert caught.value.path == ZERO / "dpv1.ttl" and caught.value.line == 2
+
+
+@pytest.mark.parametrize("module", ["", "/pd", "/legal/eu/gdpr"])
+def test_an_owl_namespace_is_named_with_its_canonical_one(module: str, tmp_path: Path) -> None:
+    """DPV's OWL files put each module under ``<module>/owl#``: the message names the one the file uses and
+    the canonical namespace (the OWL form is built here, so that no project file holds one)."""
+    canonical = f"https://w3id.org/dpv{module}#"
+    owl = canonical.removesuffix("#") + "/owl#"
+    path = tmp_path / "owl.ttl"
+    path.write_text(f"@prefix x: <{owl}> .\n<https://example.org/a> a x:Process .\n", encoding="utf-8")
+    result = run_cli("stats", str(path))
+    assert result.exit_code == 2, result.output
+    assert f"{path}, line 1: no processing activity found" in result.stderr
+    assert f"uses {owl}, a namespace of an older DPV release: DPV 2.x moved to {canonical}" in result.stderr

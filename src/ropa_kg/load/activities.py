@@ -2,9 +2,9 @@
 
 A record with no activity is never a pass: every rule, query and export would be silently empty. The
 usual cause is a record written in DPV 1.x (``http://www.w3.org/ns/dpv#`` and its ``dpv-gdpr``,
-``dpv-pd``, ``dpv-skos`` companions) or in DPV's OWL serialisation (``https://w3id.org/dpv/owl#``), whose
-IRIs are not DPV 2.x's; the error names the file and line where such a namespace first occurs, and the
-namespace DPV 2.x uses instead.
+``dpv-pd``, ``dpv-skos`` companions) or in DPV's OWL serialisation (each module's namespace with ``/owl``
+before its ``#``), whose IRIs are not DPV 2.x's; the error names the file and line where such a
+namespace first occurs, and the namespace DPV 2.x uses instead.
 
 One notion of "activity" for every door (stats, validate, query, export, dashboard):
 :data:`ACTIVITY_CLASSES`.
@@ -27,8 +27,8 @@ from ropa_kg.core.namespaces import DPV
 #: The classes whose instances are processing activities.
 ACTIVITY_CLASSES: tuple[URIRef, ...] = (DPV.Process,)
 
-#: Namespaces of older DPV releases and of DPV's OWL files, with the DPV 2.x namespace replacing each.
-OLD_NAMESPACES: dict[str, str] = {
+#: Namespaces of DPV 1.x, with the DPV 2.x namespace replacing each.
+DPV1_NAMESPACES: dict[str, str] = {
     "http://www.w3.org/ns/dpv#": "https://w3id.org/dpv#",
     "http://www.w3.org/ns/dpv-gdpr#": "https://w3id.org/dpv/legal/eu/gdpr#",
     "http://www.w3.org/ns/dpv-pd#": "https://w3id.org/dpv/pd#",
@@ -37,13 +37,18 @@ OLD_NAMESPACES: dict[str, str] = {
     "http://www.w3.org/ns/dpv-skos#": "https://w3id.org/dpv#",
     "http://www.w3.org/ns/dpv-skos-gdpr#": "https://w3id.org/dpv/legal/eu/gdpr#",
     "http://www.w3.org/ns/dpv-skos-pd#": "https://w3id.org/dpv/pd#",
-    "https://w3id.org/dpv/owl#": "https://w3id.org/dpv#",
-    "https://w3id.org/dpv/legal/eu/gdpr/owl#": "https://w3id.org/dpv/legal/eu/gdpr#",
-    "https://w3id.org/dpv/pd/owl#": "https://w3id.org/dpv/pd#",
-    "https://w3id.org/dpv/tech/owl#": "https://w3id.org/dpv/tech#",
-    "https://w3id.org/dpv/loc/owl#": "https://w3id.org/dpv/loc#",
 }
-_OLD = re.compile("|".join(re.escape(ns) for ns in sorted(OLD_NAMESPACES, key=len, reverse=True)))
+#: DPV's OWL files: every module's namespace with ``/owl`` before the ``#`` (the canonical one without it).
+_OWL = r"https://w3id\.org/dpv(?:/[a-z][a-z0-9-]*)*/owl#"
+_OLD = re.compile("|".join([*(re.escape(ns) for ns in sorted(DPV1_NAMESPACES, key=len, reverse=True)), _OWL]))
+
+
+def replacement(namespace: str) -> str:
+    """The DPV 2.x namespace for an old one (:data:`DPV1_NAMESPACES`, or an OWL namespace without its
+    ``/owl``)."""
+    return DPV1_NAMESPACES.get(namespace) or namespace.removesuffix("/owl#") + "#"
+
+
 #: Only the start of a large file is searched for an old namespace (prefixes and first triples).
 _SCAN_BYTES = 4 << 20
 
@@ -59,7 +64,7 @@ class OldNamespace:
     @property
     def replacement(self) -> str:
         """The DPV 2.x namespace to use instead."""
-        return OLD_NAMESPACES[self.namespace]
+        return replacement(self.namespace)
 
 
 class NoActivitiesError(RopaInputError):
@@ -148,12 +153,13 @@ def _old_namespace_in_graph(graph: Graph) -> OldNamespace | None:
 
 __all__ = [
     "ACTIVITY_CLASSES",
-    "OLD_NAMESPACES",
+    "DPV1_NAMESPACES",
     "NoActivitiesError",
     "OldNamespace",
     "find_old_namespace",
     "graph_has_activities",
     "no_activities_error",
+    "replacement",
     "require_activities",
     "store_has_activities",
 ]
