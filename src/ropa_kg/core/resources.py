@@ -32,6 +32,11 @@ def queries_dir() -> Path:
     return resource_root() / "queries"
 
 
+def check_query_path(name: str) -> Path:
+    """The project's internal check query ``name`` (``queries/checks/NAME.rq``, not in the catalogue)."""
+    return queries_dir() / "checks" / f"{name}.rq"
+
+
 def data_dir() -> Path:
     return resource_root() / "data"
 
@@ -47,6 +52,7 @@ def dashboard_dir() -> Path:
 
 __all__ = [
     "alumeco_dir",
+    "check_query_path",
     "dashboard_dir",
     "data_dir",
     "ontology_dir",

@@ -21,7 +21,7 @@ from rdflib.namespace import RDF
 from ropa_kg.core.blank_nodes import stable_labels
 from ropa_kg.core.errors import RopaInputError
 from ropa_kg.core.namespaces import DPV, ROPA
-from ropa_kg.core.resources import alumeco_dir, queries_dir
+from ropa_kg.core.resources import alumeco_dir, check_query_path
 from ropa_kg.load.graph import FORMATS, collect_files, ontology_files
 from ropa_kg.load.safe_input import no_network, read_checked, refuse_attempts
 
@@ -66,7 +66,7 @@ def relabel_blank_nodes(store: ox.Store) -> None:
     """Give the blank nodes of the store's default graph labels derived from their content
     (:mod:`ropa_kg.core.blank_nodes`): the parser's labels are random, and every output naming a blank node
     would differ from run to run."""
-    text = (queries_dir() / "checks" / "blank-node-triples.rq").read_text(encoding="utf-8")
+    text = check_query_path("blank-node-triples").read_text(encoding="utf-8")
     result = store.query(text)
     assert isinstance(result, ox.QuerySolutions)  # a SELECT query
     quads = [ox.Quad(row["s"], row["p"], row["o"]) for row in result]

@@ -30,7 +30,7 @@ from rdflib.namespace import XSD
 
 from ropa_kg.core.errors import RopaInputError, RopaUsageError
 from ropa_kg.core.namespaces import PREFIXES
-from ropa_kg.core.resources import queries_dir
+from ropa_kg.core.resources import check_query_path, queries_dir
 from ropa_kg.sparql.guard import CheckedQuery, check_read_only
 from ropa_kg.sparql.results import Term
 
@@ -291,7 +291,7 @@ def check_query(name: str) -> SavedQuery:
     Raises:
         RopaInputError: the file is missing or its header is malformed.
     """
-    path = queries_dir() / "checks" / f"{name}.rq"
+    path = check_query_path(name)
     if not path.is_file():
         raise RopaInputError("internal check query is missing", path)
     return parse_query_file(path, trusted=True)

@@ -115,7 +115,7 @@ def validate(
     if engine == "fast" and not any(isinstance(s, Graph) for s in sources):
         # pyoxigraph in memory (2-3 times faster to query than the on-disk cache of ropa_kg.load.cache, which
         # saves only the parse); reports and waivers read it through an rdflib view
-        from ropa_kg.load.store import WrittenForms, load_store, record_files, store_graph
+        from ropa_kg.load.store import WrittenForms, load_store, store_graph
         from ropa_kg.rules.fast_engine import run_fast
 
         paths = [Path(s) for s in sources if not isinstance(s, Graph)]
@@ -123,7 +123,7 @@ def validate(
             store = load_store(paths or None, with_ontology=with_ontology)
         files = collect_files(paths) if paths else _default_files()
         require_activities(store, files=files)
-        written = WrittenForms.of_files(record_files(paths or None, with_ontology=with_ontology))
+        written = WrittenForms.of_files([*(ontology_files() if with_ontology else []), *files])
         raw = run_fast(store=store, shapes_graph=shapes_graph, written=written)
         graph = store_graph(store)
         for prefix, namespace in declared_prefixes(
@@ -204,11 +204,13 @@ def _guarded_prepared(original: Callable[..., Any]) -> Callable[..., Any]:
         DEBUG: bool = False,
     ) -> Any:
         if isinstance(str_or_query, str):
-            # every text rdflib is handed while pyshacl runs passes the guard (no SERVICE, no update)
-            check_read_only(str_or_query, source="a SPARQL query of the shapes", strict=False)
             key = (str_or_query, base, tuple(sorted((k, str(v)) for k, v in (initNs or {}).items())))
             prepared = _PREPARED.get(key)
             if prepared is None:
+                # every text rdflib is handed while pyshacl runs passes the guard (no SERVICE, no update)
+                # once, before it is translated: a cached text has passed it (pyshacl sends the same text
+                # once per focus node)
+                check_read_only(str_or_query, source="a SPARQL query of the shapes", strict=False)
                 prepared = translateQuery(parseQuery(str_or_query), base, initNs)
                 with _CACHE_LOCK:
                     if len(_PREPARED) > _PREPARED_LIMIT:
