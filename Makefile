@@ -9,6 +9,10 @@ STAMP  := $(VENV)/.installed
 SYSTEM_STAMP := $(VENV)/.system
 PORT   ?= 8501
 
+# Python writes its bytecode caches (some shells set PYTHONDONTWRITEBYTECODE, which makes every test
+# worker compile rdflib, pyshacl, streamlit and every test module again: seconds per run)
+unexport PYTHONDONTWRITEBYTECODE
+
 .PHONY: run test check lint bench fuzz install system clean
 
 install: $(STAMP)

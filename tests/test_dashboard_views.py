@@ -12,7 +12,6 @@ from streamlit.testing.v1 import AppTest
 from ropa_kg.app.record import load_record
 from ropa_kg.core.findings import Severity
 from ropa_kg.core.resources import dashboard_dir
-from ropa_kg.rules.validation import validate
 
 APP = str(dashboard_dir() / "app.py")
 
@@ -25,8 +24,8 @@ def _cache_dir(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.Mon
 
 
 @pytest.fixture(scope="module")
-def alumeco_findings() -> list[tuple[str, str, Severity]]:
-    result = validate(engine="fast")
+def alumeco_findings(alumeco_validation) -> list[tuple[str, str, Severity]]:
+    result = alumeco_validation
     return [(f.rule_id, f.focus_node, f.severity) for f in result.active]
 
 
@@ -92,7 +91,10 @@ def test_activity_detail_quotes_the_policy() -> None:
 
 @pytest.mark.parametrize(
     "ident",
-    ["https://w3id.org/ropa-kg/data/alumeco#WebShop", "<https://w3id.org/ropa-kg/data/alumeco#WebShop>"],
+    [
+        "https://w3id.org/ropa-kg/data/alumeco#WebShop",
+        pytest.param("<https://w3id.org/ropa-kg/data/alumeco#WebShop>", marks=pytest.mark.slow),
+    ],
 )
 def test_activity_detail_by_full_iri(ident: str) -> None:
     at = open_view("views/activity.py", id=ident)  # not the first activity (alu:Chat) in its place
@@ -247,7 +249,13 @@ def kettu_record(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 @pytest.mark.usefixtures("blank_record")
-@pytest.mark.parametrize("page", VIEWS)
+@pytest.mark.parametrize(
+    "page",
+    [
+        v if v in ("views/activity.py", "views/flows.py") else pytest.param(v, marks=pytest.mark.slow)
+        for v in VIEWS
+    ],
+)
 def test_every_view_renders_blank_nodes(page: str) -> None:
     at = open_view(page)  # asserts that no exception was raised
     assert not at.error, [e.value for e in at.error]
@@ -328,7 +336,11 @@ def test_blank_recipients_and_flows() -> None:
 @pytest.mark.usefixtures("kettu_record")
 @pytest.mark.parametrize(
     "ident",
-    ["kettu:PayrollHR", "https://example.org/kettu#PayrollHR", "<https://example.org/kettu#PayrollHR>"],
+    [
+        "kettu:PayrollHR",
+        pytest.param("https://example.org/kettu#PayrollHR", marks=pytest.mark.slow),
+        pytest.param("<https://example.org/kettu#PayrollHR>", marks=pytest.mark.slow),
+    ],
 )
 def test_activity_id_with_the_records_own_prefix(ident: str) -> None:
     at = open_view("views/activity.py", id=ident)

@@ -18,6 +18,14 @@ from ropa_kg.rules.shapes import load_shapes, rule_catalogue
 from ropa_kg.rules.validation import run_pyshacl
 
 REPO = Path(__file__).resolve().parents[1]
+EVERYDAY = {
+    "ROPA-A30-PURPOSE/fail.ttl",
+    "ROPA-TRANSFER-MECHANISM/fail.ttl",
+    "ROPA-RETENTION-FORMAT/fail-text.ttl",
+    "ROPA-A26-PAGE-INSIGHTS/fail-wrong-partner.ttl",
+    "ROPA-A37-DPO/fail-dpo-without-contact.ttl",
+    "ROPA-A30-RECIPIENTS-CONFLICT/fail.ttl",
+}
 RULE_FIXTURES = sorted((REPO / "tests" / "fixtures" / "rules").rglob("*.ttl"))
 
 
@@ -43,7 +51,14 @@ def test_rule_fixtures_were_found() -> None:
     assert len(RULE_FIXTURES) >= 20, "the rules fixtures (tests/fixtures/rules/**) are missing"
 
 
-@pytest.mark.parametrize("fixture", RULE_FIXTURES, ids=lambda p: f"{p.parent.name}/{p.name}")
+@pytest.mark.parametrize(
+    "fixture",
+    [
+        p if f"{p.parent.name}/{p.name}" in EVERYDAY else pytest.param(p, marks=pytest.mark.slow)
+        for p in RULE_FIXTURES
+    ],
+    ids=lambda p: f"{p.parent.name}/{p.name}",
+)
 def test_rule_fixture(fixture: Path, shapes: Graph) -> None:
     findings = _compare(load_graph([fixture]), shapes)
     if fixture.name.startswith("fail"):

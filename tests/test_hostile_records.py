@@ -25,8 +25,8 @@ EX = "https://example.org/record#"
 def query_doors_slow(doors: tuple[str, ...]) -> list[object]:
     """``doors`` with the two ``ropa query`` doors marked slow: each starts a worker process (the oxigraph
     one builds an on-disk store first), about a second a test. ``make check`` still sends hostile files
-    through them in the tests of the good record, non-UTF-8 bytes, the size limit, too many entities,
-    namespace entities and owl:imports."""
+    through them in the tests of the good record, non-UTF-8 bytes, too many entities, namespace entities
+    and owl:imports."""
     return [pytest.param(d, marks=pytest.mark.slow) if d.startswith("query") else d for d in doors]
 
 
@@ -137,7 +137,7 @@ def test_unknown_dpv_term_is_reported_when_the_rule_exists() -> None:
 # --- size -----------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("door", CLI_DOORS)
+@pytest.mark.parametrize("door", query_doors_slow(CLI_DOORS))
 def test_a_200_mb_file_is_refused_before_it_is_read(door: str, tmp_path: Path) -> None:
     big = tmp_path / "huge.ttl"
     with big.open("wb") as handle:
@@ -309,7 +309,9 @@ def test_no_network_stops_a_parser_that_tries_to_fetch(recorder: Recorder, tmp_p
 # --- Turtle that names remote resources ----------------------------------------------------------------
 
 
-@pytest.mark.parametrize("door", DOORS)
+@pytest.mark.parametrize(
+    "door", [pytest.param(d, marks=pytest.mark.slow) if d == "query-rdflib" else d for d in DOORS]
+)
 def test_owl_imports_and_remote_iris_are_not_fetched(door: str, recorder: Recorder, tmp_path: Path) -> None:
     path = hostile_copy("imports.ttl", tmp_path, recorder.url)
     if door == "dashboard":

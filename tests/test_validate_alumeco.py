@@ -13,7 +13,7 @@ import pytest
 
 from ropa_kg.core.findings import Severity
 from ropa_kg.core.namespaces import ALU
-from ropa_kg.rules.validation import ValidationResult, validate
+from ropa_kg.rules.validation import ValidationResult
 
 V, W = Severity.VIOLATION, Severity.WARNING
 ACTIVITIES_WITHOUT_RETENTION = [
@@ -55,8 +55,8 @@ EXPECTED: set[tuple[str, str, Severity]] = {
 
 
 @pytest.fixture(scope="module")
-def result() -> ValidationResult:
-    return validate()
+def result(alumeco_validation: ValidationResult) -> ValidationResult:
+    return alumeco_validation
 
 
 def local(iri: str) -> str:
