@@ -38,12 +38,12 @@ run: $(STAMP)
 	$(BIN)/ropa validate --format text || true
 	$(BIN)/ropa dashboard --port $(PORT)
 
-# benchmarks/*.py: developer tools outside the package (not in the wheel), linted and typed like it
+# benchmarks/*.py, tools/*.py: developer tools outside the package (not in the wheel), linted and typed like it
 lint: $(STAMP)
-	$(BIN)/ruff check src tests dashboard benchmarks/*.py
-	$(BIN)/ruff format --check src tests dashboard benchmarks/*.py
+	$(BIN)/ruff check src tests dashboard benchmarks/*.py tools/*.py
+	$(BIN)/ruff format --check src tests dashboard benchmarks/*.py tools/*.py
 	$(BIN)/mypy
-	MYPYPATH=src $(BIN)/mypy benchmarks/*.py
+	MYPYPATH=src $(BIN)/mypy benchmarks/*.py tools/*.py
 	$(BIN)/lint-imports
 
 # Everything, slow tests included (what CI runs).

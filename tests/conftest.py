@@ -49,6 +49,12 @@ def _shared_path(*parts: str) -> Path:
 
 
 @pytest.fixture(scope="session")
+def dpv_examples_dir() -> Path:
+    """The 88 official DPV 2.3 examples (``../shared/dpv-examples/E0001.ttl`` ... ``E0088.ttl``)."""
+    return _shared_path("dpv-examples")
+
+
+@pytest.fixture(scope="session")
 def repo() -> Path:
     return REPO
 

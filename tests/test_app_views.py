@@ -42,7 +42,7 @@ def test_recipients_transfers_and_countries(record: Record) -> None:
     google = [t for t in transfer_rows(record) if t["Recipient"] == "Google LLC"]
     assert google and all(t["Mechanism"].startswith("NONE") for t in google)
     flows = flows_per_country(record)
-    assert flows["United States"]["without mechanism"] >= 2
+    assert flows["United States of America"]["without mechanism"] >= 2
 
 
 def test_flow_graph_lays_out_every_node_in_its_column(record: Record) -> None:

@@ -63,7 +63,7 @@ def test_record_tables_follow_the_policy(record: Record) -> None:
     rows = {r["id"]: r for r in record.activity_rows}
     assert len(rows) == 10
     assert rows["alu:Chat"]["countries"] == ["Denmark"]
-    assert rows["alu:Website"]["countries"] == ["United States"]
+    assert rows["alu:Website"]["countries"] == ["United States of America"]
     facts = {f.predicate.rsplit("#", 1)[-1]: f for f in record.facts(f"{ALU}Google")}
     (source,) = facts["hasCountry"].sources
     assert source.external and source.url == "https://policies.google.com/privacy"

@@ -186,7 +186,7 @@ def test_mini_record_mechanisms_art9_dpo_and_consent(engine: str) -> None:
     }
     assert rows("any-transfer-without-mechanism") == [("false",)]
     register = {r[0]: r for r in rows("art30-register")}
-    assert register[f"{ex}Payroll"][13] == "employment and social security law, Art. 9(2)(b)"
+    assert register[f"{ex}Payroll"][13] == "Art 9(2-b) employment, social security, social protection law"
     assert register[f"{ex}Payroll"][8] == "none (stated)"
     assert register[f"{ex}Newsletter"][4] == "Dana Protector <dpo@acme.example>"
     assert register[f"{ex}Newsletter"][10] == "P2Y from unsubscription"

@@ -212,6 +212,7 @@ def test_custom_shapes_folder(tmp_path: Path) -> None:
     )
     assert code == 0  # the purpose rule is not in this rule set
     assert [r["rule_id"] for r in json.loads(out)["rules"]] == [
+        "ROPA-LOCATION-TEXT",
         "ROPA-TRANSFER-MECHANISM",
         "ROPA-WAIVER-EXPIRED",
         "ROPA-WAIVER-UNUSED",

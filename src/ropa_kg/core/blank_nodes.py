@@ -3,9 +3,10 @@
 Parsers label the blank nodes of a file at random (pyoxigraph and rdflib alike), so every output that
 names one (a finding on ``_:...``, ``record-triples``, a Turtle report) would change from run to run and
 between engines. Right after loading, each blank node is relabelled by the hash of what surrounds it:
-colour refinement (the Weisfeiler-Leman method): a node's colour is the hash of its outgoing and
-incoming triples, with neighbouring blank nodes written as their colour of the previous round, repeated
-until the colours stop splitting the nodes further (at most :data:`MAX_ROUNDS` rounds).
+colour refinement (the Weisfeiler-Leman method) in each group of linked blank nodes on its own: a node's
+colour is the hash of its outgoing and incoming triples, with neighbouring blank nodes written as their
+colour of the previous round, repeated until the colours stop splitting the nodes further (at most
+:data:`MAX_ROUNDS` rounds).
 
 Why by hand: RDF canonicalisation (RDFC-1.0, pyoxigraph's ``Dataset.canonicalize``, rdflib's
 ``to_canonical_graph``) gives the same labels and more (it also orders nodes that colour refinement
@@ -49,6 +50,20 @@ def stable_labels(
     nodes = sorted(set(out_edges) | set(in_edges), key=lambda n: str(n))
     if not nodes:
         return {}
+    colour: dict[T, str] = {}
+    for component in _components(nodes, out_edges, is_blank):
+        colour.update(_colours(component, out_edges, in_edges, is_blank, text))
+    return _name(nodes, colour)
+
+
+def _colours(
+    nodes: list[T],
+    out_edges: dict[T, list[tuple[str, T]]],
+    in_edges: dict[T, list[tuple[str, T]]],
+    is_blank: Callable[[T], bool],
+    text: Callable[[T], str],
+) -> dict[T, str]:
+    """Colour refinement of one group of linked blank nodes, until its colours stop splitting."""
     colour = dict.fromkeys(nodes, "")
     classes = 1
     for _ in range(MAX_ROUNDS):
@@ -57,7 +72,30 @@ def stable_labels(
         if count == classes:
             break
         classes = count
-    return _name(nodes, colour)
+    return colour
+
+
+def _components(
+    nodes: list[T], out_edges: dict[T, list[tuple[str, T]]], is_blank: Callable[[T], bool]
+) -> list[list[T]]:
+    """The blank nodes in groups linked by blank-to-blank triples, so that the labels of one group do not
+    depend on any other (the record's blank nodes label the same with or without DPV's files loaded)."""
+    parent = {node: node for node in nodes}
+
+    def root(node: T) -> T:
+        while parent[node] != node:
+            parent[node] = parent[parent[node]]
+            node = parent[node]
+        return node
+
+    for subject, edges in out_edges.items():
+        for _, value in edges:
+            if is_blank(value):
+                parent[root(value)] = root(subject)
+    groups: dict[T, list[T]] = defaultdict(list)
+    for node in nodes:
+        groups[root(node)].append(node)
+    return list(groups.values())
 
 
 def _refine(

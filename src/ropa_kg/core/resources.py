@@ -37,6 +37,12 @@ def check_query_path(name: str) -> Path:
     return queries_dir() / "checks" / f"{name}.rq"
 
 
+def reading_dir() -> Path:
+    """The queries that read DPV's alternative forms into one (``queries/reading/*.rq``, see
+    :mod:`ropa_kg.load.reading`); not in the catalogue."""
+    return queries_dir() / "reading"
+
+
 def data_dir() -> Path:
     return resource_root() / "data"
 
@@ -57,6 +63,7 @@ __all__ = [
     "data_dir",
     "ontology_dir",
     "queries_dir",
+    "reading_dir",
     "resource_root",
     "shapes_dir",
 ]

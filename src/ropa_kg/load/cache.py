@@ -26,6 +26,7 @@ import pyoxigraph as ox
 from ropa_kg.core.errors import RopaInputError
 from ropa_kg.core.resources import alumeco_dir
 from ropa_kg.load.graph import collect_files, ontology_files
+from ropa_kg.load.reading import read_dpv, reading_inputs
 from ropa_kg.load.store import load_file, relabel_blank_nodes
 
 #: Bump when the on-disk layout or the loading rules change, so old entries are not reused.
@@ -73,15 +74,20 @@ def file_digest(path: Path) -> str:
 def cache_key(files: Sequence[Path]) -> str:
     """A key for a set of input files: sha256 over the version, each file's format and content hash.
 
-    The key does not depend on where the files are or on their order, only on what they hold.
+    The key does not depend on where the files are or on their order, only on what they hold; it covers
+    the readings (``queries/reading/*.rq``) and the DPV index too, which shape what the store holds.
     """
     parts = sorted(f"{p.suffix.lower()}:{file_digest(p)}" for p in files)
+    parts += sorted(f"reading:{file_digest(p)}" for p in reading_inputs())
     return hashlib.sha256("\n".join([CACHE_VERSION, *parts]).encode()).hexdigest()
 
 
-def load_files_into(store: ox.Store, files: Sequence[Path], *, max_bytes: int | None = None) -> None:
+def load_files_into(
+    store: ox.Store, files: Sequence[Path], *, max_bytes: int | None = None, vocabulary: bool = True
+) -> None:
     """Bulk-load ``files`` into ``store`` (format by extension), each checked by
-    :mod:`ropa_kg.load.safe_input` first.
+    :mod:`ropa_kg.load.safe_input` first, then read by :func:`ropa_kg.load.reading.read_dpv` (with the
+    DPV index facts when ``vocabulary``).
 
     Raises:
         RopaInputError: a file is refused, cannot be read or cannot be parsed (names the file and line).
@@ -89,6 +95,7 @@ def load_files_into(store: ox.Store, files: Sequence[Path], *, max_bytes: int | 
     for path in files:
         load_file(store, path, max_bytes=max_bytes, bulk=True)
     relabel_blank_nodes(store)
+    read_dpv(store, vocabulary=vocabulary)
 
 
 def load_cached(
@@ -112,7 +119,7 @@ def load_cached(
     key = cache_key(all_files)
     if not use_cache:
         store = ox.Store()
-        load_files_into(store, all_files)
+        load_files_into(store, all_files, vocabulary=with_ontology)
         return LoadedStore(store, key, all_files, None, False, time.perf_counter() - start)
 
     root = cache_root(cache_dir)
@@ -129,7 +136,7 @@ def load_cached(
     building = Path(tempfile.mkdtemp(prefix=f".build-{key[:12]}-", dir=root))
     try:
         fresh = ox.Store(str(building))
-        load_files_into(fresh, all_files)
+        load_files_into(fresh, all_files, vocabulary=with_ontology)
         fresh.flush()
         fresh.optimize()
         del fresh  # closes the database so the folder can be moved

@@ -19,6 +19,7 @@ from ropa_kg.core.errors import RopaInputError
 from ropa_kg.core.namespaces import bind_prefixes
 from ropa_kg.core.resources import alumeco_dir, ontology_dir
 from ropa_kg.core.terms import to_oxigraph
+from ropa_kg.load.reading import read_dpv_graph
 from ropa_kg.load.safe_input import NetworkBlocked, no_network, read_checked, refuse_attempts
 
 FORMATS: dict[str, str] = {
@@ -102,8 +103,12 @@ def _describe_parse_error(exc: Exception) -> tuple[int | None, str]:
 
 
 def ontology_files() -> list[Path]:
-    """The project's extension ontology files (declarations of the DPV terms used, and minted terms)."""
-    return collect_files([ontology_dir()])
+    """The project's extension ontology files (Finnish labels of DPV terms, minted terms, rule metadata):
+    the RDF files directly in ``ontology/``. Its subfolders are not loaded with every record: the DPV 2.3
+    index (``ontology/dpv-2.3/index.ttl``) contributes only the facts about the terms a record uses, through
+    :func:`ropa_kg.load.vocabulary.vocabulary_quads`."""
+    top = ontology_dir()
+    return collect_files(sorted(p for p in top.iterdir() if p.is_file() and p.suffix.lower() in FORMATS))
 
 
 def load_graph(
@@ -125,6 +130,7 @@ def load_graph(
     for path in (ontology_files() if with_ontology else []) + files:
         parse_into(graph, path, max_bytes=max_bytes)
     relabel_blank_nodes(graph)
+    read_dpv_graph(graph, vocabulary=with_ontology)
     return graph
 
 

@@ -23,6 +23,7 @@ from ropa_kg.core.errors import RopaInputError
 from ropa_kg.core.namespaces import DPV, ROPA
 from ropa_kg.core.resources import alumeco_dir, check_query_path
 from ropa_kg.load.graph import FORMATS, collect_files, ontology_files
+from ropa_kg.load.reading import read_dpv
 from ropa_kg.load.safe_input import no_network, read_checked, refuse_attempts
 
 _OX_FORMATS: dict[str, ox.RdfFormat] = {
@@ -59,6 +60,7 @@ def load_store(
     for path in record_files(paths, with_ontology=with_ontology):
         load_file(store, path, max_bytes=max_bytes)
     relabel_blank_nodes(store)
+    read_dpv(store, vocabulary=with_ontology)
     return store
 
 

@@ -4,8 +4,11 @@ The CLI's reports (:mod:`ropa_kg.render.report`), the exports and the dashboard'
 (:mod:`ropa_kg.app.record`) all name a finding's focus node and file it under activities; they use this
 module, so that the same finding reads the same everywhere.
 
-* A **label** is, in this order: ``skos:prefLabel``, ``rdfs:label``, ``dpv:hasName``; within each, English
-  (``en``, ``en-*``) or untagged first, then any language; ties go to the first in sorted order.
+* A **label** is the node's ``ropa:displayName``, which loading derives for every labelled node
+  (``queries/reading/11-names.rq``: ``skos:prefLabel``, ``rdfs:label``, ``dct:title``, ``dpv:hasName``,
+  English or untagged first, then Finnish, then any language), so the register, the reports and the
+  dashboard show the same name. A graph that was not loaded by the project's loaders (a caller's own
+  rdflib graph) gets the same choice here.
 * The **activities** of a node are the node itself if it is an activity (an instance of
   :data:`ropa_kg.load.activities.ACTIVITY_CLASSES` or of a subclass the record declares with
   ``rdfs:subClassOf``), else the activities that point at it directly or through one node in between
@@ -22,15 +25,24 @@ from dataclasses import dataclass, field
 
 import pyoxigraph as ox
 from rdflib import BNode, Graph, Literal, URIRef
-from rdflib.namespace import RDF, RDFS, SKOS
+from rdflib.namespace import DCTERMS, RDF, RDFS, SKOS
 from rdflib.term import Node
 
-from ropa_kg.core.namespaces import DPV
+from ropa_kg.core.namespaces import DPV, ROPA
 from ropa_kg.core.terms import node_text
 from ropa_kg.load.activities import ACTIVITY_CLASSES
 
-#: The properties a label comes from, best first.
-LABEL_PROPERTIES: tuple[URIRef, ...] = (SKOS.prefLabel, RDFS.label, DPV.hasName)
+#: The properties a label comes from, best first (as in ``queries/reading/11-names.rq``).
+LABEL_PROPERTIES: tuple[URIRef, ...] = (
+    ROPA.displayName,
+    SKOS.prefLabel,
+    RDFS.label,
+    DCTERMS.title,
+    DPV.hasName,
+)
+
+#: Languages of labels, best first: English or untagged, then Finnish, then any other.
+_LANGUAGE_ORDER = {"": 0, "en": 0, "fi": 1}
 
 #: (subject text, property rank, language, value) of one label candidate
 _Candidate = tuple[str, int, str | None, str]
@@ -126,14 +138,17 @@ def _closure(start: set[str], narrower: Callable[[str], Iterable[str]]) -> set[s
 
 
 def _pick(candidates: Iterable[_Candidate]) -> dict[str, str]:
-    """node -> its best label candidate (best property, then English or untagged, then sorted first)."""
-    best: dict[str, tuple[int, int, str]] = {}
+    """node -> its best label candidate: a ``ropa:displayName``, else English or untagged, then Finnish,
+    then any language; within a language the best property, then sorted first."""
+    best: dict[str, tuple[int, int, int, str]] = {}
     for subject, rank, language, value in candidates:
-        english = language is None or language == "en" or language.startswith("en-")
-        key = (rank, 0 if english else 1, value)
+        if not value:
+            continue
+        order = _LANGUAGE_ORDER.get((language or "").lower().split("-")[0], 2)
+        key = (0 if rank == 0 else 1, order, rank, value)
         if subject not in best or key < best[subject]:
             best[subject] = key
-    return {subject: key[2] for subject, key in best.items()}
+    return {subject: key[3] for subject, key in best.items()}
 
 
 __all__ = ["LABEL_PROPERTIES", "Describer"]

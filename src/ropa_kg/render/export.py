@@ -78,6 +78,7 @@ REGISTER_COLUMNS: dict[str, str] = {
     "legitimateInterestAssessment": "Legitimate interest assessment",
     "rights": "Rights available to individuals",
     "dataSources": "Source of personal data",
+    "partOf": "Part of (parent activity)",
 }
 
 REGISTER_QUERY = "art30-register"

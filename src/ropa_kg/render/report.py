@@ -206,7 +206,7 @@ def render_text(result: ValidationResult, fail_on: Severity) -> str:
     lines.append(
         f"{verdict}: {counts['violation']} violations, {counts['warning']} warnings, {counts['info']} infos, "
         f"{counts['waived']} waived; {failing} at or above {fail_on.name.lower()} "
-        f"({len(result.rules)} rules, engine {result.engine})."
+        f"({len(ctx.describer.activities)} activities, {len(result.rules)} rules, engine {result.engine})."
     )
     return "\n".join(lines) + "\n"
 
@@ -247,6 +247,7 @@ def render_json(result: ValidationResult, fail_on: Severity) -> str:
         "fail_on": fail_on.name.lower(),
         "conforms": not result.failing(fail_on),
         "summary": result.counts(),
+        "activities": len(ctx.describer.activities),
         "rules": [
             {
                 "rule_id": r.rule_id,

@@ -9,6 +9,7 @@ is the reference it is tested against.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import datetime as dt
 import threading
 from collections.abc import Callable, Iterator, Sequence
@@ -27,6 +28,7 @@ from ropa_kg.core.errors import RopaInputError, RopaUsageError
 from ropa_kg.core.findings import Finding, Severity
 from ropa_kg.load.activities import require_activities
 from ropa_kg.load.graph import collect_files, declared_prefixes, load_graph, ontology_files
+from ropa_kg.load.vocabulary import suggest
 from ropa_kg.rules.shapes import Rule, findings_from_report, guard_shapes, load_shapes, rule_catalogue
 from ropa_kg.rules.waivers import WAIVER_RULES, WaivedFinding, Waiver, apply_waivers, read_waivers
 from ropa_kg.sparql.guard import check_read_only
@@ -136,7 +138,7 @@ def validate(
         raw = run_engine(engine, data_graph=graph, shapes_graph=shapes_graph, rules=rules)
     waivers = read_waivers(graph)
     day = today or dt.date.today()
-    outcome = apply_waivers(raw, waivers, today=day)
+    outcome = apply_waivers(with_suggestions(raw), waivers, today=day)
     return ValidationResult(
         findings=sort_findings(outcome.active),
         waived=sorted(outcome.waived, key=lambda w: sort_findings([w.finding])[0].key),
@@ -149,6 +151,19 @@ def validate(
         waivers=waivers,
         today=day,
     )
+
+
+def with_suggestions(findings: Sequence[Finding]) -> list[Finding]:
+    """``findings`` with the likely intended term added to the message of each ROPA-DPV-TERM finding
+    whose unknown term resembles a known one (``dpv:hasStorage``: ``dpv:hasStorageCondition``), by
+    :func:`ropa_kg.load.vocabulary.suggest`; the message does not take part in a finding's key."""
+    out: list[Finding] = []
+    for finding in findings:
+        hint = suggest(finding.value) if finding.rule_id == "ROPA-DPV-TERM" and finding.value else None
+        if hint:
+            finding = dataclasses.replace(finding, message=f"{finding.message} Likely intended: {hint}.")
+        out.append(finding)
+    return out
 
 
 def _data_graph(sources: Sequence[Graph | Path | str], *, with_ontology: bool) -> tuple[Graph, list[Path]]:
@@ -320,4 +335,5 @@ __all__ = [
     "run_pyshacl",
     "sort_findings",
     "validate",
+    "with_suggestions",
 ]
