@@ -403,9 +403,19 @@ class Record:
                 "legal basis": self._labels(activity, DPV.hasLegalBasis),
                 "data subjects": self._labels(activity, DPV.hasDataSubject),
                 "data categories": self._labels(activity, DPV.hasPersonalData),
+                "part of": sorted(self.label_of(p) for p in self.parents.get(activity, [])),
             }
             for activity in self.activities
         ]
+
+    @cached_property
+    def parents(self) -> dict[str, list[str]]:
+        """Activity -> the processes it is part of (``dpv:hasProcess``), as node texts."""
+        found: dict[str, list[str]] = defaultdict(list)
+        for parent, parts in self.objects_by_activity(str(DPV.hasProcess)).items():
+            for part in parts:
+                found[part].append(parent)
+        return found
 
     @cached_property
     def activity_rows(self) -> list[dict[str, object]]:

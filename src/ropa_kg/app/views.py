@@ -15,7 +15,15 @@ from ropa_kg.app.record import Record
 from ropa_kg.core.findings import Severity
 
 #: The activity table's list columns that can be filtered.
-ACTIVITY_FILTERS = ("purposes", "legal basis", "data subjects", "data categories", "recipients", "countries")
+ACTIVITY_FILTERS = (
+    "purposes",
+    "legal basis",
+    "data subjects",
+    "data categories",
+    "recipients",
+    "countries",
+    "part of",
+)
 #: The data-flow graph's columns, left to right.
 FLOW_LAYERS = ("controller", "activity", "data category", "recipient", "country")
 FINDINGS_CHOICES = ("all", "with findings", "without findings")
