@@ -354,9 +354,17 @@ def test_activity_id_with_the_records_own_prefix(ident: str) -> None:
     ("ident", "says"),
     [
         ("kettu:Foo", ("No activity kettu:Foo", "<https://example.org/kettu#Foo>")),
-        ("fox:PayrollHR", ("prefix fox: is not declared", "<https://example.org/kettu#PayrollHR>")),
-        ("https://example.org/kettu#Foo", ("No activity <https://example.org/kettu#Foo>",)),
-        ("_:0123abcd", ("No activity _:0123abcd",)),
+        pytest.param(
+            "fox:PayrollHR",
+            ("prefix fox: is not declared", "<https://example.org/kettu#PayrollHR>"),
+            marks=pytest.mark.slow,
+        ),
+        pytest.param(
+            "https://example.org/kettu#Foo",
+            ("No activity <https://example.org/kettu#Foo>",),
+            marks=pytest.mark.slow,
+        ),
+        pytest.param("_:0123abcd", ("No activity _:0123abcd",), marks=pytest.mark.slow),
     ],
 )
 def test_unknown_activity_id_says_so_and_lets_the_user_choose(ident: str, says: tuple[str, ...]) -> None:

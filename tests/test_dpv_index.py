@@ -104,6 +104,7 @@ def test_the_committed_index_is_what_the_tool_builds(
     assert not out.exists()
 
 
+@pytest.mark.slow
 def test_check_reports_a_stale_index(
     tool: ModuleType,
     fresh_index: str,

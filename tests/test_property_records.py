@@ -174,6 +174,7 @@ def test_xlsx_control_characters() -> None:
 TURTLE = b"\n".join(p.read_bytes() for p in sorted(alumeco_dir().glob("*.ttl")) if p.name == "chat.ttl")
 
 
+@pytest.mark.slow  # thirty loads of the record: make test (and make fuzz, fifty times more)
 @settings(max_examples=30 * FUZZ_SCALE, deadline=None, phases=[Phase.explicit, Phase.reuse, Phase.generate])
 @given(st.lists(st.tuples(st.integers(0, len(TURTLE) - 1), st.integers(0, 255)), min_size=1, max_size=8))
 def test_corrupted_bytes_give_a_clear_error_or_load(flips: list[tuple[int, int]]) -> None:

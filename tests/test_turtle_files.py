@@ -18,7 +18,12 @@ def test_the_turtle_files_are_found() -> None:
     assert len(TURTLE) >= 12
 
 
-@pytest.mark.parametrize("path", TURTLE, ids=lambda p: str(p.relative_to(REPO)))
+@pytest.mark.parametrize(
+    "path",
+    # the 1 MB DPV index takes seconds with rdflib: make test parses it (and tests/test_dpv_index.py reads it)
+    [pytest.param(p, marks=pytest.mark.slow) if p.name == "index.ttl" else p for p in TURTLE],
+    ids=lambda p: str(p.relative_to(REPO)),
+)
 def test_file_parses(path: Path) -> None:
     graph = Graph().parse(path, format="turtle")
     assert len(graph) > 0

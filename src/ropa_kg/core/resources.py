@@ -6,6 +6,7 @@ are the repository's top-level folders.
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 #: The ``ropa_kg`` package folder (this module lives in ``ropa_kg/core``).
@@ -47,6 +48,18 @@ def data_dir() -> Path:
     return resource_root() / "data"
 
 
+def cache_root(cache_dir: Path | str | None = None) -> Path:
+    """The cache folder: ``cache_dir``, else ``$ROPA_CACHE_DIR``, else ``$XDG_CACHE_HOME/ropa-kg``
+    (``~/.cache/ropa-kg`` when that is unset)."""
+    if cache_dir is not None:
+        return Path(cache_dir)
+    env = os.environ.get("ROPA_CACHE_DIR")
+    if env:
+        return Path(env)
+    xdg = os.environ.get("XDG_CACHE_HOME")
+    return (Path(xdg) if xdg else Path.home() / ".cache") / "ropa-kg"
+
+
 def alumeco_dir() -> Path:
     """The bundled Alumeco record, the default input of every command."""
     return data_dir() / "alumeco"
@@ -58,6 +71,7 @@ def dashboard_dir() -> Path:
 
 __all__ = [
     "alumeco_dir",
+    "cache_root",
     "check_query_path",
     "dashboard_dir",
     "data_dir",

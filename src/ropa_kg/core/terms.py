@@ -16,7 +16,8 @@ from __future__ import annotations
 from typing import Any
 
 import pyoxigraph as ox
-from rdflib import BNode, Literal, URIRef
+from rdflib import BNode, Graph, Literal, URIRef
+from rdflib.term import Node
 
 #: An rdflib term as the project handles it.
 Term = URIRef | Literal | BNode
@@ -65,6 +66,46 @@ def to_oxigraph(term: Term) -> OxTerm:
     if term.datatype is not None:
         return ox.Literal(str(term), datatype=ox.NamedNode(str(term.datatype)))
     return ox.Literal(str(term))
+
+
+def store_from_graph(graph: Graph, *, skip_invalid: bool = False) -> ox.Store:
+    """Copy an rdflib graph into a new in-memory pyoxigraph store, each term converted by
+    :func:`to_oxigraph` once (terms repeat: a record names its predicates and classes thousands of times):
+    blank nodes keep their label, except a label pyoxigraph refuses (``"x y"``), which becomes a fresh
+    blank node (the same one for every occurrence). With ``skip_invalid`` a triple holding an IRI
+    pyoxigraph refuses is left out instead of raising.
+
+    Raises:
+        ValueError: an IRI pyoxigraph refuses (e.g. one holding a space), unless ``skip_invalid``.
+        TypeError: the graph holds something that is not an RDF term (a formula, a variable).
+    """
+    store = ox.Store()
+    converted: dict[Node, OxTerm | None] = {}
+
+    def convert(node: Node) -> OxTerm | None:
+        if node in converted:
+            return converted[node]
+        if not isinstance(node, URIRef | Literal | BNode):
+            raise TypeError(f"not an RDF term: {node!r}")
+        try:
+            term: OxTerm | None = to_oxigraph(node)
+        except ValueError:
+            if isinstance(node, BNode):
+                term = ox.BlankNode()
+            elif skip_invalid:
+                term = None
+            else:
+                raise
+        converted[node] = term
+        return term
+
+    quads = []
+    for s, p, o in graph:
+        subject, predicate, value = convert(s), convert(p), convert(o)
+        if subject is not None and predicate is not None and value is not None:
+            quads.append(ox.Quad(subject, predicate, value))  # type: ignore[arg-type]  # predicates are IRIs
+    store.extend(quads)
+    return store
 
 
 def to_json(term: object) -> JsonTerm | None:
@@ -141,6 +182,7 @@ __all__ = [
     "json_to_oxigraph",
     "node_text",
     "plain_literal",
+    "store_from_graph",
     "to_json",
     "to_oxigraph",
     "to_rdflib",

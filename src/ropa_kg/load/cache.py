@@ -24,7 +24,7 @@ from pathlib import Path
 import pyoxigraph as ox
 
 from ropa_kg.core.errors import RopaInputError
-from ropa_kg.core.resources import alumeco_dir
+from ropa_kg.core.resources import alumeco_dir, cache_root
 from ropa_kg.load.graph import collect_files, ontology_files
 from ropa_kg.load.reading import read_dpv, reading_inputs
 from ropa_kg.load.store import load_file, relabel_blank_nodes
@@ -47,18 +47,6 @@ class LoadedStore:
     seconds: float
 
 
-def cache_root(cache_dir: Path | str | None = None) -> Path:
-    """The cache folder: ``cache_dir``, else ``$ROPA_CACHE_DIR``, else ``$XDG_CACHE_HOME/ropa-kg``
-    (``~/.cache/ropa-kg`` when that is unset)."""
-    if cache_dir is not None:
-        return Path(cache_dir)
-    env = os.environ.get("ROPA_CACHE_DIR")
-    if env:
-        return Path(env)
-    xdg = os.environ.get("XDG_CACHE_HOME")
-    return (Path(xdg) if xdg else Path.home() / ".cache") / "ropa-kg"
-
-
 def file_digest(path: Path) -> str:
     """The sha256 of a file's bytes (hex). Raises RopaInputError if it cannot be read."""
     digest = hashlib.sha256()
@@ -78,7 +66,7 @@ def cache_key(files: Sequence[Path]) -> str:
     the readings (``queries/reading/*.rq``) and the DPV index too, which shape what the store holds.
     """
     parts = sorted(f"{p.suffix.lower()}:{file_digest(p)}" for p in files)
-    parts += sorted(f"reading:{file_digest(p)}" for p in reading_inputs())
+    parts += sorted(f"reading:{p.name}:{file_digest(p)}" for p in reading_inputs())  # order matters
     return hashlib.sha256("\n".join([CACHE_VERSION, *parts]).encode()).hexdigest()
 
 

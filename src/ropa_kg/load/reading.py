@@ -23,13 +23,12 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import pyoxigraph as ox
 from rdflib import Graph
 
 from ropa_kg.core.resources import reading_dir
-from ropa_kg.core.terms import to_oxigraph, to_rdflib
+from ropa_kg.core.terms import store_from_graph, to_rdflib
 from ropa_kg.load.vocabulary import index_path, vocabulary_quads
 
 #: Readings stop after this many rounds of a phase (a chain of sub-processes this deep is not a record).
@@ -89,17 +88,9 @@ def read_dpv(store: ox.Store, *, vocabulary: bool = True) -> list[ox.Quad]:
 def read_dpv_graph(graph: Graph, *, vocabulary: bool = True) -> None:
     """:func:`read_dpv` for an rdflib graph: the facts it adds go into ``graph``. A triple with a term
     pyoxigraph refuses (an IRI rdflib let through, holding a control character) takes no part."""
-    store = ox.Store()
-    store.extend(q for q in (_quad(s, p, o) for s, p, o in graph) if q is not None)
+    store = store_from_graph(graph, skip_invalid=True)
     for quad in read_dpv(store, vocabulary=vocabulary):
         graph.add((to_rdflib(quad.subject), to_rdflib(quad.predicate), to_rdflib(quad.object)))  # type: ignore[arg-type]
-
-
-def _quad(subject: Any, predicate: Any, value: Any) -> ox.Quad | None:
-    try:
-        return ox.Quad(to_oxigraph(subject), to_oxigraph(predicate), to_oxigraph(value))  # type: ignore[arg-type]
-    except (ValueError, TypeError):
-        return None
 
 
 def _construct(store: ox.Store, text: str) -> Iterable[ox.Triple]:

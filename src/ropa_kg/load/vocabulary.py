@@ -5,7 +5,10 @@ The index, ``ontology/dpv-2.3/index.ttl`` (:func:`index_path`; generated from th
 risk, justifications) with its types, ``skos:broader``, ``rdfs:subClassOf``, ``rdfs:subPropertyOf``, the
 jurisdiction links of laws, authorities and adequacy decisions (``dpv:hasJurisdiction``...), the memberships
 of the inverse jurisdictions (``loc:non-EEA skos:narrower loc:US``) and its English label. It is read once
-per process, on first use (thread-safe), into plain dictionaries: about 0.2 s.
+per process, on first use (thread-safe), into plain dictionaries of strings (each term's facts as
+N-Triples text, parsed only for the terms a record reaches): about 0.25 s to build, kept in the cache folder
+(:func:`ropa_kg.core.resources.cache_root`, a pickle keyed by the index's sha256) so that a later process
+reads it in a few tens of milliseconds; without a writable cache folder it is built in memory.
 
 * :func:`vocabulary_quads` returns, for every IRI of the DPV family (``https://w3id.org/dpv...``) that
   occurs in a store's default graph (as subject, predicate or object, ``rdf:type`` objects included), the
@@ -26,6 +29,10 @@ from __future__ import annotations
 
 import difflib
 import functools
+import hashlib
+import os
+import pickle
+import tempfile
 import threading
 from collections import defaultdict
 from dataclasses import dataclass
@@ -33,7 +40,7 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
-from ropa_kg.core.resources import check_query_path, ontology_dir
+from ropa_kg.core.resources import cache_root, check_query_path, ontology_dir
 
 __all__ = ["DPV_BASE", "index_path", "is_known", "label", "suggest", "vocabulary_quads"]
 
@@ -69,12 +76,12 @@ def index_path() -> Path:
 class _Index:
     """The index, read for lookups: each term's own facts, the terms it reaches, its labels."""
 
-    #: term -> its facts (quads of the default graph), ``skos:narrower`` left out
-    facts: dict[str, tuple[ox.Quad, ...]]
+    #: term -> its facts (N-Triples lines of the default graph), ``skos:narrower`` left out
+    facts: dict[str, str]
     #: term -> the terms its facts link it to (including the inverse jurisdictions it is a member of)
     reaches: dict[str, tuple[str, ...]]
-    #: member -> the ``skos:narrower`` facts that name it
-    memberships: dict[str, tuple[ox.Quad, ...]]
+    #: member -> the ``skos:narrower`` facts that name it (N-Triples lines)
+    memberships: dict[str, str]
     #: term -> language tag ("" for none) -> label
     labels: dict[str, dict[str, str]]
     #: namespace -> the local names of its terms, sorted
@@ -91,22 +98,49 @@ def _index() -> _Index:
     if _INDEX is None:
         with _LOCK:
             if _INDEX is None:
-                _INDEX = _read_index(index_path())
+                _INDEX = _cached_index(index_path())
     return _INDEX
 
 
+#: Bump when :class:`_Index` changes shape (older pickles are then ignored).
+_PICKLE_VERSION = "1"
+
+
+def _cached_index(path: Path) -> _Index:
+    """The index from the cache folder when a pickle of this very file is there, else read and saved there
+    (written to a temporary file and renamed, so a reader never sees half a file)."""
+    digest = hashlib.sha256(path.read_bytes()).hexdigest()[:32]
+    cached = cache_root() / f"dpv-index-{_PICKLE_VERSION}-{digest}.pickle"
+    try:
+        with cached.open("rb") as handle:
+            found = pickle.load(handle)  # noqa: S301 - our own file, keyed by the sha256 of its source
+        if isinstance(found, _Index):
+            return found
+    except (OSError, pickle.UnpicklingError, EOFError, AttributeError, TypeError):
+        pass
+    index = _read_index(path)
+    try:
+        cached.parent.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile("wb", dir=cached.parent, delete=False, suffix=".tmp") as out:
+            pickle.dump(index, out, protocol=pickle.HIGHEST_PROTOCOL)
+        os.replace(out.name, cached)
+    except OSError:  # no writable cache folder: the index lives in memory only
+        pass
+    return index
+
+
 def _read_index(path: Path) -> _Index:
-    facts: defaultdict[str, list[ox.Quad]] = defaultdict(list)
+    facts: defaultdict[str, list[str]] = defaultdict(list)
     reaches: defaultdict[str, list[str]] = defaultdict(list)
-    memberships: defaultdict[str, list[ox.Quad]] = defaultdict(list)
+    memberships: defaultdict[str, list[str]] = defaultdict(list)
     labels: defaultdict[str, dict[str, str]] = defaultdict(dict)
     for quad in ox.parse(path=path, format=ox.RdfFormat.TURTLE):  # Turtle: quads of the default graph
         subject, predicate, obj = quad.subject.value, quad.predicate.value, quad.object
         if predicate == _NARROWER:
-            memberships[obj.value].append(quad)
+            memberships[obj.value].append(f"{quad} .\n")
             reaches[obj.value].append(subject)
             continue
-        facts[subject].append(quad)
+        facts[subject].append(f"{quad} .\n")
         if predicate in _FOLLOWED:
             reaches[subject].append(obj.value)
         elif predicate in _LABELS and isinstance(obj, ox.Literal):
@@ -117,9 +151,9 @@ def _read_index(path: Path) -> _Index:
         if local:
             names[namespace].append(local)
     return _Index(
-        facts={term: tuple(quads) for term, quads in facts.items()},
+        facts={term: "".join(lines) for term, lines in facts.items()},
         reaches={term: tuple(sorted(set(targets))) for term, targets in reaches.items()},
-        memberships={term: tuple(quads) for term, quads in memberships.items()},
+        memberships={term: "".join(lines) for term, lines in memberships.items()},
         labels=dict(labels),
         local_names={namespace: tuple(sorted(locals_)) for namespace, locals_ in names.items()},
     )
@@ -182,9 +216,9 @@ def vocabulary_quads(store: ox.Store) -> list[ox.Quad]:
     quads of the default graph, term by term in IRI order. Terms the index does not know add nothing."""
     index = _index()
     reached = sorted(_reached(index, _used_terms(store, index)))
-    quads = [quad for term in reached for quad in index.facts[term]]
-    quads += [quad for term in reached for quad in index.memberships.get(term, ())]
-    return quads
+    text = "".join(index.facts[term] for term in reached)
+    text += "".join(index.memberships.get(term, "") for term in reached)
+    return list(ox.parse(input=text, format=ox.RdfFormat.N_TRIPLES))
 
 
 def is_known(iri: str) -> bool:

@@ -155,6 +155,14 @@ class RecordContext:
 # text
 
 
+_IRI_OR_BLANK = re.compile(r"^(?:_:|[A-Za-z][A-Za-z0-9+.-]*:\S)")
+
+
+def _value_text(ctx: RecordContext, value: str) -> str:
+    """A finding's value as the text report shows it: a node by name, a literal in quotes."""
+    return ctx.named(value) if _IRI_OR_BLANK.match(value) else json.dumps(value, ensure_ascii=False)
+
+
 def render_text(result: ValidationResult, fail_on: Severity) -> str:
     """Findings grouped by activity (most severe group first), then waived findings and a summary."""
     ctx = RecordContext(result.graph)
@@ -183,7 +191,7 @@ def render_text(result: ValidationResult, fail_on: Severity) -> str:
                     focus += "; in " + ", ".join(ctx.label(a) for a in used)
             lines.append(f"    on: {focus}")
             if finding.value:
-                lines.append(f"    value: {ctx.named(finding.value)}")
+                lines.append(f"    value: {_value_text(ctx, finding.value)}")
             lines.append(f"    {finding.message}")
             for quote in ctx.quotes(finding, rule):
                 where = f" [{quote.section}]" if quote.section else ""

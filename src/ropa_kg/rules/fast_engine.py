@@ -27,6 +27,7 @@ with pyshacl for that one node shape; :attr:`ShapePlan.engine` says which did, a
 from __future__ import annotations
 
 import dataclasses
+import functools
 import os
 import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -42,7 +43,7 @@ from rdflib.term import Node
 from ropa_kg.core.errors import RopaInputError
 from ropa_kg.core.findings import Finding
 from ropa_kg.core.namespaces import ROPA
-from ropa_kg.core.terms import OxTerm, node_text, to_oxigraph
+from ropa_kg.core.terms import node_text, store_from_graph, to_oxigraph
 from ropa_kg.load.store import WrittenForms, rdflib_copy
 from ropa_kg.rules.shapes import (
     CONSTRAINT_COMPONENTS,
@@ -53,7 +54,7 @@ from ropa_kg.rules.shapes import (
     path_text,
     read_rule,
 )
-from ropa_kg.sparql.rewrite import NotRewritable, rewrite_for_all_focus_nodes
+from ropa_kg.sparql.rewrite import NotRewritable, RewrittenQuery, rewrite_for_all_focus_nodes
 
 __all__ = [
     "SUPPORTED_PARAMETERS",
@@ -138,39 +139,6 @@ def _sparql_term(node: Node) -> str:
     if isinstance(node, Literal):
         return node.n3()
     raise UnsupportedShapeError(f"a blank node ({node}) cannot be used as a constant in a compiled query")
-
-
-def store_from_graph(graph: Graph) -> ox.Store:
-    """Copy an rdflib graph into a new in-memory pyoxigraph store, each term converted by
-    :func:`ropa_kg.core.terms.to_oxigraph`: blank nodes keep their label, except a label pyoxigraph refuses
-    (``"x y"``), which becomes a fresh blank node (the same one for every occurrence).
-
-    Raises:
-        ValueError: an IRI pyoxigraph refuses (e.g. one holding a space).
-        TypeError: the graph holds something that is not an RDF term (a formula, a variable).
-    """
-    store = ox.Store()
-    bnodes: dict[BNode, OxTerm] = {}
-
-    def convert(node: Node) -> OxTerm:
-        if not isinstance(node, BNode):
-            if not isinstance(node, URIRef | Literal):
-                raise TypeError(f"not an RDF term: {node!r}")
-            return to_oxigraph(node)
-        mapped = bnodes.get(node)
-        if mapped is None:
-            try:
-                mapped = to_oxigraph(node)
-            except ValueError:
-                mapped = ox.BlankNode()
-            bnodes[node] = mapped
-        return mapped
-
-    store.extend(
-        ox.Quad(convert(s), convert(p), convert(o))  # type: ignore[arg-type]  # predicates are IRIs
-        for s, p, o in graph
-    )
-    return store
 
 
 # --------------------------------------------------------------------------------------------------
@@ -459,12 +427,12 @@ def _sparql(unit: _Unit, constraint: Node) -> Check | None:
         raise UnsupportedShapeError(
             f"shape {unit.shape}: sh:sparql without sh:select (ASK validators are not supported)"
         )
-    rewritten = rewrite_for_all_focus_nodes(
+    rewritten = _rewritten(
         str(select),
-        focus_subquery=unit.focus,
-        prefixes=_prefixes(unit.graph, constraint),
-        path_sparql=unit.plan.path_sparql,
-        current_shape_iri=str(unit.shape) if isinstance(unit.shape, URIRef) else None,
+        unit.focus,
+        tuple(sorted(_prefixes(unit.graph, constraint).items())),
+        unit.plan.path_sparql,
+        str(unit.shape) if isinstance(unit.shape, URIRef) else None,
     )
     return Check(
         "SPARQL",
@@ -472,6 +440,26 @@ def _sparql(unit: _Unit, constraint: Node) -> Check | None:
         rewritten.projected,
         rewritten.projects_all,
         literal_text(unit.graph, constraint, SH.message),
+    )
+
+
+@functools.lru_cache(maxsize=4096)
+def _rewritten(
+    select: str,
+    focus: str,
+    prefixes: tuple[tuple[str, str], ...],
+    path_sparql: str | None,
+    shape_iri: str | None,
+) -> RewrittenQuery:
+    """:func:`ropa_kg.sparql.rewrite.rewrite_for_all_focus_nodes`, remembered: a process validating many
+    records (the dashboard, a test run) rewrites each constraint once, not once per record. A query that
+    cannot be rewritten raises NotRewritable each time (exceptions are not cached)."""
+    return rewrite_for_all_focus_nodes(
+        select,
+        focus_subquery=focus,
+        prefixes=dict(prefixes),
+        path_sparql=path_sparql,
+        current_shape_iri=shape_iri,
     )
 
 
