@@ -11,7 +11,7 @@ from pyshacl import validate
 from rdflib import Graph
 
 from ropa_kg.core.findings import Finding, Severity
-from ropa_kg.rules.fast_engine import UnsupportedShapeError, compile_plans, run_fast, store_from_graph
+from ropa_kg.rules.fast_engine import compile_plans, run_fast, store_from_graph
 from ropa_kg.rules.shapes import findings_from_report, rule_catalogue
 from ropa_kg.sparql.rewrite import NotRewritable, rewrite_for_all_focus_nodes
 
@@ -127,16 +127,45 @@ def test_one_query_per_constraint(core: tuple[Graph, Graph]) -> None:
 
 @pytest.mark.parametrize(
     "constraint",
-    ["sh:or ( [ sh:path ex:a ; sh:minCount 1 ] )", "sh:closed true", "sh:minLength 3", "sh:node ex:Other"],
+    [
+        "sh:or ( [ sh:path ex:a ; sh:minCount 1 ] [ sh:path ex:b ; sh:minCount 1 ] )",
+        "sh:closed true",
+        'sh:property [ ropa:ruleId "XP" ; sh:path ex:a ; sh:minLength 3 ]',
+        "sh:node [ sh:property [ sh:path ex:a ; sh:minCount 1 ] ]",
+    ],
 )
-def test_outside_the_subset_is_a_clear_error(constraint: str) -> None:
+def test_outside_the_subset_runs_with_pyshacl_never_approximated(constraint: str) -> None:
     shapes = _graph(
         "@prefix sh: <http://www.w3.org/ns/shacl#> . @prefix ex: <http://example.org/> . "
         "@prefix ropa: <https://w3id.org/ropa-kg/ontology#> . "
         f'ex:S a sh:NodeShape ; ropa:ruleId "X" ; sh:targetClass ex:T ; {constraint} .'
     )
-    with pytest.raises(UnsupportedShapeError, match="outside the SHACL subset"):
-        run_fast(data_graph=Graph(), shapes_graph=shapes)
+    data = _graph(
+        '@prefix ex: <http://example.org/> . ex:t1 a ex:T ; ex:c 1 . ex:t2 a ex:T ; ex:a "ab" ; ex:b 2 .'
+    )
+    assert {p.engine for p in compile_plans(shapes, store_from_graph(data))} == {"pyshacl"}
+    fast = run_fast(data_graph=data, shapes_graph=shapes)
+    assert fast, "each of these constraints is violated by the data"
+    assert _bag(fast) == _bag(_pyshacl(data, shapes))
+
+
+def test_a_custom_constraint_component_is_not_ignored() -> None:
+    """W3C sparql/component/validator-001: a parameter of a declared sh:ConstraintComponent."""
+    shapes = _graph(
+        """@prefix sh: <http://www.w3.org/ns/shacl#> . @prefix ex: <http://example.org/> .
+        @prefix ropa: <https://w3id.org/ropa-kg/ontology#> .
+        ex:Component a sh:ConstraintComponent ;
+            sh:parameter [ sh:path ex:forbidden ] ;
+            sh:validator [ a sh:SPARQLAskValidator ; sh:ask "ASK { FILTER ($value != $forbidden) }" ] .
+        ex:S a sh:NodeShape ; ropa:ruleId "CUSTOM" ; sh:targetClass ex:T ;
+            sh:property [ ropa:ruleId "CUSTOM-P" ; sh:path ex:p ; ex:forbidden 2 ] ."""
+    )
+    data = _graph("@prefix ex: <http://example.org/> . ex:a a ex:T ; ex:p 1 . ex:b a ex:T ; ex:p 2 .")
+    plans = compile_plans(shapes, store_from_graph(data))
+    assert {p.engine for p in plans} == {"pyshacl"}
+    fast = run_fast(data_graph=data, shapes_graph=shapes)
+    assert [(f.rule_id, f.focus_node) for f in fast] == [("CUSTOM-P", EX + "b")]
+    assert _bag(fast) == _bag(_pyshacl(data, shapes))
 
 
 def test_limit_falls_back_to_pyshacl_for_that_shape() -> None:

@@ -523,39 +523,86 @@ def compile_plans(shapes_graph: Graph, store: ox.Store) -> list[ShapePlan]:
 
     A shape without ``ropa:ruleId`` gets no plan (its results are not findings); the rule of one that has
     it is read by :func:`ropa_kg.rules.shapes.read_rule` (without the catalogue's demands: a missing
-    severity is ``sh:Violation``, a missing message ``""``).
+    severity is ``sh:Violation``, a missing message ``""``). A node shape that uses SHACL outside the
+    compiled subset, or a parameter of a custom constraint component (``sh:ConstraintComponent``) declared
+    in the shapes graph, is never approximated or skipped: its plans run with pyshacl (``engine``).
 
     Raises:
-        UnsupportedShapeError: a shape uses SHACL outside the subset.
         RopaInputError: a rule id is not a literal, or a severity is not a SHACL severity.
     """
+    custom = _custom_parameters(shapes_graph)
     plans: list[ShapePlan] = []
     for shape in _node_shapes(shapes_graph):
         if _is_deactivated(shapes_graph, shape):
             continue
-        _check_supported(shapes_graph, shape)
         focus = _focus_subquery(shapes_graph, shape, store)
         if focus is None:
             continue
-        group: list[ShapePlan] = []
-        for unit, path in _units(shapes_graph, shape):
-            if (unit, ROPA.ruleId, None) not in shapes_graph:
-                continue  # no rule id: its results are not findings (as in ropa_kg.rules.validation)
-            plan = ShapePlan(
-                shape=unit,
-                rule=read_rule(shapes_graph, unit, complete=False),
-                path_text=render_path(shapes_graph, path),
-                path_sparql=_path_sparql(shapes_graph, path) if path is not None else None,
-                is_property=path is not None,
-            )
-            _compile_constraints(_Unit(shapes_graph, store, plan, unit, focus))
-            group.append(plan)
-        if any(p.engine == "pyshacl" for p in group):
-            for p in group:
-                p.engine = "pyshacl"
-                p.checks.clear()
+        try:
+            group = _compile_group(shapes_graph, store, shape, focus, custom)
+        except UnsupportedShapeError:
+            group = _fallback_group(shapes_graph, shape)
         plans.extend(group)
     return plans
+
+
+def _custom_parameters(shapes_graph: Graph) -> frozenset[Node]:
+    """The parameters (``sh:parameter/sh:path``) of the custom constraint components the shapes declare."""
+    return frozenset(
+        path
+        for component in shapes_graph.subjects(RDF.type, SH.ConstraintComponent)
+        for parameter in shapes_graph.objects(component, SH.parameter)
+        if (path := shapes_graph.value(parameter, SH.path)) is not None
+    )
+
+
+def _compile_group(
+    shapes_graph: Graph, store: ox.Store, shape: Node, focus: str, custom: frozenset[Node]
+) -> list[ShapePlan]:
+    """The plans of one node shape and its property shapes, all run by one engine.
+
+    Raises:
+        UnsupportedShapeError: the node shape or one of its property shapes is outside the subset.
+    """
+    _check_supported(shapes_graph, shape)
+    group: list[ShapePlan] = []
+    for unit, path in _units(shapes_graph, shape):
+        if custom and any(p in custom for p in shapes_graph.predicates(unit)):
+            raise UnsupportedShapeError(f"shape {unit} uses a custom constraint component")
+        if (unit, ROPA.ruleId, None) not in shapes_graph:
+            continue  # no rule id: its results are not findings (as in ropa_kg.rules.validation)
+        plan = ShapePlan(
+            shape=unit,
+            rule=read_rule(shapes_graph, unit, complete=False),
+            path_text=render_path(shapes_graph, path),
+            path_sparql=_path_sparql(shapes_graph, path) if path is not None else None,
+            is_property=path is not None,
+        )
+        _compile_constraints(_Unit(shapes_graph, store, plan, unit, focus))
+        group.append(plan)
+    if any(p.engine == "pyshacl" for p in group):
+        for p in group:
+            p.engine = "pyshacl"
+            p.checks.clear()
+    return group
+
+
+def _fallback_group(shapes_graph: Graph, shape: Node) -> list[ShapePlan]:
+    """Plans that run ``shape`` (and its property shapes) with pyshacl: the node shape and every property
+    shape with a rule id."""
+    units = [shape, *sorted(shapes_graph.objects(shape, SH.property), key=str)]
+    return [
+        ShapePlan(
+            shape=unit,
+            rule=read_rule(shapes_graph, unit, complete=False),
+            path_text=None,
+            path_sparql=None,
+            is_property=unit != shape,
+            engine="pyshacl",
+        )
+        for unit in units
+        if (unit, ROPA.ruleId, None) in shapes_graph
+    ]
 
 
 # --------------------------------------------------------------------------------------------------
@@ -727,7 +774,13 @@ def _run_with_pyshacl(
     engine reads it)."""
     from pyshacl import validate
 
-    wanted = {p.shape for p in plans}
+    planned = {p.shape for p in plans}
+    # a node shape runs when it is planned or one of its property shapes is
+    wanted = {
+        shape
+        for shape in _node_shapes(shapes_graph)
+        if shape in planned or any(prop in planned for prop in shapes_graph.objects(shape, SH.property))
+    }
     restricted = Graph()
     for triple in shapes_graph:
         restricted.add(triple)
