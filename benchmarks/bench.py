@@ -597,19 +597,17 @@ def _plot(points: list[_Point], path: Path) -> bool:
     except ImportError:
         return False
     fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(10, 4))
-    xs = [p[0] for p in points]
-    ax1.loglog(xs, [p[1] for p in points], "o-", label="ropa validate (fast engine)")
-    ref = [(p[0], p[3]) for p in points if p[3] is not None]
-    if ref:
-        ax1.loglog([r[0] for r in ref], [r[1] for r in ref], "s-", label="pyshacl")
-    ax1.set(xlabel="activities", ylabel="seconds (wall)", title="Validation time")
-    ax1.legend()
-    ax2.loglog(xs, [p[2] for p in points], "o-", label="ropa validate (fast engine)")
-    refm = [(p[0], p[4]) for p in points if p[4] is not None]
-    if refm:
-        ax2.loglog([r[0] for r in refm], [r[1] for r in refm], "s-", label="pyshacl")
-    ax2.set(xlabel="activities", ylabel="peak RSS (MB)", title="Peak memory")
-    ax2.legend()
+    for ax, ours, theirs, ylabel, title in (
+        (ax1, 1, 3, "seconds (wall)", "Validation time"),
+        (ax2, 2, 4, "peak RSS (MB)", "Peak memory"),
+    ):
+        ours_label = "ropa validate (fast engine)"
+        ax.loglog([p[0] for p in points], [p[ours] for p in points], "o-", label=ours_label)
+        ref = [(p[0], p[theirs]) for p in points if p[theirs] is not None]
+        if ref:
+            ax.loglog([r[0] for r in ref], [r[1] for r in ref], "s-", label="pyshacl")
+        ax.set(xlabel="activities", ylabel=ylabel, title=title)
+        ax.legend()
     fig.tight_layout()
     fig.savefig(path, dpi=100)
     plt.close(fig)
