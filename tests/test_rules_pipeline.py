@@ -24,10 +24,10 @@ from ropa_kg.core.findings import Finding, Severity
 from ropa_kg.core.namespaces import ROPA
 from ropa_kg.rules import validation
 from ropa_kg.rules.fast_engine import SUPPORTED_PARAMETERS, compile_plans, run_fast, store_from_graph
+from ropa_kg.rules.results import findings_from_report
 from ropa_kg.rules.shapes import (
     CONSTRAINT_COMPONENTS,
     Rule,
-    findings_from_report,
     load_shapes,
     read_rule,
     rule_catalogue,

@@ -30,12 +30,13 @@ _XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
 
 
 def plain_literal(value: str, *, language: str | None = None, datatype: str | None = None) -> Literal:
-    """An rdflib literal from its parts, with ``xsd:string`` folded into a plain literal."""
+    """An rdflib literal from its parts, with ``xsd:string`` folded into a plain literal; the lexical form
+    is kept as given (rdflib would otherwise rewrite ``"2011-01-01"^^xsd:dateTime``)."""
     if language:
         return Literal(value, lang=language)
     if datatype is None or datatype == _XSD_STRING:
         return Literal(value)
-    return Literal(value, datatype=URIRef(datatype))
+    return Literal(value, datatype=URIRef(datatype), normalize=False)
 
 
 def to_rdflib(term: object) -> Term | None:

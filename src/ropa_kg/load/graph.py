@@ -6,11 +6,14 @@ Files are chosen by extension: ``.ttl`` (Turtle), ``.nt`` (N-Triples), ``.rdf``/
 
 from __future__ import annotations
 
+import contextlib
 import re
-from collections.abc import Iterable, Sequence
+import threading
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
+import rdflib
 from rdflib import BNode, Graph
 from rdflib.term import Node
 
@@ -58,8 +61,28 @@ def collect_files(paths: Iterable[Path | str]) -> list[Path]:
 _LINE = re.compile(r"(?:line|lines)\W+(\d+)", re.IGNORECASE)
 
 
+_NORMALIZE_LOCK = threading.RLock()
+
+
+@contextlib.contextmanager
+def literals_as_written() -> Iterator[None]:
+    """While active, rdflib keeps every literal's lexical form as written (``"01"^^xsd:integer`` stays
+    ``"01"``, ``"none"^^xsd:boolean`` stays ``"none"``): rdflib otherwise rewrites valid literals to a
+    canonical form and ill-typed booleans to ``"false"`` as it parses, and the data would no longer say
+    what its file says. rdflib offers only a process-wide switch (``rdflib.NORMALIZE_LITERALS``); it is
+    flipped under a lock and put back."""
+    with _NORMALIZE_LOCK:
+        before = rdflib.NORMALIZE_LITERALS
+        rdflib.NORMALIZE_LITERALS = False
+        try:
+            yield
+        finally:
+            rdflib.NORMALIZE_LITERALS = before
+
+
 def parse_into(graph: Graph, path: Path, *, max_bytes: int | None = None) -> None:
-    """Parse one file into ``graph``; nothing is fetched from the network.
+    """Parse one file into ``graph``, literals as written (:func:`literals_as_written`); nothing is
+    fetched from the network.
 
     The file first passes :func:`ropa_kg.load.safe_input.read_checked` (size limit ``max_bytes``, else
     ``$ROPA_MAX_FILE_BYTES``; empty, binary and non-UTF-8 files; external or nested XML entities; JSON-LD
@@ -76,7 +99,7 @@ def parse_into(graph: Graph, path: Path, *, max_bytes: int | None = None) -> Non
     checked = read_checked(path, fmt, max_bytes=max_bytes)
     source: Any = checked.document if fmt == "json-ld" else checked.text
     try:
-        with no_network(path) as attempts:
+        with no_network(path) as attempts, literals_as_written():
             graph.parse(data=source, format=fmt, publicID=path.resolve().as_uri())
     except NetworkBlocked as exc:
         raise NetworkBlocked(exc.cause, path, exc.line) from exc
@@ -187,6 +210,7 @@ __all__ = [
     "PREFIX_SCAN_BYTES",
     "collect_files",
     "declared_prefixes",
+    "literals_as_written",
     "load_graph",
     "ontology_files",
     "parse_into",

@@ -8,6 +8,9 @@ dereference IRIs or remote JSON-LD contexts.
 
 from __future__ import annotations
 
+import hashlib
+import os
+import pickle
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,7 +24,7 @@ from rdflib.namespace import RDF
 from ropa_kg.core.blank_nodes import stable_labels
 from ropa_kg.core.errors import RopaInputError
 from ropa_kg.core.namespaces import DPV, ROPA
-from ropa_kg.core.resources import alumeco_dir, check_query_path
+from ropa_kg.core.resources import alumeco_dir, cache_root, check_query_path
 from ropa_kg.load.graph import FORMATS, collect_files, ontology_files
 from ropa_kg.load.reading import read_dpv
 from ropa_kg.load.safe_input import no_network, read_checked, refuse_attempts
@@ -146,8 +149,9 @@ class WrittenForms:
 
     @classmethod
     def of_files(cls, files: Sequence[Path]) -> WrittenForms:
-        """The literals of ``files`` (parsed again by :meth:`lookup`, with the checks of loading)."""
-        return cls(lambda: _file_literals(files))
+        """The literals of ``files`` (parsed again when asked, with the checks of loading; the distinct
+        typed literals of each file are remembered in the cache folder, keyed by the file's sha256)."""
+        return cls(lambda: (lit for path in files for lit in _typed_literals(path)))
 
     @classmethod
     def of_terms(cls, literals: Iterable[ox.Literal]) -> WrittenForms:
@@ -163,6 +167,24 @@ class WrittenForms:
             and term.language is None
             and term.datatype.value not in {_XSD_STRING, _RDF_LANG_STRING}
         )
+
+    def lossy(self) -> set[ox.Literal]:
+        """The stored forms that some written literal does not keep: another lexical form (``"01"`` to
+        ``"1"``) or another datatype (``"5"^^xsd:int`` to ``"5"^^xsd:integer``)."""
+        written = sorted({o for o in self._originals() if self.may_differ(o)}, key=str)
+        if not written:
+            return set()
+        scratch = ox.Store()
+        scratch.extend(
+            ox.Quad(ox.NamedNode(f"urn:ropa-kg:w{i}"), _PROBE, lit) for i, lit in enumerate(written)
+        )
+        found: set[ox.Literal] = set()
+        for quad in scratch:
+            original = written[int(quad.subject.value.rsplit("w", 1)[1])]
+            stored = quad.object
+            if stored.value != original.value or stored.datatype != original.datatype:
+                found.add(stored)
+        return found
 
     def lookup(self, stored: set[ox.Literal]) -> dict[ox.Literal, str]:
         """For each literal of ``stored`` whose written form differs, that form (its lexical text).
@@ -184,6 +206,38 @@ class WrittenForms:
                 index = int(quad.subject.value.rsplit("w", 1)[1])
                 forms.setdefault(canonical, set()).add(written[index].value)
         return {term: min(values) for term, values in forms.items() if term.value not in values}
+
+
+_TYPED_CACHE_VERSION = 1
+
+
+def _typed_literals(path: Path) -> list[ox.Literal]:
+    """The distinct typed (non-string) literals ``path`` writes, remembered in the cache folder by the
+    file's sha256 (a large record writes millions of literals but a few hundred distinct typed ones)."""
+    try:
+        digest = hashlib.sha256(path.read_bytes()).hexdigest()
+    except OSError:
+        digest = ""
+    cached = cache_root() / "written" / f"{_TYPED_CACHE_VERSION}-{digest}.pickle" if digest else None
+    if cached is not None and cached.is_file():
+        try:
+            with cached.open("rb") as handle:
+                pairs = pickle.load(handle)  # noqa: S301 - our own file, keyed by the sha256 of its source
+            return [ox.Literal(v, datatype=ox.NamedNode(d)) for v, d in pairs]
+        except (OSError, pickle.UnpicklingError, EOFError, ValueError, TypeError):
+            pass
+    found = {lit for lit in _file_literals([path]) if WrittenForms.may_differ(lit)}
+    pairs = sorted({(lit.value, lit.datatype.value) for lit in found})
+    if cached is not None:
+        try:
+            cached.parent.mkdir(parents=True, exist_ok=True)
+            tmp = cached.with_suffix(f".{os.getpid()}.tmp")
+            with tmp.open("wb") as out:
+                pickle.dump(pairs, out, protocol=pickle.HIGHEST_PROTOCOL)
+            os.replace(tmp, cached)
+        except OSError:
+            pass
+    return [ox.Literal(v, datatype=ox.NamedNode(d)) for v, d in pairs]
 
 
 def _file_literals(files: Sequence[Path]) -> Iterator[ox.Literal]:

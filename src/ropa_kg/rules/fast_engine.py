@@ -1,33 +1,41 @@
 """The fast validation engine: SHACL shapes compiled to SPARQL and run on pyoxigraph.
 
-Each constraint of each shape becomes ONE query over all its focus nodes (never one query per node).
-The supported subset (anything else raises :class:`UnsupportedShapeError`):
+Each constraint of each shape becomes ONE query over all its focus nodes (never one query per node). What
+it compiles:
 
-* node shapes with ``sh:targetClass`` (instances of the class or of its ``rdfs:subClassOf*`` subclasses,
-  as SHACL defines; a shape that is itself an ``rdfs:Class`` targets its instances), ``sh:targetNode``,
-  ``sh:targetSubjectsOf``, ``sh:targetObjectsOf``;
-* property shapes (``sh:property``) whose ``sh:path`` is an IRI, ``sh:inversePath``, a sequence list or
-  ``sh:alternativePath``;
-* ``sh:minCount``, ``sh:maxCount``, ``sh:class``, ``sh:datatype``, ``sh:nodeKind``, ``sh:in``,
-  ``sh:hasValue``, ``sh:pattern`` (with ``sh:flags``), and SHACL-SPARQL ``sh:sparql`` SELECT constraints
-  (``$this`` becomes a variable joined with the focus nodes, ``$PATH`` the path; ``sh:prefixes``
-  declarations are prepended; ``{?var}`` in messages is filled in);
-* ``sh:deactivated``, ``sh:severity``, ``sh:message``.
+* targets: ``sh:targetClass`` (instances of the class or of its ``rdfs:subClassOf*`` subclasses; a shape
+  that is itself an ``rdfs:Class`` targets its instances), ``sh:targetNode``, ``sh:targetSubjectsOf``,
+  ``sh:targetObjectsOf``;
+* every path of SHACL Core (predicate, inverse, sequence, alternative, ``*``, ``+``, ``?``);
+* every constraint component of SHACL Core (:data:`CORE_COMPONENTS`): value type, cardinality, value range,
+  string, property pair, logical (``sh:not``, ``sh:and``, ``sh:or``, ``sh:xone``), shape-based
+  (``sh:node``, nested ``sh:property``, ``sh:qualifiedValueShape``), ``sh:closed``, ``sh:hasValue``,
+  ``sh:in``. A shape-based constraint compiles the other shape against the value nodes (a sub-query) and
+  joins the two answers; ``sh:datatype`` checks a lexical form that SPARQL cannot check with a cast using
+  rdflib's own test (:func:`_ill_typed`), as pyshacl does;
+* SHACL-SPARQL: ``sh:sparql`` SELECT constraints and custom constraint components
+  (``sh:ConstraintComponent`` with SELECT or ASK validators), pre-bound as SHACL defines
+  (:mod:`ropa_kg.sparql.prebinding`: ``$this`` bound in nested groups and sub-queries, what SHACL forbids
+  refused); ``$PATH``, ``$currentShape``, a component's parameters; ``sh:prefixes``; ``{?var}`` and
+  ``{$param}`` in messages.
 
-The constraint components are those of :data:`ropa_kg.rules.shapes.CONSTRAINT_COMPONENTS`, each compiled by
-one small function (:data:`_COMPILERS`); a shape's rule (id, severity, message, legal reference) is the
-:class:`~ropa_kg.rules.shapes.Rule` that :func:`ropa_kg.rules.shapes.read_rule` reads, as for the catalogue.
+What it does not compile is never approximated or skipped: that node shape runs with pyshacl
+(:attr:`ShapePlan.engine`; :func:`ropa_kg.rules.results.results_from_report` reads its report). That is a
+query it cannot rewrite exactly (``LIMIT``, ``$shapesGraph``...), a target or feature outside SHACL Core
+(``sh:target``, SHACL-AF), a blank node used as a constant, a recursive shape, and every shape whose value
+nodes include a literal the store does not keep as written: pyoxigraph stores ``"5"^^xsd:int`` as
+``"5"^^xsd:integer`` and ``"01"`` as ``"1"``, so such values are judged on the rdflib graph, which keeps them
+(:func:`_lossy_literals`; a record with none, the usual case, runs entirely here).
 
-Findings are those pyshacl reports (same focus node, severity, path, value; the same de-duplication of
-SPARQL solutions). A SPARQL constraint that cannot be rewritten exactly (``LIMIT``, ``OFFSET``, ...) runs
-with pyshacl for that one node shape; :attr:`ShapePlan.engine` says which did, and its report is read by
-:func:`ropa_kg.rules.shapes.findings_from_report`, the pyshacl engine's reader.
+Results are SHACL's (:class:`~ropa_kg.rules.results.ShaclResult`): :func:`validate_fast` returns them for any
+shapes graph; :func:`run_fast` returns the findings of the shapes carrying ``ropa:ruleId`` (a rule read by
+:func:`ropa_kg.rules.shapes.read_rule`).
 """
 
 from __future__ import annotations
 
-import dataclasses
 import functools
+import itertools
 import os
 import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -35,7 +43,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 import pyoxigraph as ox
-from rdflib import BNode, Graph, Literal, URIRef
+from rdflib import Graph, Literal, URIRef
 from rdflib.collection import Collection
 from rdflib.namespace import RDF, RDFS, SH, XSD
 from rdflib.term import Node
@@ -43,20 +51,25 @@ from rdflib.term import Node
 from ropa_kg.core.errors import RopaInputError
 from ropa_kg.core.findings import Finding
 from ropa_kg.core.namespaces import ROPA
-from ropa_kg.core.terms import node_text, store_from_graph, to_oxigraph
+from ropa_kg.core.terms import node_text, store_from_graph, to_oxigraph, to_rdflib
 from ropa_kg.load.store import WrittenForms, rdflib_copy
+from ropa_kg.rules.results import ShaclReport, ShaclResult, findings_from_results, results_from_report
 from ropa_kg.rules.shapes import (
     CONSTRAINT_COMPONENTS,
+    PathExpr,
     Rule,
-    findings_from_report,
     guard_shapes,
     literal_text,
-    path_text,
+    path_as_text,
+    path_expression,
+    read_path,
     read_rule,
 )
+from ropa_kg.sparql.lexer import code, tokenize
 from ropa_kg.sparql.rewrite import NotRewritable, RewrittenQuery, rewrite_for_all_focus_nodes
 
 __all__ = [
+    "CORE_COMPONENTS",
     "SUPPORTED_PARAMETERS",
     "TARGET_PARAMETERS",
     "Check",
@@ -66,6 +79,7 @@ __all__ = [
     "render_path",
     "run_fast",
     "store_from_graph",
+    "validate_fast",
 ]
 
 #: The targets the fast engine compiles.
@@ -75,16 +89,43 @@ TARGET_PARAMETERS: tuple[URIRef, ...] = (
     SH.targetSubjectsOf,
     SH.targetObjectsOf,
 )
-#: Every ``sh:`` predicate a shape may carry: the targets, the constraint parameters of
-#: :data:`~ropa_kg.rules.shapes.CONSTRAINT_COMPONENTS`, and what is not a constraint (metadata, parameters of
-#: the above). Any other ``sh:`` predicate on a shape raises :class:`UnsupportedShapeError`.
+#: Every constraint component of SHACL Core, by its (main) parameter, in the order the engine compiles them.
+CORE_COMPONENTS: dict[URIRef, URIRef] = {
+    **CONSTRAINT_COMPONENTS,
+    SH.minLength: SH.MinLengthConstraintComponent,
+    SH.maxLength: SH.MaxLengthConstraintComponent,
+    SH.languageIn: SH.LanguageInConstraintComponent,
+    SH.uniqueLang: SH.UniqueLangConstraintComponent,
+    SH.minInclusive: SH.MinInclusiveConstraintComponent,
+    SH.minExclusive: SH.MinExclusiveConstraintComponent,
+    SH.maxInclusive: SH.MaxInclusiveConstraintComponent,
+    SH.maxExclusive: SH.MaxExclusiveConstraintComponent,
+    SH.equals: SH.EqualsConstraintComponent,
+    SH.disjoint: SH.DisjointConstraintComponent,
+    SH.lessThan: SH.LessThanConstraintComponent,
+    SH.lessThanOrEquals: SH.LessThanOrEqualsConstraintComponent,
+    SH.node: SH.NodeConstraintComponent,
+    SH["not"]: SH.NotConstraintComponent,
+    SH["and"]: SH.AndConstraintComponent,
+    SH["or"]: SH.OrConstraintComponent,
+    SH.xone: SH.XoneConstraintComponent,
+    SH.closed: SH.ClosedConstraintComponent,
+    SH.qualifiedValueShape: SH.QualifiedMinCountConstraintComponent,
+    SH.property: SH.PropertyConstraintComponent,
+}
+#: Every ``sh:`` predicate a shape may carry and the engine compiles: the targets, the parameters of
+#: :data:`CORE_COMPONENTS` and what is not a constraint (metadata, parameters of the above). A shape with
+#: any other ``sh:`` predicate runs with pyshacl.
 SUPPORTED_PARAMETERS: frozenset[URIRef] = frozenset(
     {
         *TARGET_PARAMETERS,
-        *CONSTRAINT_COMPONENTS,
-        SH.property,
+        *CORE_COMPONENTS,
         SH.path,
         SH.flags,
+        SH.ignoredProperties,
+        SH.qualifiedMinCount,
+        SH.qualifiedMaxCount,
+        SH.qualifiedValueShapesDisjoint,
         SH.severity,
         SH.message,
         SH.deactivated,
@@ -105,30 +146,24 @@ _NODE_KINDS: dict[URIRef, str] = {
     SH.BlankNodeOrLiteral: "(isBlank(?value) || isLiteral(?value))",
     SH.IRIOrLiteral: "(isIRI(?value) || isLiteral(?value))",
 }
-#: Datatypes whose lexical form SPARQL can check with a cast (pyshacl flags ill-typed literals too).
-_CASTABLE = frozenset(
-    XSD[t]
-    for t in (
-        "integer",
-        "decimal",
-        "double",
-        "float",
-        "boolean",
-        "date",
-        "dateTime",
-        "duration",
-        "dayTimeDuration",
-        "yearMonthDuration",
-    )
-)
+#: Datatypes whose lexical form SPARQL checks with a cast as rdflib does; others go to :func:`_ill_typed`.
+_CASTABLE = frozenset(XSD[t] for t in ("integer", "decimal", "double", "float", "boolean"))
+_RANGES: dict[URIRef, str] = {
+    SH.minInclusive: ">=",
+    SH.minExclusive: ">",
+    SH.maxInclusive: "<=",
+    SH.maxExclusive: "<",
+}
+_MAX_DEPTH = 12
 
 
 class UnsupportedShapeError(RopaInputError):
-    """A shape uses SHACL outside the subset the fast engine compiles (names the shape and feature)."""
+    """A shape uses SHACL the fast engine does not compile (names the shape and feature); it runs with
+    pyshacl."""
 
 
 # --------------------------------------------------------------------------------------------------
-# Terms
+# Terms and paths
 # --------------------------------------------------------------------------------------------------
 
 
@@ -141,46 +176,20 @@ def _sparql_term(node: Node) -> str:
     raise UnsupportedShapeError(f"a blank node ({node}) cannot be used as a constant in a compiled query")
 
 
-# --------------------------------------------------------------------------------------------------
-# Paths
-# --------------------------------------------------------------------------------------------------
-
-
-def _path_sparql(graph: Graph, path: Node, *, top: bool = True) -> str:
-    """A SHACL path as a SPARQL property path (full IRIs). Raises UnsupportedShapeError."""
-    if isinstance(path, URIRef):
-        return f"<{path}>"
-    if not isinstance(path, BNode):
-        raise UnsupportedShapeError(f"a path cannot be {path!r}")
-    if graph.value(path, RDF.first) is not None:
-        items = list(Collection(graph, path))
-        if len(items) < 2:
-            raise UnsupportedShapeError("a sequence path needs at least two members")
-        inner = " / ".join(_path_sparql(graph, i, top=False) for i in items)
-        return inner if top else f"({inner})"
-    inverse = graph.value(path, SH.inversePath)
-    if inverse is not None:
-        return f"^{_path_sparql(graph, inverse, top=False)}"
-    alternative = graph.value(path, SH.alternativePath)
-    if alternative is not None:
-        items = list(Collection(graph, alternative))
-        if len(items) < 2:
-            raise UnsupportedShapeError("an alternative path needs at least two members")
-        inner = " | ".join(_path_sparql(graph, i, top=False) for i in items)
-        return inner if top else f"({inner})"
-    for kind in (SH.zeroOrMorePath, SH.oneOrMorePath, SH.zeroOrOnePath):
-        if graph.value(path, kind) is not None:
-            raise UnsupportedShapeError(f"path kind {kind} is outside the compiled subset")
-    raise UnsupportedShapeError("unrecognised path")
+def _read_path(graph: Graph, shape: Node, path: Node) -> PathExpr:
+    try:
+        return read_path(graph, path)
+    except RopaInputError as exc:
+        raise UnsupportedShapeError(f"shape {shape}: {exc}") from exc
 
 
 def render_path(graph: Graph, path: Node | None) -> str | None:
     """The path of a finding as text: the IRI for a plain property, else SPARQL property-path syntax
-    with full IRIs (``^<p>``, ``<a> / <b>``, ``<a> | <b>``). ``None`` stays ``None``.
+    with full IRIs (``^<p>``, ``(<a>/<b>)``, ``(<a>|<b>)``, ``<p>*``). ``None`` stays ``None``.
 
     Both engines use it, so findings of the two compare equal.
     """
-    return path_text(graph, path)
+    return path_as_text(read_path(graph, path)) if path is not None else None
 
 
 # --------------------------------------------------------------------------------------------------
@@ -188,16 +197,45 @@ def render_path(graph: Graph, path: Node | None) -> str | None:
 # --------------------------------------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class _Row:
+    """One answer of a check: the focus node, the value (None: the result names none), the path when the
+    answer names it (SPARQL ``?path``, ``sh:closed``), and the bindings messages are filled from."""
+
+    this: object
+    value: object = None
+    path: object = None
+    bindings: tuple[tuple[str, str], ...] = ()
+
+
+#: A filter on a check's answers in Python (shape-based constraints, lexical forms).
+_Post = Callable[[ox.Store, list[_Row]], list[_Row]]
+
+
 @dataclass
 class Check:
-    """One compiled constraint: the query and how its rows become findings."""
+    """One compiled constraint: the query and how its rows become results."""
 
     component: str
     query: str
-    #: for SPARQL constraints: the projection of the original query (pyshacl reads only these)
+    #: for SPARQL constraints: the projection of the original query (only these are read)
     projected: frozenset[str] | None = None
     projects_all: bool = False
     message: str | None = None
+    #: the result's sh:sourceConstraintComponent (default: sh:<component>ConstraintComponent)
+    component_iri: URIRef | None = None
+    #: whether ``?value`` of a row is the result's sh:value
+    reports_value: bool = True
+    #: SHACL-SPARQL answers (projection, de-duplication, ``?failure``) rather than a Core check's
+    sparql: bool = False
+    post: _Post | None = None
+    #: values for ``{$param}`` in messages (custom components)
+    parameters: tuple[tuple[str, str], ...] = ()
+
+    @property
+    def source_component(self) -> URIRef:
+        """The constraint component results of this check name."""
+        return self.component_iri or SH[f"{self.component}ConstraintComponent"]
 
 
 @dataclass
@@ -205,16 +243,26 @@ class ShapePlan:
     """A shape (a node shape, or a property shape under one parent), its rule and its compiled checks.
 
     ``engine`` is ``"fast"``, or ``"pyshacl"`` when a constraint of the node shape or of one of its
-    property shapes cannot be rewritten exactly: then the whole node shape runs with pyshacl.
+    property shapes cannot be compiled exactly: then the whole node shape runs with pyshacl. ``rule`` is
+    None for a shape without ``ropa:ruleId`` (its results are SHACL results, not findings).
     """
 
     shape: Node
-    rule: Rule
+    rule: Rule | None
     path_text: str | None
     path_sparql: str | None
     is_property: bool
     checks: list[Check] = field(default_factory=list)
     engine: str = "fast"
+    path: PathExpr | None = None
+    severity: URIRef = SH.Violation
+    messages: tuple[Literal, ...] = ()
+    #: the plans of the shapes its shape-based constraints compile (to look for lossy literals)
+    nested: list[ShapePlan] = field(default_factory=list)
+    #: the node shape whose group this plan belongs to
+    root: Node | None = None
+    #: the focus-node pattern of this plan (binds ``?this``)
+    focus: str = ""
 
 
 def _is_deactivated(graph: Graph, node: Node) -> bool:
@@ -222,19 +270,16 @@ def _is_deactivated(graph: Graph, node: Node) -> bool:
     return isinstance(value, Literal) and value.toPython() is True
 
 
-def _check_supported(graph: Graph, shape: Node) -> None:
+def _check_supported(graph: Graph, shape: Node, custom: frozenset[Node]) -> None:
     for pred in set(graph.predicates(shape)):
-        if str(pred).startswith(str(SH)) and pred not in SUPPORTED_PARAMETERS:
-            raise UnsupportedShapeError(
-                f"shape {shape} uses {pred.n3(graph.namespace_manager)}, outside the SHACL subset the "
-                "fast engine compiles; use --engine pyshacl"
-            )
+        if str(pred).startswith(str(SH)) and pred not in SUPPORTED_PARAMETERS and pred not in custom:
+            raise UnsupportedShapeError(f"shape {shape} uses {pred.n3(graph.namespace_manager)}")
 
 
 def _node_shapes(graph: Graph) -> list[Node]:
     """Shapes with targets (explicit, or implicit as an rdfs:Class), sorted for a stable order."""
     found: set[Node] = set()
-    for pred in TARGET_PARAMETERS:
+    for pred in (*TARGET_PARAMETERS, SH.target):
         found.update(graph.subjects(pred, None))
     for shape in set(graph.subjects(RDF.type, SH.NodeShape)) | set(
         graph.subjects(RDF.type, SH.PropertyShape)
@@ -245,7 +290,13 @@ def _node_shapes(graph: Graph) -> list[Node]:
 
 
 def _focus_subquery(graph: Graph, shape: Node, store: ox.Store) -> str | None:
-    """A group pattern binding ``?this`` to each focus node of ``shape`` once; None if it has none."""
+    """A group pattern binding ``?this`` to each focus node of ``shape`` once; None if it has none.
+
+    Raises:
+        UnsupportedShapeError: a SPARQL-based target (``sh:target``), or a blank node as a target.
+    """
+    if (shape, SH.target, None) in graph:
+        raise UnsupportedShapeError(f"shape {shape}: sh:target is outside SHACL Core")
     branches: list[str] = []
     classes: set[str] = set()
     for cls in graph.objects(shape, SH.targetClass):
@@ -303,7 +354,7 @@ def _prefixes(graph: Graph, node: Node) -> dict[str, str]:
 
 
 # --------------------------------------------------------------------------------------------------
-# Constraints: one small compiler per constraint component
+# Units: one shape against one set of focus nodes
 # --------------------------------------------------------------------------------------------------
 
 
@@ -311,12 +362,22 @@ def _prefixes(graph: Graph, node: Node) -> dict[str, str]:
 class _Unit:
     """What a constraint of one shape is compiled against: the shape, its plan and its focus nodes."""
 
-    graph: Graph
-    store: ox.Store
+    compiler: _Compiler
     plan: ShapePlan
     shape: Node
     #: the group pattern binding ``?this`` to each focus node once (see :func:`_focus_subquery`)
     focus: str
+    depth: int
+    #: whether the unit is compiled to decide conformance (nested sh:property become checks of the owner)
+    nested: bool
+
+    @property
+    def graph(self) -> Graph:
+        return self.compiler.graph
+
+    @property
+    def store(self) -> ox.Store:
+        return self.compiler.store
 
     @property
     def values(self) -> str:
@@ -333,15 +394,53 @@ class _Unit:
             return f"{{ SELECT DISTINCT ?this ?value WHERE {{ {pairs} }} }}"
         return f"{self.focus} BIND(?this AS ?value)"
 
+    @property
+    def value_focus(self) -> str:
+        """A group pattern binding ``?this`` to each value node once: the focus of a shape the value
+        nodes are checked against."""
+        if not self.plan.is_property:
+            return self.focus
+        outer = f"?__f{self.depth}"
+        return (
+            f"{{ SELECT DISTINCT ?this WHERE {{ {{ SELECT (?this AS {outer}) WHERE {{ {self.focus} }} }} "
+            f"{outer} {self.plan.path_sparql} ?this }} }}"
+        )
+
+    def pairs(self, component: str, post: _Post, **more: object) -> Check:
+        """A check answering each (focus node, value node) pair, filtered by ``post``."""
+        return Check(component, f"SELECT ?this ?value WHERE {{ {self.distinct_values} }}", post=post, **more)  # type: ignore[arg-type]  # Check's own fields
+
     def property_only(self, parameter: str) -> None:
         """Raise UnsupportedShapeError unless the shape is a property shape."""
         if not self.plan.is_property:
             raise UnsupportedShapeError(f"shape {self.shape}: {parameter} on a node shape")
 
+    def conforming(self, shape: Node) -> _Conformance:
+        """How to decide which value nodes conform to ``shape``."""
+        plans = self.compiler.nested_plans(shape, self.value_focus, self.depth + 1)
+        self.plan.nested.extend(plans)
+        return _Conformance(plans)
+
+
+@dataclass
+class _Conformance:
+    """The plans that decide conformance to one shape on a set of nodes: a node conforms when none of
+    their checks answers it."""
+
+    plans: list[ShapePlan]
+
+    def failing(self, store: ox.Store) -> set[object]:
+        """The nodes (store terms) that do not conform."""
+        return {row.this for plan in self.plans for check in plan.checks for row in _rows(store, check)}
+
+
+# --------------------------------------------------------------------------------------------------
+# Constraints: one small compiler per constraint component
+# --------------------------------------------------------------------------------------------------
 
 #: A constraint compiler: one value of the constraint's parameter to its check (None: nothing to check).
-#: Raises UnsupportedShapeError for a value outside the subset, NotRewritable to fall back to pyshacl.
-_Compiler = Callable[[_Unit, Node], Check | None]
+#: Raises UnsupportedShapeError for what it cannot compile, NotRewritable to fall back to pyshacl.
+_ConstraintCompiler = Callable[[_Unit, Node], Check | None]
 
 
 def _min_count(unit: _Unit, count: Node) -> Check | None:
@@ -378,10 +477,39 @@ def _class(unit: _Unit, cls: Node) -> Check:
 
 def _datatype(unit: _Unit, dtype: Node) -> Check:
     dt = _sparql_term(dtype)
-    cond = f"!isLiteral(?value) || datatype(?value) != {dt}"
+    wrong = f"!isLiteral(?value) || datatype(?value) != {dt}"
     if dtype in _CASTABLE:
-        cond += f" || !COALESCE(isLiteral({dt}(STR(?value))), false)"
-    return Check("Datatype", f"SELECT ?this ?value WHERE {{ {unit.distinct_values} FILTER({cond}) }}")
+        cond = f"{wrong} || !COALESCE(isLiteral({dt}(STR(?value))), false)"
+        return Check("Datatype", f"SELECT ?this ?value WHERE {{ {unit.distinct_values} FILTER({cond}) }}")
+    if not str(dtype).startswith(str(XSD)):
+        return Check("Datatype", f"SELECT ?this ?value WHERE {{ {unit.distinct_values} FILTER({wrong}) }}")
+
+    # every value: those that are no literal of the datatype, or whose lexical form rdflib rejects, fail
+    return Check(
+        "Datatype",
+        f"SELECT ?this ?value WHERE {{ {unit.distinct_values} }}",
+        post=lambda _store, rows: [r for r in rows if _wrong_datatype(r.value, dtype)],
+    )
+
+
+def _wrong_datatype(value: object, dtype: Node) -> bool:
+    """SHACL's datatype test for an XSD datatype SPARQL cannot check: not a literal of ``dtype``, or one
+    whose lexical form is not in its lexical space (rdflib's test, which pyshacl applies)."""
+    if not isinstance(value, ox.Literal) or value.language is not None or value.datatype.value != str(dtype):
+        return True
+    return _ill_typed(value)
+
+
+@functools.lru_cache(maxsize=65536)
+def _ill_typed_text(lexical: str, datatype: str) -> bool:
+    literal = Literal(lexical, datatype=URIRef(datatype))
+    return bool(literal.ill_typed)
+
+
+def _ill_typed(value: object) -> bool:
+    if not isinstance(value, ox.Literal):
+        return False
+    return _ill_typed_text(value.value, value.datatype.value)
 
 
 def _node_kind(unit: _Unit, kind: Node) -> Check:
@@ -418,21 +546,251 @@ def _pattern(unit: _Unit, pattern: Node) -> Check:
     )
 
 
+def _length(component: str, operator: str) -> _ConstraintCompiler:
+    def compile_length(unit: _Unit, limit: Node) -> Check:
+        n = int(str(limit))
+        return Check(
+            component,
+            f"SELECT ?this ?value WHERE {{ {unit.distinct_values} "
+            f"FILTER(isBlank(?value) || !COALESCE(STRLEN(STR(?value)) {operator} {n}, false)) }}",
+        )
+
+    return compile_length
+
+
+def _range(parameter: URIRef) -> _ConstraintCompiler:
+    operator = _RANGES[parameter]
+    component = str(CORE_COMPONENTS[parameter]).removeprefix(str(SH)).removesuffix("ConstraintComponent")
+
+    def compile_range(unit: _Unit, bound: Node) -> Check:
+        return Check(
+            component,
+            f"SELECT ?this ?value WHERE {{ {unit.distinct_values} "
+            f"FILTER(!COALESCE(?value {operator} {_sparql_term(bound)}, false)) }}",
+        )
+
+    return compile_range
+
+
+def _language_in(unit: _Unit, members: Node) -> Check:
+    tags = [str(m) for m in Collection(unit.graph, members)]
+    test = " || ".join(f"langMatches(lang(?value), {Literal(t).n3()})" for t in tags) or "false"
+    return Check(
+        "LanguageIn",
+        f"SELECT ?this ?value WHERE {{ {unit.distinct_values} FILTER(!isLiteral(?value) || !({test})) }}",
+    )
+
+
+def _is_true(flag: Node) -> bool:
+    """Whether a boolean parameter is ``true`` as written (``"1"^^xsd:boolean`` is not, as SHACL's tests
+    read it)."""
+    return isinstance(flag, Literal) and flag.datatype == XSD.boolean and str(flag) == "true"
+
+
+def _unique_lang(unit: _Unit, flag: Node) -> Check | None:
+    unit.property_only("sh:uniqueLang")
+    if not _is_true(flag):
+        return None
+    return Check(
+        "UniqueLang",
+        f'SELECT ?this WHERE {{ {unit.distinct_values} FILTER(isLiteral(?value) && lang(?value) != "") '
+        f"BIND(LCASE(lang(?value)) AS ?__lang) }} GROUP BY ?this ?__lang HAVING (COUNT(DISTINCT ?value) > 1)",
+    )
+
+
+def _equals(unit: _Unit, prop: Node) -> Check:
+    p = _sparql_term(prop)
+    return Check(
+        "Equals",
+        f"SELECT ?this ?value WHERE {{ {{ {unit.distinct_values} FILTER NOT EXISTS {{ ?this {p} ?value }} }} "
+        f"UNION {{ {unit.focus} ?this {p} ?value FILTER NOT EXISTS {{ {_has_value_pattern(unit)} }} }} }}",
+    )
+
+
+def _has_value_pattern(unit: _Unit) -> str:
+    """A pattern true when ``?value`` is a value node of ``?this``."""
+    if unit.plan.is_property:
+        return f"?this {unit.plan.path_sparql} ?value"
+    return "FILTER(sameTerm(?this, ?value))"
+
+
+def _disjoint(unit: _Unit, prop: Node) -> Check:
+    return Check(
+        "Disjoint",
+        f"SELECT ?this ?value WHERE {{ {unit.distinct_values} "
+        f"FILTER EXISTS {{ ?this {_sparql_term(prop)} ?value }} }}",
+    )
+
+
+def _less_than(component: str, operator: str) -> _ConstraintCompiler:
+    def compile_less(unit: _Unit, prop: Node) -> Check:
+        unit.property_only(f"sh:{component[0].lower()}{component[1:]}")
+        return Check(
+            component,
+            f"SELECT ?this ?value WHERE {{ {unit.distinct_values} ?this {_sparql_term(prop)} ?__o "
+            f"FILTER(!COALESCE(?value {operator} ?__o, false)) }}",
+        )
+
+    return compile_less
+
+
+def _node(unit: _Unit, shape: Node) -> Check:
+    inner = unit.conforming(shape)
+    return unit.pairs("Node", lambda store, rows: _keep(rows, inner.failing(store)))
+
+
+def _not(unit: _Unit, shape: Node) -> Check:
+    inner = unit.conforming(shape)
+
+    def post(store: ox.Store, rows: list[_Row]) -> list[_Row]:
+        failing = inner.failing(store)
+        return [r for r in rows if r.value not in failing]
+
+    return unit.pairs("Not", post)
+
+
+def _members(unit: _Unit, shapes: Node) -> list[_Conformance]:
+    return [unit.conforming(member) for member in Collection(unit.graph, shapes)]
+
+
+def _and(unit: _Unit, shapes: Node) -> Check:
+    members = _members(unit, shapes)
+
+    def post(store: ox.Store, rows: list[_Row]) -> list[_Row]:
+        failing = set().union(*(m.failing(store) for m in members)) if members else set()
+        return _keep(rows, failing)
+
+    return unit.pairs("And", post)
+
+
+def _or(unit: _Unit, shapes: Node) -> Check:
+    members = _members(unit, shapes)
+
+    def post(store: ox.Store, rows: list[_Row]) -> list[_Row]:
+        sets = [m.failing(store) for m in members]
+        return [r for r in rows if all(r.value in s for s in sets)]
+
+    return unit.pairs("Or", post)
+
+
+def _xone(unit: _Unit, shapes: Node) -> Check:
+    members = _members(unit, shapes)
+
+    def post(store: ox.Store, rows: list[_Row]) -> list[_Row]:
+        sets = [m.failing(store) for m in members]
+        return [r for r in rows if sum(r.value not in s for s in sets) != 1]
+
+    return unit.pairs("Xone", post)
+
+
+def _keep(rows: list[_Row], failing: set[object]) -> list[_Row]:
+    return [r for r in rows if r.value in failing]
+
+
+def _property(unit: _Unit, shape: Node) -> Check | None:
+    """A nested ``sh:property`` where conformance is decided: a value node fails when it fails the
+    property shape. (Elsewhere its results are its own: :meth:`_Compiler.unit_plans`.)"""
+    if not unit.nested:
+        return None
+    if _is_deactivated(unit.graph, shape):
+        return None
+    inner = unit.conforming(shape)
+    return unit.pairs("Property", lambda store, rows: _keep(rows, inner.failing(store)))
+
+
+def _closed(unit: _Unit, flag: Node) -> Check | None:
+    if not _is_true(flag):
+        return None
+    allowed = {
+        p
+        for prop in unit.graph.objects(unit.shape, SH.property)
+        if isinstance(p := unit.graph.value(prop, SH.path), URIRef)
+    }
+    ignored = unit.graph.value(unit.shape, SH.ignoredProperties)
+    if ignored is not None:
+        allowed.update(m for m in Collection(unit.graph, ignored) if isinstance(m, URIRef))
+    keep = f"FILTER(?__p NOT IN ({', '.join(sorted(_sparql_term(p) for p in allowed))}))" if allowed else ""
+    return Check(
+        "Closed",
+        f"SELECT ?this (?__v AS ?value) ?__path WHERE {{ {{ SELECT ?this (?value AS ?__n) WHERE "
+        f"{{ {unit.distinct_values} }} }} ?__n ?__p ?__v {keep} BIND(?__p AS ?__path) }}",
+    )
+
+
+def _qualified(unit: _Unit, shape: Node) -> Check | None:
+    unit.property_only("sh:qualifiedValueShape")
+    low = unit.graph.value(unit.shape, SH.qualifiedMinCount)
+    high = unit.graph.value(unit.shape, SH.qualifiedMaxCount)
+    if low is None and high is None:
+        return None
+    inner = unit.conforming(shape)
+    siblings = [unit.conforming(s) for s in _sibling_shapes(unit)] if _disjoint_flag(unit) else []
+    checks: list[Check] = []
+
+    def counted(store: ox.Store, rows: list[_Row]) -> dict[object, int]:
+        failing = inner.failing(store)
+        others = [s.failing(store) for s in siblings]
+        counts: dict[object, int] = {}
+        for r in rows:
+            counts.setdefault(r.this, 0)
+            if r.value not in failing and all(r.value in o for o in others):
+                counts[r.this] += 1
+        return counts
+
+    focus_rows = f"SELECT ?this ?value WHERE {{ {unit.focus} OPTIONAL {{ {unit.values} }} }}"
+    if low is not None:
+        n = int(str(low))
+        checks.append(
+            Check(
+                "QualifiedMinCount",
+                focus_rows,
+                reports_value=False,
+                post=lambda store, rows: [_Row(t) for t, c in counted(store, rows).items() if c < n],
+            )
+        )
+    if high is not None:
+        m = int(str(high))
+        checks.append(
+            Check(
+                "QualifiedMaxCount",
+                focus_rows,
+                reports_value=False,
+                post=lambda store, rows: [_Row(t) for t, c in counted(store, rows).items() if c > m],
+            )
+        )
+    unit.plan.checks.extend(checks[:-1])
+    return checks[-1]
+
+
+def _disjoint_flag(unit: _Unit) -> bool:
+    flag = unit.graph.value(unit.shape, SH.qualifiedValueShapesDisjoint)
+    return isinstance(flag, Literal) and flag.toPython() is True
+
+
+def _sibling_shapes(unit: _Unit) -> list[Node]:
+    """The qualified value shapes of the other property shapes of the shapes holding this one."""
+    found: set[Node] = set()
+    for parent in unit.graph.subjects(SH.property, unit.shape):
+        for sibling in unit.graph.objects(parent, SH.property):
+            if sibling != unit.shape:
+                found.update(unit.graph.objects(sibling, SH.qualifiedValueShape))
+    return sorted(found, key=str)
+
+
 def _sparql(unit: _Unit, constraint: Node) -> Check | None:
     """A SHACL-SPARQL SELECT constraint rewritten for all focus nodes at once (raises NotRewritable)."""
     if _is_deactivated(unit.graph, constraint):
         return None
     select = unit.graph.value(constraint, SH.select)
     if select is None:
-        raise UnsupportedShapeError(
-            f"shape {unit.shape}: sh:sparql without sh:select (ASK validators are not supported)"
-        )
+        raise UnsupportedShapeError(f"shape {unit.shape}: sh:sparql without sh:select")
     rewritten = _rewritten(
         str(select),
         unit.focus,
         tuple(sorted(_prefixes(unit.graph, constraint).items())),
         unit.plan.path_sparql,
         str(unit.shape) if isinstance(unit.shape, URIRef) else None,
+        (),
     )
     return Check(
         "SPARQL",
@@ -440,6 +798,7 @@ def _sparql(unit: _Unit, constraint: Node) -> Check | None:
         rewritten.projected,
         rewritten.projects_all,
         literal_text(unit.graph, constraint, SH.message),
+        sparql=True,
     )
 
 
@@ -450,6 +809,7 @@ def _rewritten(
     prefixes: tuple[tuple[str, str], ...],
     path_sparql: str | None,
     shape_iri: str | None,
+    substitutions: tuple[tuple[str, str], ...],
 ) -> RewrittenQuery:
     """:func:`ropa_kg.sparql.rewrite.rewrite_for_all_focus_nodes`, remembered: a process validating many
     records (the dashboard, a test run) rewrites each constraint once, not once per record. A query that
@@ -460,11 +820,19 @@ def _rewritten(
         prefixes=dict(prefixes),
         path_sparql=path_sparql,
         current_shape_iri=shape_iri,
+        substitutions=dict(substitutions),
     )
 
 
-#: The compiler of each constraint component of :data:`~ropa_kg.rules.shapes.CONSTRAINT_COMPONENTS`.
-_COMPILERS: dict[URIRef, _Compiler] = {
+def _lengths() -> dict[URIRef, _ConstraintCompiler]:
+    return {
+        SH.MinLengthConstraintComponent: _length("MinLength", ">="),
+        SH.MaxLengthConstraintComponent: _length("MaxLength", "<="),
+    }
+
+
+#: The compiler of each constraint component of :data:`CORE_COMPONENTS`.
+_COMPILERS: dict[URIRef, _ConstraintCompiler] = {
     SH.MinCountConstraintComponent: _min_count,
     SH.MaxCountConstraintComponent: _max_count,
     SH.ClassConstraintComponent: _class,
@@ -474,135 +842,299 @@ _COMPILERS: dict[URIRef, _Compiler] = {
     SH.HasValueConstraintComponent: _has_value,
     SH.PatternConstraintComponent: _pattern,
     SH.SPARQLConstraintComponent: _sparql,
+    **_lengths(),
+    SH.LanguageInConstraintComponent: _language_in,
+    SH.UniqueLangConstraintComponent: _unique_lang,
+    **{CORE_COMPONENTS[p]: _range(p) for p in _RANGES},
+    SH.EqualsConstraintComponent: _equals,
+    SH.DisjointConstraintComponent: _disjoint,
+    SH.LessThanConstraintComponent: _less_than("LessThan", "<"),
+    SH.LessThanOrEqualsConstraintComponent: _less_than("LessThanOrEquals", "<="),
+    SH.NodeConstraintComponent: _node,
+    SH.NotConstraintComponent: _not,
+    SH.AndConstraintComponent: _and,
+    SH.OrConstraintComponent: _or,
+    SH.XoneConstraintComponent: _xone,
+    SH.ClosedConstraintComponent: _closed,
+    SH.QualifiedMinCountConstraintComponent: _qualified,
+    SH.PropertyConstraintComponent: _property,
 }
 
 
-def _compile_constraints(unit: _Unit) -> None:
-    """Append the checks of the unit's constraints to its plan, in the order of
-    :data:`~ropa_kg.rules.shapes.CONSTRAINT_COMPONENTS`; a constraint that cannot be rewritten exactly
-    leaves the plan without checks, to run with pyshacl.
+# --------------------------------------------------------------------------------------------------
+# Custom constraint components (SHACL-SPARQL)
+# --------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Component:
+    """A declared ``sh:ConstraintComponent``: its parameters (path, optional) and validators."""
+
+    iri: Node
+    parameters: tuple[tuple[Node, bool], ...]
+    validator: Node | None
+    node_validator: Node | None
+    property_validator: Node | None
+
+
+def _components(graph: Graph) -> list[_Component]:
+    """The constraint components the shapes graph declares (instances of ``sh:ConstraintComponent`` or of
+    a subclass of it)."""
+    classes = set(graph.transitive_subjects(RDFS.subClassOf, SH.ConstraintComponent))
+    declared = {c for cls in classes for c in graph.subjects(RDF.type, cls)}
+    found: list[_Component] = []
+    for iri in sorted(declared, key=str):
+        parameters = []
+        for parameter in graph.objects(iri, SH.parameter):
+            path = graph.value(parameter, SH.path)
+            if path is not None:
+                optional = graph.value(parameter, SH.optional)
+                parameters.append((path, isinstance(optional, Literal) and optional.toPython() is True))
+        found.append(
+            _Component(
+                iri,
+                tuple(sorted(parameters, key=lambda p: str(p[0]))),
+                graph.value(iri, SH.validator),
+                graph.value(iri, SH.nodeValidator),
+                graph.value(iri, SH.propertyValidator),
+            )
+        )
+    return found
+
+
+def _custom_checks(unit: _Unit, components: Sequence[_Component]) -> None:
+    """Append the checks of the custom components ``unit``'s shape uses (it has every mandatory parameter).
 
     Raises:
-        UnsupportedShapeError: a constraint's value is outside the subset.
+        UnsupportedShapeError: a parameter value is a blank node, or no validator fits the shape.
     """
-    for parameter, component in CONSTRAINT_COMPONENTS.items():
-        compile_one = _COMPILERS[component]
-        for value in unit.graph.objects(unit.shape, parameter):
-            try:
-                check = compile_one(unit, value)
-            except NotRewritable:
-                unit.plan.engine = "pyshacl"
-                unit.plan.checks.clear()
-                return
-            if check is not None:
-                unit.plan.checks.append(check)
-
-
-def _units(shapes_graph: Graph, shape: Node) -> list[tuple[Node, Node | None]]:
-    """The node shape with its own path (if any), then its active property shapes with theirs.
-
-    Raises:
-        UnsupportedShapeError: a property shape has no path, or nests property shapes.
-    """
-    units: list[tuple[Node, Node | None]] = [(shape, shapes_graph.value(shape, SH.path))]
-    for prop in sorted(shapes_graph.objects(shape, SH.property), key=str):
-        if _is_deactivated(shapes_graph, prop):
+    for component in components:
+        values = {p: sorted(unit.graph.objects(unit.shape, p), key=str) for p, _ in component.parameters}
+        if not all(values[p] for p, optional in component.parameters if not optional):
             continue
-        _check_supported(shapes_graph, prop)
-        if shapes_graph.value(prop, SH.property) is not None:
-            raise UnsupportedShapeError(f"property shape {prop}: nested sh:property is outside the subset")
-        path = shapes_graph.value(prop, SH.path)
-        if path is None:
-            raise UnsupportedShapeError(f"property shape {prop} has no sh:path")
-        units.append((prop, path))
-    return units
+        if not any(values.values()):
+            continue
+        for combination in itertools.product(*([(p, v) for v in vs] for p, vs in values.items() if vs)):
+            unit.plan.checks.append(_custom_check(unit, component, dict(combination)))
 
 
-def compile_plans(shapes_graph: Graph, store: ox.Store) -> list[ShapePlan]:
+def _local_name(iri: Node) -> str:
+    return re.split(r"[#/]", str(iri))[-1]
+
+
+def _custom_check(unit: _Unit, component: _Component, bound: dict[Node, Node]) -> Check:
+    substitutions = tuple(sorted((_local_name(p), _sparql_term(v)) for p, v in bound.items()))
+    parameters = tuple(sorted((_local_name(p), node_text(to_oxigraph(v))) for p, v in bound.items()))  # type: ignore[arg-type]  # terms
+    select_validator = component.property_validator if unit.plan.is_property else component.node_validator
+    if select_validator is not None and unit.graph.value(select_validator, SH.select) is not None:
+        rewritten = _rewritten(
+            str(unit.graph.value(select_validator, SH.select)),
+            unit.focus,
+            tuple(sorted(_prefixes(unit.graph, select_validator).items())),
+            unit.plan.path_sparql,
+            str(unit.shape) if isinstance(unit.shape, URIRef) else None,
+            substitutions,
+        )
+        return Check(
+            "SPARQL",
+            rewritten.text,
+            rewritten.projected,
+            rewritten.projects_all,
+            _message(unit.graph, select_validator, component),
+            component_iri=URIRef(str(component.iri)),
+            sparql=True,
+            parameters=parameters,
+        )
+    ask_validator = component.validator
+    ask = unit.graph.value(ask_validator, SH.ask) if ask_validator is not None else None
+    if ask is None or ask_validator is None:
+        raise UnsupportedShapeError(f"shape {unit.shape}: no validator of {component.iri} fits it")
+    body = _ask_body(str(ask), dict(substitutions), unit.plan.path_sparql)
+    declared = "".join(
+        f"PREFIX {p}: <{ns}>\n" for p, ns in sorted(_prefixes(unit.graph, ask_validator).items())
+    )
+    return Check(
+        "SPARQL",
+        f"{declared}SELECT ?this ?value WHERE {{ {unit.distinct_values} FILTER NOT EXISTS {{ {body} }} }}",
+        message=_message(unit.graph, ask_validator, component),
+        component_iri=URIRef(str(component.iri)),
+        parameters=parameters,
+    )
+
+
+def _message(graph: Graph, validator: Node, component: _Component) -> str | None:
+    return literal_text(graph, validator, SH.message) or literal_text(graph, component.iri, SH.message)
+
+
+def _ask_body(ask: str, substitutions: dict[str, str], path_sparql: str | None) -> str:
+    """The group of an ``ASK`` validator with the parameters and ``$PATH`` written in.
+
+    Raises:
+        UnsupportedShapeError: a prologue or a form the engine does not rewrite.
+    """
+    tokens = tokenize(ask)
+    parts: list[str] = []
+    started = depth = 0
+    for t in tokens:
+        if not started:
+            if t.is_keyword("ASK", "WHERE") or t.kind in ("ws", "comment"):
+                continue
+            if t.text != "{":
+                raise UnsupportedShapeError(f"ASK validator: {t.text!r} before its group")
+            started = 1
+        if t.kind not in ("string", "iri", "ws", "comment"):
+            depth += (t.text == "{") - (t.text == "}")
+        if t.kind == "var" and t.text[1:] in substitutions:
+            parts.append(substitutions[t.text[1:]])
+        elif t.kind == "var" and t.text[1:] == "PATH":
+            if path_sparql is None:
+                raise UnsupportedShapeError("$PATH in a validator of a node shape")
+            parts.append(f"({path_sparql})")
+        else:
+            parts.append(t.text)
+        if started and depth == 0:
+            break
+    text = "".join(parts).strip()
+    return text[1:-1] if text.startswith("{") and text.endswith("}") else text
+
+
+# --------------------------------------------------------------------------------------------------
+# The compiler
+# --------------------------------------------------------------------------------------------------
+
+
+class _Compiler:
+    """Compiles the shapes of one shapes graph against one store."""
+
+    def __init__(self, graph: Graph, store: ox.Store) -> None:
+        self.graph = graph
+        self.store = store
+        self.components = _components(graph)
+        self.custom = frozenset(p for c in self.components for p, _ in c.parameters)
+        self._active: list[Node] = []
+
+    def group(self, shape: Node, focus: str) -> list[ShapePlan]:
+        """The plans of one node shape (and its property shapes, nested ones included): its results.
+
+        Raises:
+            UnsupportedShapeError: something the engine does not compile (the group runs with pyshacl).
+            NotRewritable: a SPARQL query that cannot be rewritten exactly (likewise).
+        """
+        plans = self.unit_plans(shape, focus, depth=0, nested=False)
+        for plan in plans:
+            plan.root = shape
+        return plans
+
+    def nested_plans(self, shape: Node, focus: str, depth: int) -> list[ShapePlan]:
+        """The plans deciding whether the nodes of ``focus`` conform to ``shape``."""
+        if depth > _MAX_DEPTH or shape in self._active:
+            raise UnsupportedShapeError(f"shape {shape} is recursive or nested too deeply")
+        self._active.append(shape)
+        try:
+            return self.unit_plans(shape, focus, depth=depth, nested=True)
+        finally:
+            self._active.pop()
+
+    def unit_plans(self, shape: Node, focus: str, *, depth: int, nested: bool) -> list[ShapePlan]:
+        """``shape`` against ``focus``: its own plan, and (where results are reported) those of its
+        active ``sh:property`` shapes against its value nodes."""
+        if _is_deactivated(self.graph, shape):
+            return []
+        _check_supported(self.graph, shape, self.custom)
+        path_node = self.graph.value(shape, SH.path)
+        path = _read_path(self.graph, shape, path_node) if path_node is not None else None
+        severity = self.graph.value(shape, SH.severity)
+        plan = ShapePlan(
+            shape=shape,
+            rule=read_rule(self.graph, shape, complete=False)
+            if (shape, ROPA.ruleId, None) in self.graph
+            else None,
+            path_text=path_as_text(path),
+            path_sparql=path_expression(path) if path is not None else None,
+            is_property=path is not None,
+            path=path,
+            severity=URIRef(str(severity)) if severity is not None else SH.Violation,
+            messages=tuple(
+                sorted((m for m in self.graph.objects(shape, SH.message) if isinstance(m, Literal)), key=str)
+            ),
+            focus=focus,
+        )
+        unit = _Unit(self, plan, shape, focus, depth, nested)
+        self._compile_constraints(unit)
+        plans = [plan]
+        if not nested:
+            props = sorted(self.graph.objects(shape, SH.property), key=str)
+            if props and plan.is_property:
+                # each value node is validated once per focus node reaching it: results repeat, which one
+                # query per distinct node does not say
+                raise UnsupportedShapeError(f"shape {shape}: sh:property on a property shape")
+            for prop in props:
+                plans.extend(self.unit_plans(prop, unit.value_focus, depth=depth + 1, nested=False))
+        return plans
+
+    def _compile_constraints(self, unit: _Unit) -> None:
+        """Append the checks of the unit's constraints to its plan, in the order of :data:`CORE_COMPONENTS`,
+        then those of custom components."""
+        before = len(self._active)
+        for parameter, component in CORE_COMPONENTS.items():
+            compile_one = _COMPILERS[component]
+            for value in sorted(unit.graph.objects(unit.shape, parameter), key=str):
+                check = compile_one(unit, value)
+                if check is not None:
+                    unit.plan.checks.append(check)
+        _custom_checks(unit, self.components)
+        del self._active[before:]
+
+
+def compile_plans(shapes_graph: Graph, store: ox.Store, *, all_shapes: bool = False) -> list[ShapePlan]:
     """Compile every active shape with targets (and its property shapes) into query plans.
 
-    A shape without ``ropa:ruleId`` gets no plan (its results are not findings); the rule of one that has
-    it is read by :func:`ropa_kg.rules.shapes.read_rule` (without the catalogue's demands: a missing
-    severity is ``sh:Violation``, a missing message ``""``). A node shape that uses SHACL outside the
-    compiled subset, or a parameter of a custom constraint component (``sh:ConstraintComponent``) declared
-    in the shapes graph, is never approximated or skipped: its plans run with pyshacl (``engine``).
+    Without ``all_shapes``, only the plans of shapes carrying ``ropa:ruleId`` are returned (the rules; their
+    rule read by :func:`ropa_kg.rules.shapes.read_rule` without the catalogue's demands). A node shape the
+    engine does not compile exactly is never approximated or skipped: its plans run with pyshacl
+    (``engine``).
 
     Raises:
-        RopaInputError: a rule id is not a literal, or a severity is not a SHACL severity.
+        RopaInputError: a rule id is not a literal, or a rule's severity is not a SHACL severity.
     """
-    custom = _custom_parameters(shapes_graph)
+    compiler = _Compiler(shapes_graph, store)
     plans: list[ShapePlan] = []
     for shape in _node_shapes(shapes_graph):
         if _is_deactivated(shapes_graph, shape):
             continue
-        focus = _focus_subquery(shapes_graph, shape, store)
-        if focus is None:
-            continue
         try:
-            group = _compile_group(shapes_graph, store, shape, focus, custom)
-        except UnsupportedShapeError:
+            focus = _focus_subquery(shapes_graph, shape, store)
+            if focus is None:
+                continue
+            group = compiler.group(shape, focus)
+        except (UnsupportedShapeError, NotRewritable):
             group = _fallback_group(shapes_graph, shape)
-        plans.extend(group)
+        plans.extend(p for p in group if all_shapes or p.rule is not None)
     return plans
 
 
-def _custom_parameters(shapes_graph: Graph) -> frozenset[Node]:
-    """The parameters (``sh:parameter/sh:path``) of the custom constraint components the shapes declare."""
-    return frozenset(
-        path
-        for component in shapes_graph.subjects(RDF.type, SH.ConstraintComponent)
-        for parameter in shapes_graph.objects(component, SH.parameter)
-        if (path := shapes_graph.value(parameter, SH.path)) is not None
-    )
-
-
-def _compile_group(
-    shapes_graph: Graph, store: ox.Store, shape: Node, focus: str, custom: frozenset[Node]
-) -> list[ShapePlan]:
-    """The plans of one node shape and its property shapes, all run by one engine.
-
-    Raises:
-        UnsupportedShapeError: the node shape or one of its property shapes is outside the subset.
-    """
-    _check_supported(shapes_graph, shape)
-    group: list[ShapePlan] = []
-    for unit, path in _units(shapes_graph, shape):
-        if custom and any(p in custom for p in shapes_graph.predicates(unit)):
-            raise UnsupportedShapeError(f"shape {unit} uses a custom constraint component")
-        if (unit, ROPA.ruleId, None) not in shapes_graph:
-            continue  # no rule id: its results are not findings (as in ropa_kg.rules.validation)
-        plan = ShapePlan(
-            shape=unit,
-            rule=read_rule(shapes_graph, unit, complete=False),
-            path_text=render_path(shapes_graph, path),
-            path_sparql=_path_sparql(shapes_graph, path) if path is not None else None,
-            is_property=path is not None,
-        )
-        _compile_constraints(_Unit(shapes_graph, store, plan, unit, focus))
-        group.append(plan)
-    if any(p.engine == "pyshacl" for p in group):
-        for p in group:
-            p.engine = "pyshacl"
-            p.checks.clear()
-    return group
-
-
 def _fallback_group(shapes_graph: Graph, shape: Node) -> list[ShapePlan]:
-    """Plans that run ``shape`` (and its property shapes) with pyshacl: the node shape and every property
-    shape with a rule id."""
+    """One plan that runs ``shape`` (and everything under it) with pyshacl."""
+    rule = (
+        read_rule(shapes_graph, shape, complete=False) if (shape, ROPA.ruleId, None) in shapes_graph else None
+    )
     units = [shape, *sorted(shapes_graph.objects(shape, SH.property), key=str)]
-    return [
+    plans = [
         ShapePlan(
             shape=unit,
-            rule=read_rule(shapes_graph, unit, complete=False),
+            rule=read_rule(shapes_graph, unit, complete=False)
+            if (unit, ROPA.ruleId, None) in shapes_graph
+            else None,
             path_text=None,
             path_sparql=None,
             is_property=unit != shape,
             engine="pyshacl",
+            root=shape,
         )
         for unit in units
-        if (unit, ROPA.ruleId, None) in shapes_graph
     ]
+    plans[0].rule = rule
+    return plans
 
 
 # --------------------------------------------------------------------------------------------------
@@ -623,44 +1155,40 @@ def _default_message(component: str, plan: ShapePlan) -> str:
     return f"{component} constraint violated{where}"
 
 
-#: What a check yields: the finding, and the store's terms of its focus node and value.
-_Found = tuple[Finding, object, object]
+def _rows(store: ox.Store, check: Check) -> list[_Row]:
+    """The answers of ``check`` (SHACL-SPARQL's de-duplication for SPARQL checks), filtered by its post.
 
-
-def _run_check(store: ox.Store, plan: ShapePlan, check: Check) -> Iterator[_Found]:
+    Raises:
+        RopaInputError: a SPARQL constraint reports a failure (``?failure``).
+    """
     solutions = store.query(check.query)
     assert isinstance(solutions, ox.QuerySolutions)  # every compiled query is a SELECT
     names = [v.value for v in solutions.variables]
-    if check.component != "SPARQL":
-        msg = plan.rule.message or _default_message(check.component, plan)
-        for row in solutions:
-            this_term = row["this"]
-            focus = node_text(this_term)
-            value = row["value"] if "value" in names else None
-            if value == this_term:
-                value = None
-            finding = Finding(
-                rule_id=plan.rule.rule_id,
-                focus_node=focus,
-                severity=plan.rule.severity,
-                path=plan.path_text,
-                message=msg,
-                source_shape=plan.rule.shape,
-                value=node_text(value) if value is not None else None,
-                legal_reference=plan.rule.legal_reference,
-            )
-            yield finding, this_term, value
-        return
+    rows = _sparql_rows(solutions, names, check) if check.sparql else _core_rows(solutions, names, check)
+    return check.post(store, rows) if check.post is not None else rows
+
+
+def _core_rows(solutions: ox.QuerySolutions, names: list[str], check: Check) -> list[_Row]:
+    has_value = "value" in names
+    has_path = "__path" in names
+    return [
+        _Row(row["this"], row["value"] if has_value else None, row["__path"] if has_path else None)
+        for row in solutions
+    ]
+
+
+def _sparql_rows(solutions: ox.QuerySolutions, names: list[str], check: Check) -> list[_Row]:
     visible = set(names) if check.projects_all else set(check.projected or ())
+    if check.projected is None and not check.projects_all:
+        visible = {"this", "value"}  # an ASK validator's rows
     seen: set[tuple[object, ...]] = set()
-    template = check.message or plan.rule.message
+    rows: list[_Row] = []
     for row in solutions:
         this_term = row["this"]
         if this_term is None:
             continue
-        failure = row["failure"] if "failure" in visible else None
-        if failure is not None:
-            raise RopaInputError(f"SPARQL constraint of shape {plan.shape} reported a validation failure")
+        if "failure" in visible and row["failure"] is not None:
+            raise RopaInputError("a SPARQL constraint reported a validation failure (?failure)")
         t = this_term if "this" in visible else None
         p = row["path"] if "path" in visible else None
         v = row["value"] if "value" in visible else None
@@ -675,45 +1203,81 @@ def _run_check(store: ox.Store, plan: ShapePlan, check: Check) -> Iterator[_Foun
         if key in seen:
             continue
         seen.add(key)
-        focus = node_text(this_term)
-        value_text = node_text(v) if v is not None and v != this_term else None
-        path_text = node_text(p) if p is not None else plan.path_text
-        bindings = {n: node_text(row[n]) for n in names if row[n] is not None}
-        finding = Finding(
-            rule_id=plan.rule.rule_id,
-            focus_node=focus,
-            severity=plan.rule.severity,
-            path=path_text,
-            message=_fill(template, bindings) or _default_message("SPARQL", plan),
-            source_shape=plan.rule.shape,
-            value=value_text,
-            legal_reference=plan.rule.legal_reference,
-        )
-        yield finding, this_term, v if value_text is not None else None
+        bindings = tuple((n, node_text(row[n])) for n in names if row[n] is not None)
+        rows.append(_Row(this_term, v, p, bindings))
+    return rows
 
 
-def run_fast(
+#: What a check yields: the plan and check it comes from and one answer.
+_Found = tuple[ShapePlan, Check, _Row]
+
+
+def _message_for(plan: ShapePlan, check: Check, row: _Row) -> str:
+    if check.sparql or check.component_iri is not None:
+        template = check.message or (plan.rule.message if plan.rule else None) or _first(plan.messages)
+        filled = _fill(template, {**dict(check.parameters), **dict(row.bindings)})
+        return filled or _default_message(check.component, plan)
+    return (plan.rule.message if plan.rule else _first(plan.messages)) or _default_message(
+        check.component, plan
+    )
+
+
+def _first(messages: tuple[Literal, ...]) -> str | None:
+    return str(messages[0]) if messages else None
+
+
+def _execute(store: ox.Store, plans: Sequence[ShapePlan]) -> list[_Found]:
+    work = [(plan, check) for plan in plans if plan.engine == "fast" for check in plan.checks]
+    found: list[_Found] = []
+    # pyoxigraph evaluates queries without the GIL: the checks run side by side (1.4x on 2 cores)
+    with ThreadPoolExecutor(max_workers=min(4, os.cpu_count() or 1)) as pool:
+        for (plan, check), rows in zip(work, pool.map(lambda pc: _rows(store, pc[1]), work), strict=True):
+            found.extend((plan, check, row) for row in rows)
+    return found
+
+
+def _to_result(found: _Found) -> ShaclResult:
+    plan, check, row = found
+    value = row.value if check.reports_value or check.sparql else None
+    if value is None and check.sparql and not plan.is_property:
+        value = row.this  # SHACL: a SPARQL result of a node shape without ?value names the focus node
+    path: PathExpr | None = plan.path
+    if row.path is not None:
+        path = URIRef(row.path.value) if isinstance(row.path, ox.NamedNode) else plan.path
+    return ShaclResult(
+        focus=to_rdflib(row.this),  # type: ignore[arg-type]  # a term
+        component=check.source_component,
+        source_shape=plan.shape,
+        severity=plan.severity,
+        path=path,
+        value=to_rdflib(value),
+        messages=(Literal(_message_for(plan, check, row)),),
+    )
+
+
+def validate_fast(
     *,
     data_graph: Graph | None = None,
     store: ox.Store | None = None,
     shapes_graph: Graph,
     written: WrittenForms | None = None,
-) -> list[Finding]:
-    """Validate ``store`` (or ``data_graph``, copied into an in-memory store) against ``shapes_graph``.
+    written_graph: Callable[[], Graph] | None = None,
+    all_shapes: bool = True,
+) -> ShaclReport:
+    """Validate ``store`` (or ``data_graph``, copied into an in-memory store) against ``shapes_graph``:
+    SHACL's results, for any shapes (``all_shapes``; else only those of shapes with ``ropa:ruleId``).
 
-    Returns the findings sorted (rule id, focus node, severity, path). Give exactly one of
-    ``data_graph`` and ``store``; shapes needing pyshacl (see :class:`ShapePlan`) need ``data_graph``
-    or are run on an rdflib copy of the store.
-
-    A finding's focus node and value are the data's own terms as written: pyoxigraph stores some
-    literals in a canonical form (``"P0D"`` as ``"PT0S"``, ``"01"`` as ``"1"``), and a literal that a
-    finding names is looked up in ``written`` (the record's files, see
-    :class:`ropa_kg.load.store.WrittenForms`) or in ``data_graph``.
+    Give exactly one of ``data_graph`` and ``store``. Node shapes the engine does not compile, and those
+    whose value nodes include a literal the store does not keep as written (see the module docstring;
+    ``written`` holds the record's literals as its files write them), run with pyshacl on ``data_graph``,
+    else on ``written_graph()`` (the record as an rdflib graph, literals as written), else on an rdflib copy
+    of the store.
 
     Raises:
-        UnsupportedShapeError: a shape uses SHACL outside the compiled subset.
-        RopaInputError: a SPARQL constraint reports a failure (``?failure``).
-        RopaUsageError: a SPARQL text of the shapes is refused by :func:`ropa_kg.rules.shapes.guard_shapes`.
+        RopaInputError: a SPARQL constraint reports a failure (``?failure``), a rule is malformed, or
+            pyshacl rejects a shape it runs.
+        ForbiddenQuery: a SPARQL text uses what SHACL forbids in a pre-bound query.
+        RopaUsageError: a SPARQL text is refused by :func:`ropa_kg.rules.shapes.guard_shapes`.
         ValueError: neither or both of ``data_graph`` and ``store`` were given.
     """
     if (data_graph is None) == (store is None):
@@ -722,43 +1286,163 @@ def run_fast(
     if store is None:
         assert data_graph is not None
         store = store_from_graph(data_graph)
-    plans = compile_plans(shapes_graph, store)
-    work = [(plan, check) for plan in plans for check in plan.checks]
-    found: list[_Found] = []
-    # pyoxigraph evaluates queries without the GIL: the checks run side by side (1.4x on 2 cores)
-    with ThreadPoolExecutor(max_workers=min(4, os.cpu_count() or 1)) as pool:
-        for part in pool.map(lambda pc: list(_run_check(store, *pc)), work):
-            found.extend(part)
-    findings = _as_written(found, written if written is not None else _graph_written(data_graph))
+    written = written if written is not None else _graph_written(data_graph)
+    plans = compile_plans(shapes_graph, store, all_shapes=True)
+    lossy = _lossy_literals(store, written)
+    if lossy:
+        _route_lossy(store, plans, lossy)
+    results = [_to_result(f) for f in _execute(store, plans)]
     slow = [p for p in plans if p.engine == "pyshacl"]
     if slow:
-        findings.extend(_run_with_pyshacl(slow, shapes_graph, data_graph, store))
-    return sorted(findings)
+        graph = data_graph if data_graph is not None else (written_graph or (lambda: rdflib_copy(store)))()
+        results.extend(_run_with_pyshacl(slow, shapes_graph, graph))
+    keep = {p.shape for p in plans if all_shapes or p.rule is not None}
+    return ShaclReport(
+        results=sorted(
+            (r for r in results if all_shapes or r.source_shape in keep), key=ShaclResult.sort_key
+        ),
+        engines={p.shape: p.engine for p in plans},
+    )
+
+
+def run_fast(
+    *,
+    data_graph: Graph | None = None,
+    store: ox.Store | None = None,
+    shapes_graph: Graph,
+    written: WrittenForms | None = None,
+    written_graph: Callable[[], Graph] | None = None,
+) -> list[Finding]:
+    """The findings of the rules (shapes with ``ropa:ruleId``) of ``shapes_graph`` on ``store`` (or
+    ``data_graph``), sorted: :func:`validate_fast`'s results read by
+    :func:`ropa_kg.rules.results.findings_from_results`. A finding names the data's own terms as written.
+
+    Raises:
+        as :func:`validate_fast`.
+    """
+    report = validate_fast(
+        data_graph=data_graph,
+        store=store,
+        shapes_graph=shapes_graph,
+        written=written,
+        written_graph=written_graph,
+        all_shapes=False,
+    )
+    rules = [p.rule for p in compile_plans(shapes_graph, store or ox.Store()) if p.rule is not None]
+    return findings_from_results(report.results, _unique_rules(rules, shapes_graph))
+
+
+def _unique_rules(rules: Iterable[Rule], shapes_graph: Graph) -> list[Rule]:
+    by_shape = {r.shape: r for r in rules}
+    for shape in shapes_graph.subjects(ROPA.ruleId, None):
+        rule = read_rule(shapes_graph, shape, complete=False)
+        by_shape.setdefault(rule.shape, rule)
+    return list(by_shape.values())
+
+
+# --------------------------------------------------------------------------------------------------
+# Literals the store does not keep as written
+# --------------------------------------------------------------------------------------------------
 
 
 def _graph_written(graph: Graph | None) -> WrittenForms | None:
+    """The typed literals of ``graph`` as it holds them (rdflib keeps the lexical form when parsed with
+    :func:`ropa_kg.load.graph.literals_as_written`). An ill-typed literal rdflib has rewritten to a valid
+    form (``"none"^^xsd:boolean`` read as ``"false"`` by a normalising parse) is given as an impossible
+    literal, so that it counts as lossy."""
     if graph is None:
         return None
-    literals = (to_oxigraph(o) for o in graph.objects() if isinstance(o, Literal) and o.datatype is not None)
-    return WrittenForms.of_terms(t for t in literals if isinstance(t, ox.Literal))
+    found: set[ox.Literal] = set()
+    for o in set(graph.objects()):
+        if isinstance(o, Literal) and o.datatype is not None and o.language is None:
+            term = to_oxigraph(o)
+            if o.ill_typed and not _ill_typed_text(str(o), str(o.datatype)):
+                found.add(ox.Literal(f"{term.value} (ill-typed)", datatype=term.datatype))  # type: ignore[union-attr]  # a literal
+                continue
+            if isinstance(term, ox.Literal):
+                found.add(term)
+    return WrittenForms.of_terms(found)
 
 
-def _as_written(found: Sequence[_Found], written: WrittenForms | None) -> list[Finding]:
-    """The findings with every literal focus node and value as the data writes it (see :func:`run_fast`)."""
-    terms = {t for _, focus, value in found for t in (focus, value) if WrittenForms.may_differ(t)}
-    if not terms or written is None:
-        return [finding for finding, _, _ in found]
-    forms = written.lookup(terms)  # type: ignore[arg-type]  # literals, by may_differ
-    out: list[Finding] = []
-    for finding, focus, value in found:
-        if focus in forms or value in forms:
-            finding = dataclasses.replace(
-                finding,
-                focus_node=forms.get(focus, finding.focus_node),  # type: ignore[call-overload]  # any term
-                value=forms.get(value, finding.value),  # type: ignore[call-overload]  # any term
-            )
-        out.append(finding)
-    return out
+def _lossy_literals(store: ox.Store, written: WrittenForms | None) -> set[ox.Literal]:
+    """The store's literals that some written literal takes another form to become."""
+    if written is None:
+        return set()
+    return written.lossy()
+
+
+def _route_lossy(store: ox.Store, plans: Sequence[ShapePlan], lossy: set[ox.Literal]) -> None:
+    """Send to pyshacl every node shape group with a value node (or focus node) among ``lossy``, or with a
+    SPARQL check that could read one (it reads a literal's form or projects ``?value``)."""
+    values = " ".join(sorted(to_rdflib(t).n3() for t in lossy))  # type: ignore[union-attr]  # literals
+    groups: dict[Node, list[ShapePlan]] = {}
+    for plan in plans:
+        groups.setdefault(plan.root or plan.shape, []).append(plan)
+    for members in groups.values():
+        if any(p.engine == "pyshacl" for p in members) or _touches(store, _all_plans(members), values):
+            for p in members:
+                p.engine = "pyshacl"
+
+
+def _all_plans(plans: Iterable[ShapePlan]) -> Iterator[ShapePlan]:
+    for plan in plans:
+        yield plan
+        yield from _all_plans(plan.nested)
+
+
+_FORM_SENSITIVE = frozenset(
+    {
+        "DATATYPE",
+        "STR",
+        "SAMETERM",
+        "LANG",
+        "LANGMATCHES",
+        "STRLEN",
+        "SUBSTR",
+        "REGEX",
+        "REPLACE",
+        "CONTAINS",
+        "STRSTARTS",
+        "STRENDS",
+        "STRBEFORE",
+        "STRAFTER",
+        "ENCODE_FOR_URI",
+        "UCASE",
+        "LCASE",
+        "CONCAT",
+        "MD5",
+        "SHA1",
+        "SHA256",
+        "SHA384",
+        "SHA512",
+        "COUNT",
+        "GROUP_CONCAT",
+        "SAMPLE",
+        "DISTINCT",
+        "REDUCED",
+        "GROUP",
+        "ISNUMERIC",
+        "STRDT",
+        "STRLANG",
+    }
+)
+
+
+def _touches(store: ox.Store, plans: Iterable[ShapePlan], values: str) -> bool:
+    for plan in plans:
+        if any(c.sparql and _form_sensitive(c) for c in plan.checks):
+            return True
+        if any(c.post is not None for c in plan.checks):
+            return True
+        pattern = f"?this {plan.path_sparql} ?__v" if plan.is_property else "BIND(?this AS ?__v)"
+        if store.query(f"ASK {{ {plan.focus} {pattern} VALUES ?__v {{ {values} }} }}"):
+            return True
+    return False
+
+
+def _form_sensitive(check: Check) -> bool:
+    words = {t.upper for t in code(tokenize(check.query)) if t.kind == "word"}
+    return bool(words & _FORM_SENSITIVE) or "value" in (check.projected or ()) or check.projects_all
 
 
 # --------------------------------------------------------------------------------------------------
@@ -766,27 +1450,27 @@ def _as_written(found: Sequence[_Found], written: WrittenForms | None) -> list[F
 # --------------------------------------------------------------------------------------------------
 
 
-def _run_with_pyshacl(
-    plans: Sequence[ShapePlan], shapes_graph: Graph, data_graph: Graph | None, store: ox.Store
-) -> list[Finding]:
-    """Run pyshacl with only the node shapes of ``plans`` active; return their findings, read from its
-    report by :func:`ropa_kg.rules.shapes.findings_from_report` with the plans' rules (as the pyshacl
-    engine reads it)."""
+def _run_with_pyshacl(plans: Sequence[ShapePlan], shapes_graph: Graph, data: Graph) -> list[ShaclResult]:
+    """Run pyshacl with only the node shapes of ``plans`` targeting anything; return their results.
+
+    Raises:
+        RopaInputError: pyshacl rejects the shapes (the cause is named).
+    """
     from pyshacl import validate
 
-    planned = {p.shape for p in plans}
-    # a node shape runs when it is planned or one of its property shapes is
-    wanted = {
-        shape
-        for shape in _node_shapes(shapes_graph)
-        if shape in planned or any(prop in planned for prop in shapes_graph.objects(shape, SH.property))
-    }
+    wanted = {p.root for p in plans}
     restricted = Graph()
     for triple in shapes_graph:
         restricted.add(triple)
+    # the other node shapes lose their targets, not their meaning: a shape may name them (sh:node, sh:xone)
     for shape in _node_shapes(shapes_graph):
         if shape not in wanted:
-            restricted.add((shape, SH.deactivated, Literal(True)))
-    data = data_graph if data_graph is not None else rdflib_copy(store)
-    _conforms, report, _text = validate(data, shacl_graph=restricted, inference="none", advanced=False)
-    return findings_from_report(report, [p.rule for p in plans])
+            for target in (*TARGET_PARAMETERS, SH.target):
+                restricted.remove((shape, target, None))
+            restricted.remove((shape, RDF.type, RDFS.Class))
+    try:
+        _conforms, report, _text = validate(data, shacl_graph=restricted, inference="none", advanced=False)
+    except Exception as exc:
+        raise RopaInputError(f"the shapes cannot be run by pyshacl: {exc}") from exc
+    assert isinstance(report, Graph)
+    return results_from_report(report)

@@ -12,10 +12,12 @@ the rule set may use (the subset the fast engine compiles).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from types import MappingProxyType
+from typing import Any
 
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.collection import Collection
@@ -23,11 +25,12 @@ from rdflib.namespace import RDF, RDFS, SH
 from rdflib.term import Node
 
 from ropa_kg.core.errors import RopaInputError
-from ropa_kg.core.findings import Finding, Severity
+from ropa_kg.core.findings import Severity
 from ropa_kg.core.namespaces import ROPA, bind_prefixes
 from ropa_kg.core.resources import shapes_dir as default_shapes_dir
 from ropa_kg.load.graph import collect_files, parse_into
 from ropa_kg.sparql.guard import check_read_only
+from ropa_kg.sparql.prebinding import check_prebinding
 
 #: The namespace of the project's shapes (prefix ``rs:``).
 SHAPES_NS = "https://w3id.org/ropa-kg/shapes#"
@@ -112,14 +115,42 @@ def guard_shapes(shapes: Graph, *, source: Path | str | None = None) -> None:
     any engine sees it, so that a shapes file can never make the validator send a request (``SERVICE``)
     or change data (SPARQL Update). Both engines, and the pyshacl fallback, run only guarded shapes.
 
+    A constraint's or validator's query must also be one SHACL allows with its pre-bound variables
+    (:func:`ropa_kg.sparql.prebinding.check_prebinding`: no ``MINUS``, ``VALUES``, ``AS ?this``...).
+
     Raises:
         RopaUsageError: a text is an update or uses ``SERVICE``; names ``source`` and the shape.
-        RopaInputError: a text is not a SPARQL query (names ``source`` and the shape).
+        RopaInputError: a text is not a SPARQL query, or one SHACL forbids (``ForbiddenQuery``); names
+            ``source`` and the shape.
     """
     for prop in SPARQL_TEXT_PROPERTIES:
         for holder, text in sorted(shapes.subject_objects(prop), key=lambda pair: str(pair[0])):
             where = f"{source}: " if source is not None else ""
-            check_read_only(str(text), source=f"{where}{_owner(shapes, holder)}", strict=False)
+            named = f"{where}{_owner(shapes, holder)}"
+            check_read_only(str(text), source=named, strict=False)
+            prebound = _prebound(shapes, holder, prop)
+            if prebound is not None:
+                check_prebinding(str(text), prebound=prebound, source=named)
+
+
+_PREBOUND = ("this", "currentShape", "shapesGraph")
+
+
+def _prebound(shapes: Graph, holder: Node, prop: URIRef) -> set[str] | None:
+    """The variables SHACL pre-binds in the query ``holder`` holds (None: not a constraint's or
+    validator's query, e.g. a SHACL-AF rule or target)."""
+    if prop == SH.select and (None, SH.sparql, holder) in shapes:
+        return set(_PREBOUND)
+    components = {c for v in _VALIDATOR_PROPERTIES for c in shapes.subjects(v, holder)}
+    if not components:
+        return None
+    names = {
+        re.split(r"[#/]", str(path))[-1]
+        for c in components
+        for parameter in shapes.objects(c, SH.parameter)
+        if (path := shapes.value(parameter, SH.path)) is not None
+    }
+    return {*_PREBOUND, *names, *(["value"] if prop == SH.ask else [])}
 
 
 def _owner(shapes: Graph, holder: Node) -> str:
@@ -218,45 +249,6 @@ def _component(shapes: Graph, shape: Node) -> URIRef:
     return SH.SPARQLConstraintComponent
 
 
-def findings_from_report(report: Graph, rules: Iterable[Rule]) -> list[Finding]:
-    """Read a W3C ``sh:ValidationReport`` (as pyshacl writes it) into findings of ``rules``, sorted.
-
-    A result belongs to the rule whose shape is its ``sh:sourceShape`` (pyshacl keeps the blank-node ids of
-    the shapes it was given); results of other shapes (those without ``ropa:ruleId``) and results without a
-    focus node or a severity are skipped. The finding carries the report's focus node, severity, path (as
-    :func:`path_text` writes it) and value (``None`` when it is just the focus node, as SPARQL constraints
-    without ``?value`` report it); its message is the report's ``sh:resultMessage``, or the rule's message
-    when the report has none; its source shape and legal reference are the rule's.
-
-    Raises:
-        ValueError: a result's severity is not a SHACL severity (pyshacl writes only those).
-    """
-    by_shape = rules_by_shape(rules)
-    findings: list[Finding] = []
-    for result in report.subjects(RDF.type, SH.ValidationResult):
-        shape = report.value(result, SH.sourceShape)
-        rule = by_shape.get(node_id(shape)) if shape is not None else None
-        focus = report.value(result, SH.focusNode)
-        severity = report.value(result, SH.resultSeverity)
-        if rule is None or focus is None or severity is None:
-            continue
-        value = report.value(result, SH.value)
-        message = report.value(result, SH.resultMessage)
-        findings.append(
-            Finding(
-                rule_id=rule.rule_id,
-                focus_node=node_id(focus),
-                severity=Severity.from_iri(str(severity)),
-                path=path_text(report, report.value(result, SH.resultPath)),
-                message=str(message) if message is not None else rule.message,
-                source_shape=rule.shape,
-                value=node_id(value) if value is not None and value != focus else None,
-                legal_reference=rule.legal_reference,
-            )
-        )
-    return sorted(findings)
-
-
 def node_id(node: Node) -> str:
     """A stable string for a focus node or value: the IRI, ``_:id`` for a blank node, the literal's text."""
     if isinstance(node, BNode):
@@ -264,48 +256,130 @@ def node_id(node: Node) -> str:
     return str(node)
 
 
+#: A SHACL property path as a value (hashable, compared structurally): an IRI, or a pair of a kind and its
+#: operand: ``("inverse", P)``, ``("zeroOrMore", P)``, ``("oneOrMore", P)``, ``("zeroOrOne", P)``, or
+#: ``("sequence", (P, ...))``, ``("alternative", (P, ...))``.
+PathExpr = URIRef | tuple[str, Any]
+
+_PATH_KINDS: dict[URIRef, str] = {
+    SH.inversePath: "inverse",
+    SH.zeroOrMorePath: "zeroOrMore",
+    SH.oneOrMorePath: "oneOrMore",
+    SH.zeroOrOnePath: "zeroOrOne",
+}
+_PATH_SUFFIX = {"zeroOrMore": "*", "oneOrMore": "+", "zeroOrOne": "?"}
+
+
+def read_path(graph: Graph, path: Node) -> PathExpr:
+    """The SHACL path at ``path`` in ``graph`` as a :data:`PathExpr`.
+
+    Raises:
+        RopaInputError: ``path`` is not a well-formed SHACL path (a literal, an unknown form, a list of
+            fewer than two members, a cycle).
+    """
+    return _read_path(graph, path, frozenset())
+
+
+def _read_path(graph: Graph, path: Node, seen: frozenset[Node]) -> PathExpr:
+    if isinstance(path, URIRef):
+        return path
+    if not isinstance(path, BNode) or path in seen:
+        raise RopaInputError(f"not a SHACL path: {path!r}")
+    seen = seen | {path}
+    if (path, RDF.first, None) in graph:
+        items = tuple(_read_path(graph, item, seen) for item in Collection(graph, path))
+        if len(items) < 2:
+            raise RopaInputError("a SHACL sequence path needs at least two members")
+        return ("sequence", items)
+    alternatives = graph.value(path, SH.alternativePath)
+    if alternatives is not None:
+        items = tuple(_read_path(graph, item, seen) for item in Collection(graph, alternatives))
+        if len(items) < 2:
+            raise RopaInputError("a SHACL alternative path needs at least two members")
+        return ("alternative", items)
+    for predicate, kind in _PATH_KINDS.items():
+        inner = graph.value(path, predicate)
+        if inner is not None:
+            return (kind, _read_path(graph, inner, seen))
+    raise RopaInputError(f"unsupported SHACL path {path!r}")
+
+
+def path_expression(expr: PathExpr) -> str:
+    """``expr`` in SPARQL property-path syntax with full IRIs (``<a>``, ``^<a>``, ``(<a>/<b>)``,
+    ``(<a>|<b>)``, ``<a>*``, ``(^<a>)+``): usable in a query and as the text of a finding's path."""
+    if isinstance(expr, URIRef):
+        return f"<{expr}>"
+    kind, operand = expr
+    if kind == "sequence":
+        return "(" + "/".join(path_expression(item) for item in operand) + ")"
+    if kind == "alternative":
+        return "(" + "|".join(path_expression(item) for item in operand) + ")"
+    inner = path_expression(operand)
+    if kind == "inverse":
+        return f"^{inner}"
+    if not isinstance(operand, URIRef) and not inner.startswith("("):
+        inner = f"({inner})"
+    return inner + _PATH_SUFFIX[kind]
+
+
+def path_as_text(expr: PathExpr | None) -> str | None:
+    """How a finding names a path: the bare IRI for a predicate path, else :func:`path_expression`."""
+    if expr is None:
+        return None
+    return str(expr) if isinstance(expr, URIRef) else path_expression(expr)
+
+
+def write_path(expr: PathExpr, graph: Graph) -> Node:
+    """Add ``expr`` to ``graph`` as SHACL path triples (fresh blank nodes) and return its node."""
+    if isinstance(expr, URIRef):
+        return expr
+    kind, operand = expr
+    node = BNode()
+    if kind in ("sequence", "alternative"):
+        items = [write_path(item, graph) for item in operand]
+        head = BNode()
+        Collection(graph, head, items)
+        if kind == "sequence":
+            return head
+        graph.add((node, SH.alternativePath, head))
+        return node
+    predicate = next(p for p, k in _PATH_KINDS.items() if k == kind)
+    graph.add((node, predicate, write_path(operand, graph)))
+    return node
+
+
 def path_text(graph: Graph, path: Node | None) -> str | None:
     """Write a SHACL property path as a SPARQL path string with full IRIs (``None`` for no path).
 
     A predicate path is the bare IRI (so simple paths compare equal to plain IRIs); other paths use
-    ``<iri>``, ``^``, ``/`` and ``|`` in parentheses, e.g. ``(<a>|<b>)``. Both engines write paths this way.
+    ``<iri>``, ``^``, ``/``, ``|``, ``*``, ``+`` and ``?`` (:func:`path_expression`), e.g. ``(<a>|<b>)``.
+    Both engines write paths this way.
+
+    Raises:
+        RopaInputError: ``path`` is not a well-formed SHACL path.
     """
     if path is None:
         return None
-    if isinstance(path, URIRef):
-        return str(path)
-    return _path_expr(graph, path)
-
-
-def _path_expr(graph: Graph, path: Node) -> str:
-    if isinstance(path, URIRef):
-        return f"<{path}>"
-    inverse = graph.value(path, SH.inversePath)
-    if inverse is not None:
-        return f"^{_path_expr(graph, inverse)}"
-    alternatives = graph.value(path, SH.alternativePath)
-    if alternatives is not None:
-        items = [_path_expr(graph, item) for item in Collection(graph, alternatives)]
-        return "(" + "|".join(items) + ")"
-    if (path, RDF.first, None) in graph:
-        items = [_path_expr(graph, item) for item in Collection(graph, path)]
-        return "(" + "/".join(items) + ")"
-    raise RopaInputError(f"unsupported SHACL path {path!r}")
+    return path_as_text(read_path(graph, path))
 
 
 __all__ = [
     "CONSTRAINT_COMPONENTS",
     "SHAPES_NS",
     "SPARQL_TEXT_PROPERTIES",
+    "PathExpr",
     "Rule",
-    "findings_from_report",
     "guard_shapes",
     "literal_text",
     "load_shapes",
     "node_id",
+    "path_as_text",
+    "path_expression",
     "path_text",
+    "read_path",
     "read_rule",
     "rule_catalogue",
     "rules_by_shape",
     "shape_files",
+    "write_path",
 ]

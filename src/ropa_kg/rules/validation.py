@@ -29,7 +29,8 @@ from ropa_kg.core.findings import Finding, Severity
 from ropa_kg.load.activities import require_activities
 from ropa_kg.load.graph import collect_files, declared_prefixes, load_graph, ontology_files
 from ropa_kg.load.vocabulary import suggest
-from ropa_kg.rules.shapes import Rule, findings_from_report, guard_shapes, load_shapes, rule_catalogue
+from ropa_kg.rules.results import ShaclReport, findings_from_report, results_from_report
+from ropa_kg.rules.shapes import Rule, guard_shapes, load_shapes, rule_catalogue
 from ropa_kg.rules.waivers import WAIVER_RULES, WaivedFinding, Waiver, apply_waivers, read_waivers
 from ropa_kg.sparql.guard import check_read_only
 
@@ -126,7 +127,13 @@ def validate(
         files = collect_files(paths) if paths else _default_files()
         require_activities(store, files=files)
         written = WrittenForms.of_files([*(ontology_files() if with_ontology else []), *files])
-        raw = run_fast(store=store, shapes_graph=shapes_graph, written=written)
+        raw = run_fast(
+            store=store,
+            shapes_graph=shapes_graph,
+            written=written,
+            # a shape judging a literal the store does not keep as written runs on the files as parsed
+            written_graph=lambda: load_graph(paths or None, with_ontology=with_ontology),
+        )
         graph = store_graph(store)
         for prefix, namespace in declared_prefixes(
             [*(ontology_files() if with_ontology else []), *files]
@@ -320,6 +327,38 @@ def run_pyshacl(*, data_graph: Graph, shapes_graph: Graph, rules: dict[str, Rule
     return sort_findings(findings_from_report(report, rules.values()))
 
 
+def validate_shacl(*, data_graph: Graph, shapes_graph: Graph, engine: str = DEFAULT_ENGINE) -> ShaclReport:
+    """Validate ``data_graph`` against any ``shapes_graph`` (no ``ropa:`` metadata needed, nothing added to
+    either): SHACL's results. The fast engine runs what it compiles and pyshacl the rest; ``"pyshacl"``
+    runs pyshacl alone (no inference, SHACL-SPARQL on).
+
+    Raises:
+        RopaUsageError: an unknown engine, or a SPARQL text is refused (``SERVICE``, an update).
+        RopaInputError: a SPARQL text is not a query or is one SHACL forbids, or pyshacl rejects the shapes.
+    """
+    if engine not in ENGINES:
+        raise RopaUsageError(f"unknown engine {engine!r}; expected one of {', '.join(ENGINES)}")
+    guard_shapes(shapes_graph)
+    if engine == "fast":
+        from ropa_kg.rules.fast_engine import validate_fast
+
+        return validate_fast(data_graph=data_graph, shapes_graph=shapes_graph)
+    import pyshacl
+
+    try:
+        with prepared_sparql():
+            _conforms, report, _text = pyshacl.validate(
+                data_graph, shacl_graph=shapes_graph, inference="none", abort_on_first=False, advanced=False
+            )
+    except (RopaUsageError, RopaInputError):
+        raise
+    except Exception as exc:
+        raise RopaInputError(f"the shapes cannot be run by pyshacl: {exc}") from exc
+    assert isinstance(report, Graph)
+    results = results_from_report(report)
+    return ShaclReport(results=results, engines={})
+
+
 def focus_is_iri(finding: Finding) -> bool:
     """True when the finding's focus node is an IRI (so it can be located in a file and waived)."""
     return not finding.focus_node.startswith("_:")
@@ -335,5 +374,6 @@ __all__ = [
     "run_pyshacl",
     "sort_findings",
     "validate",
+    "validate_shacl",
     "with_suggestions",
 ]

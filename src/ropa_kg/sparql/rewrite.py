@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 
 from ropa_kg.sparql.exists import optimise_group
 from ropa_kg.sparql.lexer import LAYOUT, Token, code, join, matching_bracket, tokenize, variables
+from ropa_kg.sparql.prebinding import bind_this_where_used
 
 AGGREGATES = frozenset({"COUNT", "SUM", "MIN", "MAX", "AVG", "SAMPLE", "GROUP_CONCAT"})
 _OTHER_FORMS = ("ASK", "CONSTRUCT", "DESCRIBE")
@@ -46,15 +47,24 @@ def rewrite_for_all_focus_nodes(
     prefixes: dict[str, str],
     path_sparql: str | None,
     current_shape_iri: str | None,
+    substitutions: dict[str, str] | None = None,
 ) -> RewrittenQuery:
-    """Return ``select_text`` joined with ``focus_subquery`` (a group pattern that binds ``?this``).
+    """Return ``select_text`` joined with ``focus_subquery`` (a group pattern that binds ``?this``);
+    ``?this`` is bound in nested groups and sub-queries too
+    (:func:`~ropa_kg.sparql.prebinding.bind_this_where_used`). ``substitutions`` replaces pre-bound
+    variables (a constraint component's parameters, by name) with terms (SPARQL text).
 
     Raises:
         NotRewritable: the query cannot be rewritten exactly (see the module docstring).
     """
-    tokens = _substitute(tokenize(select_text), path_sparql=path_sparql, current_shape_iri=current_shape_iri)
+    tokens = _substitute(
+        tokenize(select_text),
+        path_sparql=path_sparql,
+        current_shape_iri=current_shape_iri,
+        substitutions=substitutions or {},
+    )
     query = _read_select(tokens)
-    body = _decorrelate(query.body, focus_subquery)
+    body = _decorrelate(bind_this_where_used(query.body, focus_subquery), focus_subquery)
     declared = "".join(f"PREFIX {p}: <{ns}>\n" for p, ns in sorted(prefixes.items()))
     text = (
         f"{declared}{join(query.prologue)}SELECT {query.projection.modifier}{query.extra_this()} "
@@ -71,14 +81,20 @@ def rewrite_for_all_focus_nodes(
 
 
 def _substitute(
-    tokens: list[Token], *, path_sparql: str | None, current_shape_iri: str | None
+    tokens: list[Token],
+    *,
+    path_sparql: str | None,
+    current_shape_iri: str | None,
+    substitutions: dict[str, str],
 ) -> list[Token]:
-    """``tokens`` with ``$PATH`` and ``$currentShape`` replaced. Raises NotRewritable when one of them
-    has no value here, or for ``$shapesGraph``."""
+    """``tokens`` with ``$PATH``, ``$currentShape`` and the ``substitutions`` replaced. Raises NotRewritable
+    when one of them has no value here, or for ``$shapesGraph``."""
     out: list[Token] = []
     for tok in tokens:
         name = tok.text[1:] if tok.kind == "var" else ""
-        if name == "PATH":
+        if name in substitutions:
+            tok = Token("iri", substitutions[name])
+        elif name == "PATH":
             if path_sparql is None:
                 raise NotRewritable("$PATH used in a constraint of a node shape")
             tok = Token("punct", f"({path_sparql})")
