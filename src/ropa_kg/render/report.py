@@ -27,7 +27,8 @@ from ropa_kg import __version__
 from ropa_kg.core.findings import Finding, Severity
 from ropa_kg.core.namespaces import PREFIXES, ROPA, bind_prefixes
 from ropa_kg.render.describe import Describer
-from ropa_kg.rules.shapes import Rule
+from ropa_kg.rules.results import ShaclReport, sorted_results
+from ropa_kg.rules.shapes import Rule, path_as_text, write_path
 from ropa_kg.rules.validation import ValidationResult, sort_findings
 
 FORMATS: tuple[str, ...] = ("text", "json", "junit", "sarif", "turtle")
@@ -513,6 +514,93 @@ def _copy_path(source: Graph, node: Node, target: Graph, label: str) -> Node:
     return copy
 
 
+# --------------------------------------------------------------------------------------------------
+# any shapes: SHACL's own report
+
+
+def shacl_report_graph(report: ShaclReport) -> Graph:
+    """The W3C ``sh:ValidationReport`` of ``report``: ``sh:conforms`` and, per result, ``sh:focusNode``,
+    ``sh:resultPath`` (path structures written out), ``sh:value``, ``sh:sourceShape``,
+    ``sh:sourceConstraintComponent``, ``sh:resultSeverity`` and ``sh:resultMessage``. Result nodes are
+    labelled by position in the results' order, so the same results give the same Turtle."""
+    graph = Graph()
+    graph.bind("sh", SH)
+    node = BNode("report")
+    graph.add((node, RDF.type, SH.ValidationReport))
+    graph.add((node, SH.conforms, Literal(report.conforms)))
+    for index, item in enumerate(sorted_results(report.results), start=1):
+        res = BNode(f"r{index:04d}")
+        graph.add((node, SH.result, res))
+        graph.add((res, RDF.type, SH.ValidationResult))
+        graph.add((res, SH.focusNode, item.focus))
+        if item.path is not None:
+            graph.add((res, SH.resultPath, write_path(item.path, graph)))
+        if item.value is not None:
+            graph.add((res, SH.value, item.value))
+        graph.add((res, SH.sourceShape, item.source_shape))
+        graph.add((res, SH.sourceConstraintComponent, item.component))
+        graph.add((res, SH.resultSeverity, item.severity))
+        for message in item.messages:
+            graph.add((res, SH.resultMessage, message))
+    return _relabelled(graph)
+
+
+def _relabelled(graph: Graph) -> Graph:
+    """``graph`` with the fresh blank nodes of written paths labelled by their content and position."""
+    labels: dict[Node, BNode] = {}
+    counter = 0
+    for subject in sorted({s for s in graph.subjects() if isinstance(s, BNode)}, key=str):
+        if str(subject) == "report" or str(subject).startswith("r"):
+            continue
+        counter += 1
+        labels[subject] = BNode(f"p{counter:04d}")
+    if not labels:
+        return graph
+    out = Graph()
+    for prefix, namespace in graph.namespaces():
+        out.bind(prefix, namespace)
+    for s, p, o in graph:
+        out.add((labels.get(s, s), p, labels.get(o, o)))
+    return out
+
+
+def render_shacl(report: ShaclReport, fmt: str) -> str:
+    """``report`` as Turtle (the W3C report), JSON (``conforms`` and ``results``, terms in N-Triples
+    form) or text (one line per result).
+
+    Raises:
+        ValueError: an unknown format (only ``turtle``, ``json`` and ``text`` apply to any shapes).
+    """
+    if fmt == "turtle":
+        return shacl_report_graph(report).serialize(format="turtle")
+    rows = [
+        {
+            "focus_node": r.focus.n3(),
+            "path": path_as_text(r.path),
+            "value": r.value.n3() if r.value is not None else None,
+            "source_shape": r.source_shape.n3(),
+            "source_constraint_component": str(r.component),
+            "severity": str(r.severity),
+            "messages": [str(m) for m in r.messages],
+        }
+        for r in sorted_results(report.results)
+    ]
+    if fmt == "json":
+        return json.dumps({"conforms": report.conforms, "results": rows}, indent=2, ensure_ascii=False) + "\n"
+    if fmt == "text":
+        lines = [f"conforms: {str(report.conforms).lower()} ({len(rows)} results)"]
+        for row in rows:
+            where = f" {row['path']}" if row["path"] else ""
+            value = f" = {row['value']}" if row["value"] else ""
+            severity = str(row["severity"]).rsplit("#", 1)[-1]
+            component = str(row["source_constraint_component"]).rsplit("#", 1)[-1]
+            lines.append(
+                f"{severity}: {row['focus_node']}{where}{value} [{component}] {'; '.join(row['messages'])}"
+            )
+        return "\n".join(lines) + "\n"
+    raise ValueError(f"format {fmt!r} needs the project's rules; with any shapes use turtle, json or text")
+
+
 def render_turtle(result: ValidationResult, fail_on: Severity) -> str:
     """The ``sh:ValidationReport`` as Turtle (``fail_on`` does not change a SHACL report)."""
     del fail_on
@@ -530,7 +618,9 @@ __all__ = [
     "render_json",
     "render_junit",
     "render_sarif",
+    "render_shacl",
     "render_text",
     "render_turtle",
     "report_graph",
+    "shacl_report_graph",
 ]

@@ -79,6 +79,12 @@ def _parse_today(value: str | None) -> dt.date | None:
     is_flag=True,
     help="With --endpoint: validate the store's own default graph (no default-graph-uri).",
 )
+@click.option(
+    "--no-ontology",
+    is_flag=True,
+    help="With --shapes: plain SHACL. The files as they are (nothing added), any shapes (no ropa: metadata), "
+    "SHACL's own report (turtle, json or text); exit 1 when a result is at or above --fail-on.",
+)
 @input_errors_exit_2
 def validate_command(
     paths: tuple[str, ...],
@@ -92,6 +98,7 @@ def validate_command(
     endpoint: str | None,
     graph_iri: str | None,
     store_default_graph: bool,
+    no_ontology: bool,
 ) -> None:
     """Check a record (default: the bundled Alumeco record) against the GDPR rule set.
 
@@ -100,6 +107,8 @@ def validate_command(
     project's ontology is added to it.
     """
     threshold = Severity.parse(fail_on)
+    if no_ontology:
+        _validate_plain(paths, shapes_dir, fmt=fmt, engine=engine, threshold=threshold, output=output)
     day = _parse_today(today)
     remote = _fetch(endpoint, graph_iri, paths, store_default_graph=store_default_graph)
     if with_reasoning:
@@ -123,6 +132,53 @@ def validate_command(
         result = validate(*paths, shapes_dir=shapes_dir, engine=engine, today=day)
     _write(render(result, fmt, fail_on=threshold), output)
     raise SystemExit(EXIT_FINDINGS if result.failing(threshold) else EXIT_OK)
+
+
+def _validate_plain(
+    paths: tuple[str, ...],
+    shapes_dir: Path | None,
+    *,
+    fmt: str,
+    engine: str,
+    threshold: Severity,
+    output: Path | None,
+) -> None:
+    """``ropa validate --no-ontology``: any data against any shapes, SHACL's report; exits.
+
+    Raises:
+        RopaUsageError: no --shapes or no PATHS, or a format that needs the project's rules.
+        RopaInputError: a file cannot be read or parsed, a shape's query is one SHACL forbids.
+    """
+    from ropa_kg.load.graph import collect_files, parse_into, relabel_blank_nodes
+    from ropa_kg.render.report import render_shacl
+    from ropa_kg.rules.validation import validate_shacl
+
+    if shapes_dir is None or not paths:
+        raise RopaUsageError("--no-ontology needs --shapes and the data's PATHS")
+    if fmt not in ("turtle", "json", "text"):
+        raise RopaUsageError(
+            f"--format {fmt} needs the project's rules; with --no-ontology use turtle, json or text"
+        )
+    data = Graph()
+    for path in collect_files(list(paths)):
+        parse_into(data, path)
+    shapes = Graph()
+    for path in collect_files([shapes_dir]):
+        parse_into(shapes, path)
+    for graph in (data, shapes):
+        relabel_blank_nodes(graph)  # blank nodes named by content: the same input gives the same bytes
+    report = validate_shacl(data_graph=data, shapes_graph=shapes, engine=engine)
+    _write(render_shacl(report, fmt), output)
+    failing = [r for r in report.results if _severity(str(r.severity)) >= threshold]
+    raise SystemExit(EXIT_FINDINGS if failing else EXIT_OK)
+
+
+def _severity(iri: str) -> Severity:
+    """A result's severity; a custom severity (any other IRI) counts as a violation."""
+    try:
+        return Severity.from_iri(iri)
+    except ValueError:
+        return Severity.VIOLATION
 
 
 def _fetch(
