@@ -594,9 +594,8 @@ def render_shacl(report: ShaclReport, fmt: str) -> str:
             value = f" = {row['value']}" if row["value"] else ""
             severity = str(row["severity"]).rsplit("#", 1)[-1]
             component = str(row["source_constraint_component"]).rsplit("#", 1)[-1]
-            lines.append(
-                f"{severity}: {row['focus_node']}{where}{value} [{component}] {'; '.join(row['messages'])}"
-            )
+            messages = "; ".join(str(m) for m in row["messages"] or ())
+            lines.append(f"{severity}: {row['focus_node']}{where}{value} [{component}] {messages}")
         return "\n".join(lines) + "\n"
     raise ValueError(f"format {fmt!r} needs the project's rules; with any shapes use turtle, json or text")
 
