@@ -20,11 +20,13 @@ import pyoxigraph as ox
 from rdflib import Graph, URIRef
 from rdflib.graph import DATASET_DEFAULT_GRAPH_ID
 from rdflib.namespace import RDF
+from rdflib.term import Node
 
 from ropa_kg.core.blank_nodes import stable_labels
 from ropa_kg.core.errors import RopaInputError
 from ropa_kg.core.namespaces import DPV, ROPA
 from ropa_kg.core.resources import alumeco_dir, cache_root, check_query_path
+from ropa_kg.core.terms import to_rdflib
 from ropa_kg.load.graph import FORMATS, collect_files, ontology_files
 from ropa_kg.load.reading import read_dpv
 from ropa_kg.load.safe_input import no_network, read_checked, refuse_attempts
@@ -146,12 +148,30 @@ class WrittenForms:
 
     def __init__(self, originals: Callable[[], Iterable[ox.Literal]]) -> None:
         self._originals = originals
+        self._files: list[Path] | None = None
 
     @classmethod
     def of_files(cls, files: Sequence[Path]) -> WrittenForms:
         """The literals of ``files`` (parsed again when asked, with the checks of loading; the distinct
         typed literals of each file are remembered in the cache folder, keyed by the file's sha256)."""
-        return cls(lambda: (lit for path in files for lit in _typed_literals(path)))
+        forms = cls(lambda: (lit for path in files for lit in _typed_literals(path)))
+        forms._files = list(files)
+        return forms
+
+    def lossy_triples(self) -> list[tuple[ox.NamedNode | ox.BlankNode, ox.NamedNode, ox.Literal]] | None:
+        """The triples of the files whose literal the store does not keep as written, the literal as
+        written (blank-node subjects with the parser's labels, not the store's); None when these literals
+        did not come from files."""
+        if self._files is None:
+            return None
+        out: list[tuple[ox.NamedNode | ox.BlankNode, ox.NamedNode, ox.Literal]] = []
+        for path in self._files:
+            for subject, blank, predicate, value, datatype in _typed(path)[1]:
+                node = ox.BlankNode(subject) if blank else ox.NamedNode(subject)
+                out.append(
+                    (node, ox.NamedNode(predicate), ox.Literal(value, datatype=ox.NamedNode(datatype)))
+                )
+        return out
 
     @classmethod
     def of_terms(cls, literals: Iterable[ox.Literal]) -> WrittenForms:
@@ -208,12 +228,17 @@ class WrittenForms:
         return {term: min(values) for term, values in forms.items() if term.value not in values}
 
 
-_TYPED_CACHE_VERSION = 1
+_TYPED_CACHE_VERSION = 2
+
+#: What a file writes of its typed literals: the distinct ones (value, datatype), and the triples whose
+#: literal pyoxigraph does not keep as written (subject, whether it is a blank node, predicate, value,
+#: datatype).
+_Typed = tuple[list[tuple[str, str]], list[tuple[str, bool, str, str, str]]]
 
 
-def _typed_literals(path: Path) -> list[ox.Literal]:
-    """The distinct typed (non-string) literals ``path`` writes, remembered in the cache folder by the
-    file's sha256 (a large record writes millions of literals but a few hundred distinct typed ones)."""
+def _typed(path: Path) -> _Typed:
+    """:data:`_Typed` of ``path``, remembered in the cache folder by the file's sha256 (a large record
+    writes millions of literals but a few hundred distinct typed ones)."""
     try:
         digest = hashlib.sha256(path.read_bytes()).hexdigest()
     except OSError:
@@ -222,34 +247,67 @@ def _typed_literals(path: Path) -> list[ox.Literal]:
     if cached is not None and cached.is_file():
         try:
             with cached.open("rb") as handle:
-                pairs = pickle.load(handle)  # noqa: S301 - our own file, keyed by the sha256 of its source
-            return [ox.Literal(v, datatype=ox.NamedNode(d)) for v, d in pairs]
+                found: _Typed = pickle.load(handle)  # noqa: S301 - our own file, keyed by the sha256 of its source
+            return found
         except (OSError, pickle.UnpicklingError, EOFError, ValueError, TypeError):
             pass
-    found = {lit for lit in _file_literals([path]) if WrittenForms.may_differ(lit)}
-    pairs = sorted({(lit.value, lit.datatype.value) for lit in found})
+    found = _read_typed(path)
     if cached is not None:
         try:
             cached.parent.mkdir(parents=True, exist_ok=True)
             tmp = cached.with_suffix(f".{os.getpid()}.tmp")
             with tmp.open("wb") as out:
-                pickle.dump(pairs, out, protocol=pickle.HIGHEST_PROTOCOL)
+                pickle.dump(found, out, protocol=pickle.HIGHEST_PROTOCOL)
             os.replace(tmp, cached)
         except OSError:
             pass
-    return [ox.Literal(v, datatype=ox.NamedNode(d)) for v, d in pairs]
+    return found
 
 
-def _file_literals(files: Sequence[Path]) -> Iterator[ox.Literal]:
-    for path in files:
-        fmt = FORMATS.get(path.suffix.lower())
-        if fmt is None:
-            continue
-        checked = read_checked(path, fmt)
-        with no_network(path):
-            for quad in ox.parse(checked.data, format=_OX_FORMATS[fmt], base_iri=path.resolve().as_uri()):
-                if isinstance(quad.object, ox.Literal):
-                    yield quad.object
+def _read_typed(path: Path) -> _Typed:
+    rows: list[tuple[str, bool, str, str, str]] = []
+    for quad in _file_quads(path):
+        obj, subject = quad.object, quad.subject
+        if (
+            WrittenForms.may_differ(obj)
+            and isinstance(obj, ox.Literal)
+            and not isinstance(subject, ox.Triple)
+        ):
+            rows.append(
+                (
+                    subject.value,
+                    isinstance(subject, ox.BlankNode),
+                    quad.predicate.value,
+                    obj.value,
+                    obj.datatype.value,
+                )
+            )
+    distinct = sorted({(r[3], r[4]) for r in rows})
+    lossy = {pair for pair in distinct if _stored_pair(*pair) != pair}
+    return distinct, sorted(r for r in rows if (r[3], r[4]) in lossy)
+
+
+def _stored_pair(value: str, datatype: str) -> tuple[str, str]:
+    """The (lexical form, datatype) pyoxigraph stores a literal as."""
+    scratch = ox.Store()
+    scratch.add(ox.Quad(_PROBE, _PROBE, ox.Literal(value, datatype=ox.NamedNode(datatype))))
+    stored = next(iter(scratch)).object
+    assert isinstance(stored, ox.Literal)
+    return stored.value, stored.datatype.value
+
+
+def _typed_literals(path: Path) -> list[ox.Literal]:
+    """The distinct typed (non-string) literals ``path`` writes (see :func:`_typed`)."""
+    return [ox.Literal(v, datatype=ox.NamedNode(d)) for v, d in _typed(path)[0]]
+
+
+def _file_quads(path: Path) -> Iterator[ox.Quad]:
+    fmt = FORMATS.get(path.suffix.lower())
+    if fmt is None:
+        return
+    checked = read_checked(path, fmt)
+    with no_network(path):
+        yield from ox.parse(checked.data, format=_OX_FORMATS[fmt], base_iri=path.resolve().as_uri())
 
 
 def _cause(exc: SyntaxError) -> str:
@@ -269,9 +327,23 @@ def store_graph(store: ox.Store) -> Graph:
 
 
 def rdflib_copy(store: ox.Store) -> Graph:
-    """A new in-memory rdflib graph holding the store's default graph (for serialisers and pyshacl)."""
+    """A new in-memory rdflib graph holding the store's default graph (for serialisers and pyshacl):
+    each term converted once (a record names its predicates thousands of times) and added to the store
+    directly, which is faster than parsing an N-Triples dump."""
+    converted: dict[object, Node] = {}
+
+    def term(node: object) -> Node:
+        found = converted.get(node)
+        if found is None:
+            made = to_rdflib(node)
+            assert made is not None  # every quad holds terms
+            found = converted[node] = made
+        return found
+
     graph = Graph()
-    graph.parse(data=dump_ntriples(store), format="nt")
+    add = graph.store.add
+    for quad in store.quads_for_pattern(None, None, None, ox.DefaultGraph()):
+        add((term(quad.subject), term(quad.predicate), term(quad.object)), graph)
     return graph
 
 

@@ -65,7 +65,8 @@ from ropa_kg.rules.shapes import (
     read_path,
     read_rule,
 )
-from ropa_kg.sparql.lexer import code, tokenize
+from ropa_kg.sparql.lexer import Token, code, tokenize
+from ropa_kg.sparql.reach import reads_forward_from
 from ropa_kg.sparql.rewrite import NotRewritable, RewrittenQuery, rewrite_for_all_focus_nodes
 
 __all__ = [
@@ -231,6 +232,8 @@ class Check:
     post: _Post | None = None
     #: values for ``{$param}`` in messages (custom components)
     parameters: tuple[tuple[str, str], ...] = ()
+    #: the SHACL-SPARQL text as the shapes write it, prefixes declared (what it reads is judged on it)
+    source: str | None = None
 
     @property
     def source_component(self) -> URIRef:
@@ -271,8 +274,10 @@ def _is_deactivated(graph: Graph, node: Node) -> bool:
 
 
 def _check_supported(graph: Graph, shape: Node, custom: frozenset[Node]) -> None:
+    # a shape may be its own SPARQL constraint (``ex:S sh:sparql ex:S ; sh:select "..."``)
+    own = {SH.select} if (shape, SH.sparql, shape) in graph else set()
     for pred in set(graph.predicates(shape)):
-        if str(pred).startswith(str(SH)) and pred not in SUPPORTED_PARAMETERS and pred not in custom:
+        if str(pred).startswith(str(SH)) and pred not in SUPPORTED_PARAMETERS and pred not in custom | own:
             raise UnsupportedShapeError(f"shape {shape} uses {pred.n3(graph.namespace_manager)}")
 
 
@@ -519,8 +524,38 @@ def _node_kind(unit: _Unit, kind: Node) -> Check:
     return Check("NodeKind", f"SELECT ?this ?value WHERE {{ {unit.distinct_values} FILTER(!{test}) }}")
 
 
+def _exact_constant(unit: _Unit, node: Node) -> str:
+    """``node`` as a SPARQL constant compared by term equality; a literal pyoxigraph would not keep as
+    written (``"4.0"^^xsd:decimal`` is stored as ``"4"``) cannot be compared exactly here.
+
+    Raises:
+        UnsupportedShapeError: such a literal (the shape runs with pyshacl).
+    """
+    if isinstance(node, Literal) and node.datatype is not None and node.language is None:
+        stored = _stored_form(str(node), str(node.datatype))
+        if stored != (str(node), str(node.datatype)):
+            raise UnsupportedShapeError(
+                f"shape {unit.shape}: the constant {node.n3()} is not kept as written"
+            )
+    return _sparql_term(node)
+
+
+@functools.lru_cache(maxsize=4096)
+def _stored_form(lexical: str, datatype: str) -> tuple[str, str]:
+    """The (lexical form, datatype) pyoxigraph stores a literal as."""
+    scratch = ox.Store()
+    scratch.add(
+        ox.Quad(
+            ox.NamedNode("urn:x"), ox.NamedNode("urn:x"), ox.Literal(lexical, datatype=ox.NamedNode(datatype))
+        )
+    )
+    stored = next(iter(scratch)).object
+    assert isinstance(stored, ox.Literal)
+    return stored.value, stored.datatype.value
+
+
 def _in(unit: _Unit, members: Node) -> Check:
-    allowed = " ".join(_sparql_term(m) for m in Collection(unit.graph, members))
+    allowed = " ".join(_exact_constant(unit, m) for m in Collection(unit.graph, members))
     return Check(
         "In",
         f"SELECT ?this ?value WHERE {{ {unit.distinct_values} MINUS {{ VALUES ?value {{ {allowed} }} }} }}",
@@ -528,7 +563,7 @@ def _in(unit: _Unit, members: Node) -> Check:
 
 
 def _has_value(unit: _Unit, value: Node) -> Check:
-    v = _sparql_term(value)
+    v = _exact_constant(unit, value)
     if unit.plan.is_property:
         return Check(
             "HasValue", f"SELECT ?this WHERE {{ {unit.focus} MINUS {{ ?this {unit.plan.path_sparql} {v} }} }}"
@@ -799,7 +834,12 @@ def _sparql(unit: _Unit, constraint: Node) -> Check | None:
         rewritten.projects_all,
         literal_text(unit.graph, constraint, SH.message),
         sparql=True,
+        source=_declared(unit.graph, constraint) + str(select),
     )
+
+
+def _declared(graph: Graph, holder: Node) -> str:
+    return "".join(f"PREFIX {p}: <{ns}>\n" for p, ns in sorted(_prefixes(graph, holder).items()))
 
 
 @functools.lru_cache(maxsize=4096)
@@ -944,6 +984,8 @@ def _custom_check(unit: _Unit, component: _Component, bound: dict[Node, Node]) -
             component_iri=URIRef(str(component.iri)),
             sparql=True,
             parameters=parameters,
+            source=_declared(unit.graph, select_validator)
+            + str(unit.graph.value(select_validator, SH.select)),
         )
     ask_validator = component.validator
     ask = unit.graph.value(ask_validator, SH.ask) if ask_validator is not None else None
@@ -959,6 +1001,7 @@ def _custom_check(unit: _Unit, component: _Component, bound: dict[Node, Node]) -
         message=_message(unit.graph, ask_validator, component),
         component_iri=URIRef(str(component.iri)),
         parameters=parameters,
+        source=f"{declared}SELECT * WHERE {{ {body} }}",
     )
 
 
@@ -1290,11 +1333,11 @@ def validate_fast(
     plans = compile_plans(shapes_graph, store, all_shapes=True)
     lossy = _lossy_literals(store, written)
     if lossy:
-        _route_lossy(store, plans, lossy)
+        _route_lossy(store, plans, lossy, shapes_graph)
     results = [_to_result(f) for f in _execute(store, plans)]
     slow = [p for p in plans if p.engine == "pyshacl"]
     if slow:
-        graph = data_graph if data_graph is not None else (written_graph or (lambda: rdflib_copy(store)))()
+        graph = data_graph if data_graph is not None else _fallback_graph(store, written, written_graph)
         results.extend(_run_with_pyshacl(slow, shapes_graph, graph))
     keep = {p.shape for p in plans if all_shapes or p.rule is not None}
     return ShaclReport(
@@ -1371,17 +1414,42 @@ def _lossy_literals(store: ox.Store, written: WrittenForms | None) -> set[ox.Lit
     return written.lossy()
 
 
-def _route_lossy(store: ox.Store, plans: Sequence[ShapePlan], lossy: set[ox.Literal]) -> None:
-    """Send to pyshacl every node shape group with a value node (or focus node) among ``lossy``, or with a
-    SPARQL check that could read one (it reads a literal's form or projects ``?value``)."""
+def _route_lossy(store: ox.Store, plans: Sequence[ShapePlan], lossy: set[ox.Literal], shapes: Graph) -> None:
+    """Send to pyshacl every node shape group that may read a literal of ``lossy``: a value node among
+    them (asked of the store), a SPARQL query that names a predicate some such literal is the object of
+    or has a variable predicate (unless it reads only forward from ``$this`` and no such literal is
+    reachable from a focus node), ``sh:closed`` on value nodes holding one, or a target reaching one."""
+    carriers = _carrying_predicates(store, lossy)
     values = " ".join(sorted(to_rdflib(t).n3() for t in lossy))  # type: ignore[union-attr]  # literals
     groups: dict[Node, list[ShapePlan]] = {}
     for plan in plans:
         groups.setdefault(plan.root or plan.shape, []).append(plan)
-    for members in groups.values():
-        if any(p.engine == "pyshacl" for p in members) or _touches(store, _all_plans(members), values):
+    for root, members in groups.items():
+        reads = _target_reads(shapes, root, carriers, lossy) or any(
+            _plan_reads(store, plan, carriers, values) for plan in _all_plans(members)
+        )
+        if reads:
             for p in members:
                 p.engine = "pyshacl"
+
+
+def _carrying_predicates(store: ox.Store, lossy: set[ox.Literal]) -> frozenset[str]:
+    """The predicates with a literal of ``lossy`` as an object."""
+    values = " ".join(sorted(to_rdflib(t).n3() for t in lossy))  # type: ignore[union-attr]  # literals
+    solutions = store.query(f"SELECT DISTINCT ?p WHERE {{ VALUES ?o {{ {values} }} ?s ?p ?o }}")
+    assert isinstance(solutions, ox.QuerySolutions)
+    return frozenset(row["p"].value for row in solutions)
+
+
+def _target_reads(shapes: Graph, root: Node, carriers: frozenset[str], lossy: set[ox.Literal]) -> bool:
+    if any(str(p) in carriers for p in shapes.objects(root, SH.targetObjectsOf)):
+        return True
+    return any(
+        isinstance(n, Literal)
+        and n.datatype is not None
+        and _stored_form(str(n), str(n.datatype)) != (str(n), str(n.datatype))
+        for n in shapes.objects(root, SH.targetNode)
+    )
 
 
 def _all_plans(plans: Iterable[ShapePlan]) -> Iterator[ShapePlan]:
@@ -1390,64 +1458,128 @@ def _all_plans(plans: Iterable[ShapePlan]) -> Iterator[ShapePlan]:
         yield from _all_plans(plan.nested)
 
 
-_FORM_SENSITIVE = frozenset(
-    {
-        "DATATYPE",
-        "STR",
-        "SAMETERM",
-        "LANG",
-        "LANGMATCHES",
-        "STRLEN",
-        "SUBSTR",
-        "REGEX",
-        "REPLACE",
-        "CONTAINS",
-        "STRSTARTS",
-        "STRENDS",
-        "STRBEFORE",
-        "STRAFTER",
-        "ENCODE_FOR_URI",
-        "UCASE",
-        "LCASE",
-        "CONCAT",
-        "MD5",
-        "SHA1",
-        "SHA256",
-        "SHA384",
-        "SHA512",
-        "COUNT",
-        "GROUP_CONCAT",
-        "SAMPLE",
-        "DISTINCT",
-        "REDUCED",
-        "GROUP",
-        "ISNUMERIC",
-        "STRDT",
-        "STRLANG",
-    }
-)
+def _plan_reads(store: ox.Store, plan: ShapePlan, carriers: frozenset[str], values: str) -> bool:
+    if plan.is_property:
+        value_nodes = f"{plan.focus} ?this {plan.path_sparql} ?__v"
+    else:
+        value_nodes = f"{plan.focus} BIND(?this AS ?__v)"
+    path = _path_iris(plan.path) if plan.path is not None else set()
+    if path & carriers and _ask(store, f"{value_nodes} VALUES ?__v {{ {values} }}"):
+        return True
+    return any(
+        _reads_of_check(store, plan, check, carriers, path, values, value_nodes) for check in plan.checks
+    )
 
 
-def _touches(store: ox.Store, plans: Iterable[ShapePlan], values: str) -> bool:
-    for plan in plans:
-        if any(c.sparql and _form_sensitive(c) for c in plan.checks):
+def _reads_of_check(
+    store: ox.Store,
+    plan: ShapePlan,
+    check: Check,
+    carriers: frozenset[str],
+    path: set[str],
+    values: str,
+    value_nodes: str,
+) -> bool:
+    """Whether one check may read a literal of ``values`` beyond the value nodes (asked already)."""
+    if check.component == "Closed":
+        return _ask(store, f"{value_nodes} ?__v ?__p ?__l VALUES ?__l {{ {values} }}")
+    if check.source is not None:
+        return _check_reads(check, carriers) and _sparql_reads(store, plan, check, values)
+    return _check_reads(check, carriers - path)  # a property pair (sh:equals...) naming such a predicate
+
+
+def _sparql_reads(store: ox.Store, plan: ShapePlan, check: Check, values: str) -> bool:
+    """Whether a SPARQL check may read a literal of ``values``: true unless its query reads only forward
+    from ``$this`` and none is reachable forward from a focus node."""
+    backward = frozenset({"PATH"}) if plan.path is not None and "inverse" in repr(plan.path) else frozenset()
+    if not reads_forward_from(check.source or "", "this", backward_variables=backward):
+        return True
+    any_step = "(<urn:ropa-kg:any>|!<urn:ropa-kg:any>)*"
+    return _ask(store, f"{plan.focus} ?this {any_step} ?__x . ?__x ?__p ?__l VALUES ?__l {{ {values} }}")
+
+
+def _ask(store: ox.Store, pattern: str) -> bool:
+    answer = store.query(f"ASK {{ {pattern} }}")
+    assert isinstance(answer, ox.QueryBoolean)
+    return bool(answer)
+
+
+def _path_iris(expr: PathExpr) -> set[str]:
+    if isinstance(expr, URIRef):
+        return {str(expr)}
+    _kind, operand = expr
+    items = operand if isinstance(operand, tuple) and not isinstance(operand, URIRef) else (operand,)
+    return {iri for item in items for iri in _path_iris(item)}
+
+
+_PREFIX_LINE = re.compile(r"PREFIX\s+([A-Za-z][\w.-]*)?:\s*<([^>]*)>", re.IGNORECASE)
+_TERM_KINDS = frozenset({"var", "iri", "pname"})
+
+
+def _check_reads(check: Check, carriers: frozenset[str]) -> bool:
+    """Whether ``check``'s query may read a triple whose predicate is in ``carriers``."""
+    if check.component == "Closed":
+        return True
+    prefixes = {m.group(1) or "": m.group(2) for m in _PREFIX_LINE.finditer(check.query)}
+    tokens = code(tokenize(check.query))
+    listing = False  # inside a projection or a GROUP BY list: variables side by side are no triple
+    for k, t in enumerate(tokens):
+        if t.is_keyword("SELECT", "BY"):
+            listing = True
+        elif t.is_keyword("WHERE", "HAVING", "ORDER", "LIMIT", "OFFSET") or t.text in ("{", "}"):
+            listing = False
+        if t.kind == "iri" and t.text[1:-1] in carriers:
             return True
-        if any(c.post is not None for c in plan.checks):
-            return True
-        pattern = f"?this {plan.path_sparql} ?__v" if plan.is_property else "BIND(?this AS ?__v)"
-        if store.query(f"ASK {{ {plan.focus} {pattern} VALUES ?__v {{ {values} }} }}"):
-            return True
+        if t.kind == "pname":
+            prefix, _, local = t.text.partition(":")
+            if prefixes.get(prefix, "\0") + local in carriers:
+                return True
+        if t.text == "!" and 0 < k < len(tokens) - 1 and _negated_set(tokens[k - 1], tokens[k + 1]):
+            return True  # a negated property set
+        if (
+            not listing
+            and t.kind == "var"
+            and 0 < k < len(tokens) - 1
+            and _between_terms(tokens[k - 1], tokens[k + 1])
+        ):
+            return True  # a variable predicate (or a projection: either way, read conservatively)
     return False
 
 
-def _form_sensitive(check: Check) -> bool:
-    words = {t.upper for t in code(tokenize(check.query)) if t.kind == "word"}
-    return bool(words & _FORM_SENSITIVE) or "value" in (check.projected or ()) or check.projects_all
+def _negated_set(before: Token, after: Token) -> bool:
+    """``!`` in a predicate position (after a subject or a path operator), not a boolean negation."""
+    after_subject = before.kind in _TERM_KINDS or before.text in ("]", ";", "/", "|")
+    return after_subject and (after.is_name or after.kind == "iri" or after.text in ("(", "^"))
+
+
+def _between_terms(before: Token, after: Token) -> bool:
+    subject_end = before.kind in _TERM_KINDS or before.text in ("]", ";")
+    object_start = after.kind in _TERM_KINDS or after.kind == "string" or after.text in ("[", "(")
+    return subject_end and object_start and not before.is_keyword("SELECT", "BY", "AS")
 
 
 # --------------------------------------------------------------------------------------------------
 # pyshacl: the fallback for shapes that cannot be compiled exactly
 # --------------------------------------------------------------------------------------------------
+
+
+def _fallback_graph(
+    store: ox.Store, written: WrittenForms | None, written_graph: Callable[[], Graph] | None
+) -> Graph:
+    """The data pyshacl runs on: the store copied into rdflib with each literal the store does not keep
+    as written put back as the files write it; where such a literal hangs off a blank node (whose label
+    in the store is not the parser's), ``written_graph()``, the files parsed again."""
+    triples = written.lossy_triples() if written is not None else None
+    if triples and any(isinstance(s, ox.BlankNode) for s, _, _ in triples) and written_graph is not None:
+        return written_graph()
+    graph = rdflib_copy(store)
+    for subject, predicate, literal in triples or ():
+        canonical = _stored_form(literal.value, literal.datatype.value)
+        stored = Literal(canonical[0], datatype=URIRef(canonical[1]), normalize=False)
+        graph.remove((to_rdflib(subject), to_rdflib(predicate), stored))
+    for subject, predicate, literal in triples or ():
+        graph.add((to_rdflib(subject), to_rdflib(predicate), to_rdflib(literal)))  # type: ignore[arg-type]  # terms
+    return graph
 
 
 def _run_with_pyshacl(plans: Sequence[ShapePlan], shapes_graph: Graph, data: Graph) -> list[ShaclResult]:
