@@ -39,6 +39,7 @@ from pathlib import Path
 
 DEFAULT_SIZES = (100, 1_000, 10_000, 100_000)
 QUICK_SIZES = (100, 1_000)
+PEER_ENGINES = ("fast", "pyshacl", "pyshacl-oxigraph", "pyshacl-turbo")
 
 
 @dataclass
@@ -170,11 +171,12 @@ def _embedded_queries(store: object) -> dict[str, dict[str, float | int | str]]:
 # --------------------------------------------------------------------------------------------------
 
 
-def measure(args: list[str], *, timeout: float) -> Run:
-    """Run a child (``python args...``) and return its wall time, peak RSS and JSON output."""
+def measure(args: list[str], *, timeout: float, python: str | None = None) -> Run:
+    """Run a child (``python args...``, this interpreter unless ``python``) and return its wall time, peak
+    RSS and JSON output."""
     with tempfile.TemporaryFile() as out:
         start = time.perf_counter()
-        proc = subprocess.Popen([sys.executable, *args], stdout=out, stderr=subprocess.DEVNULL)
+        proc = subprocess.Popen([python or sys.executable, *args], stdout=out, stderr=subprocess.DEVNULL)
         deadline = start + timeout
         peak_kb = 0
         while True:
@@ -298,7 +300,16 @@ def _validate_run(record: Path | None, engine: str, *, timeout: float, work: Pat
     return run
 
 
-def run_bench(*, sizes: list[int], repeats: int, pyshacl_timeout: float, output: Path) -> str:
+def run_bench(
+    *,
+    sizes: list[int],
+    repeats: int,
+    pyshacl_timeout: float,
+    output: Path,
+    peer_sizes: list[int] | None = None,
+    peer_engines: tuple[str, ...] = PEER_ENGINES,
+    peer_timeout: float = 300.0,
+) -> str:
     """Run everything and write ``output`` (Markdown) and ``output`` with ``.png`` (plot)."""
     work = Path("benchmarks") / "work"
     work.mkdir(parents=True, exist_ok=True)
@@ -346,6 +357,8 @@ def run_bench(*, sizes: list[int], repeats: int, pyshacl_timeout: float, output:
     }
     print("[bench] the W3C SHACL test suite on both engines", file=sys.stderr, flush=True)
     suite = suite_counts()
+    wanted = peer_sizes if peer_sizes is not None else [n for n in sizes if n in (1_000, 10_000)]
+    peer_runs = run_peers(work, wanted, engines=peer_engines, timeout=peer_timeout)
     text = _report(
         Results(
             sizes,
@@ -361,9 +374,11 @@ def run_bench(*, sizes: list[int], repeats: int, pyshacl_timeout: float, output:
             dashboard_alumeco,
             alumeco,
             suite,
+            peer_runs,
         ),
         pyshacl_timeout,
         output,
+        peer_timeout,
     )
     output.parent.mkdir(parents=True, exist_ok=True)
     output.write_text(text, encoding="utf-8")
@@ -387,6 +402,63 @@ class Results:
     dashboard_alumeco: list[Run]
     alumeco: dict[str, Run]
     suite: dict[str, dict[str, dict[str, int]]]
+    peers: dict[int, dict[str, Run]] = field(default_factory=dict)
+
+
+def run_peers(
+    work: Path, sizes: list[int], *, engines: tuple[str, ...], timeout: float
+) -> dict[int, dict[str, Run]]:
+    """Every peer of ``benchmarks/peers.py`` on the same record read once and the same rules, a fresh
+    process each; an engine that times out at one size is not tried at larger ones."""
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    import peers as peer_module  # benchmarks/, beside this file
+
+    script = str(Path(__file__).resolve().parent / "peers.py")
+    turbo = peer_module.turbo_python(work) if "pyshacl-turbo" in engines else None
+    alive = set(engines) - ({"pyshacl-turbo"} if turbo is None else set())
+    out: dict[int, dict[str, Run]] = {}
+    for size in sorted(sizes):
+        data, shapes = peer_module.prepare(_record(work, size), work)
+        out[size] = {}
+        for engine in engines:
+            if engine not in alive:
+                continue
+            print(f"[bench] {size} activities: peer {engine}", file=sys.stderr, flush=True)
+            python = str(turbo) if engine == "pyshacl-turbo" else None
+            run = measure([script, engine, str(data), str(shapes)], timeout=timeout, python=python)
+            out[size][engine] = run
+            if not run.ok:
+                alive.discard(engine)
+    return out
+
+
+def peers_section(peers: dict[int, dict[str, Run]], timeout: float) -> list[str]:
+    """The peers' table: wall time, peak memory, the ratio to the fast engine, same results or not."""
+    lines = [
+        "",
+        "## Peers side by side (same record, same rules, a fresh process each)",
+        "",
+        "`benchmarks/peers.py`: the generated record read once as ropa reads it (ontology, DPV facts, "
+        "readings) and written as N-Triples, the bundled rules as one Turtle file; each engine parses both "
+        "and validates. *results* is a digest of the sorted (focus node, value, shape, component) keys and "
+        f"their number: equal digests are identical findings. Stopped after {timeout:.0f} s.",
+        "",
+        "| activities | engine | wall | peak MB | time / fast | results |",
+        "|---:|---|---:|---:|---:|---|",
+    ]
+    for size, runs in sorted(peers.items()):
+        fast = runs.get("fast")
+        for engine, run in runs.items():
+            if run.ok:
+                ratio = f"{run.seconds / fast.seconds:.0f}x" if fast and fast.ok and engine != "fast" else ""
+                lines.append(
+                    f"| {size:,} | {engine} | {_fmt_s(run.seconds)} | {run.peak_mb:.0f} | {ratio} "
+                    f"| {run.detail.get('digest', '')} |"
+                )
+            else:
+                ratio = f"> {timeout / fast.seconds:.0f}x" if fast and fast.ok else ""
+                lines.append(f"| {size:,} | {engine} | > {timeout:.0f} s (stopped) | | {ratio} | - |")
+    return lines
 
 
 def suite_counts() -> dict[str, dict[str, dict[str, int]]]:
@@ -440,7 +512,7 @@ def _fmt_s(value: float) -> str:
 _Point = tuple[int, float, float, float | None, float | None]
 
 
-def _report(res: Results, pyshacl_timeout: float, output: Path) -> str:
+def _report(res: Results, pyshacl_timeout: float, output: Path, peer_timeout: float = 300.0) -> str:
     """The Markdown page: one section per measurement, and the plot (written beside ``output``)."""
     lines, points = _validate_section(res, pyshacl_timeout)
     lines += _alumeco_section(res)
@@ -448,6 +520,8 @@ def _report(res: Results, pyshacl_timeout: float, output: Path) -> str:
     lines += _cache_section(res)
     lines += _dashboard_section(res)
     lines += suite_section(res.suite)
+    if res.peers:
+        lines += peers_section(res.peers, peer_timeout)
     plot = output.with_suffix(".png")
     if _plot(points, plot):
         lines += ["", f"![time and memory against size]({plot.name})"]
@@ -662,6 +736,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--quick", action="store_true", help="sizes 100 and 1,000 only")
     parser.add_argument("--pyshacl-timeout", type=float, default=300.0)
+    parser.add_argument("--peer-sizes", type=int, nargs="*", default=None, help="default: 1,000 and 10,000")
+    parser.add_argument("--peer-engines", nargs="+", default=list(PEER_ENGINES), choices=PEER_ENGINES)
+    parser.add_argument("--peer-timeout", type=float, default=300.0)
     parser.add_argument("--measure", nargs=2, metavar=("KIND", "RECORD"), help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.measure:
@@ -674,6 +751,9 @@ def main(argv: list[str] | None = None) -> int:
             repeats=args.repeats,
             pyshacl_timeout=args.pyshacl_timeout,
             output=args.output,
+            peer_sizes=args.peer_sizes,
+            peer_engines=tuple(args.peer_engines),
+            peer_timeout=args.peer_timeout,
         )
     )
     return 0

@@ -37,7 +37,8 @@ def test_bench_writes_every_section(tmp_path: Path, monkeypatch: pytest.MonkeyPa
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("ROPA_CACHE_DIR", str(tmp_path / "cache"))
     out = tmp_path / "RESULTS.md"
-    assert _bench().main(["--sizes", "20", "--repeats", "1", "--output", str(out)]) == 0
+    peers = ["--peer-sizes", "20", "--peer-engines", "fast", "pyshacl-oxigraph", "--peer-timeout", "120"]
+    assert _bench().main(["--sizes", "20", "--repeats", "1", "--output", str(out), *peers]) == 0
     text = out.read_text(encoding="utf-8")
     for heading in (
         "# Benchmark results",
@@ -45,6 +46,8 @@ def test_bench_writes_every_section(tmp_path: Path, monkeypatch: pytest.MonkeyPa
         "## Saved queries",
         "## In memory or the on-disk cache?",
         "## Dashboard (Streamlit AppTest",
+        "## The W3C SHACL test suite",
+        "## Peers side by side",
     ):
         assert heading in text, heading
     assert re.search(r"^\| overview \(first load\) \| [\d.]+ s \| [\d.]+ s \|$", text, re.M), text
@@ -59,3 +62,10 @@ def test_bench_writes_every_section(tmp_path: Path, monkeypatch: pytest.MonkeyPa
     assert "Dashboard errors" not in text
     assert (tmp_path / "RESULTS.png").stat().st_size > 1000
     assert text.count("| art30-register | 20 |") == 1
+    assert re.search(r"^\| fast \| core \| (\d+) \| \d+ \| \d+ \| 0 \| 0 \| 98 \|$", text, re.M), text
+    digests = re.findall(
+        r"^\| 20 \| (fast|pyshacl-oxigraph) \| [\d.]+ s \| \d+ \| \w* \| (\w+ \(\d+ results\)) \|$",
+        text,
+        re.M,
+    )
+    assert len(digests) == 2 and digests[0][1] == digests[1][1], digests  # the same findings
