@@ -461,6 +461,33 @@ def peers_section(peers: dict[int, dict[str, Run]], timeout: float) -> list[str]
     return lines
 
 
+def targets_section(res: Results, peer_timeout: float) -> list[str]:
+    """The speed targets of issue 14, each with what this run measured and whether it holds."""
+    lines = ["", "## Targets", "", "| target | measured | holds |", "|---|---|---|"]
+    thousand = res.peers.get(1_000, {})
+    fast, reference = thousand.get("fast"), thousand.get("pyshacl")
+    if fast and fast.ok and reference:
+        ratio = (reference.seconds if reference.ok else peer_timeout) / fast.seconds
+        same = reference.ok and reference.detail.get("digest") == fast.detail.get("digest")
+        shown = f"{ratio:.0f}x" if reference.ok else f"> {ratio:.0f}x (pySHACL stopped)"
+        lines.append(
+            f"| 1,000 activities: at least 100x pySHACL, identical findings | {shown}"
+            f"{', same digest' if same else ''} | {'yes' if ratio >= 100 else 'no'} |"
+        )
+    big = res.fast.get(100_000)
+    if big is not None:
+        holds = big.ok and big.seconds < 30 and big.peak_mb < 2048
+        lines.append(
+            f"| 100,000 activities under 30 s and 2 GB | {_fmt_s(big.seconds)}, {big.peak_mb:.0f} MB "
+            f"| {'yes' if holds else 'no'} |"
+        )
+    cold = res.alumeco.get("fast")
+    if cold is not None:
+        verdict = "yes" if cold.seconds < 1 else "no"
+        lines.append(f"| the Alumeco record cold under 1 s | {_fmt_s(cold.seconds)} | {verdict} |")
+    return lines
+
+
 def suite_counts() -> dict[str, dict[str, dict[str, int]]]:
     """Outcomes of the W3C SHACL test suite per engine and family (``tests/w3c_suite.py``, the runner the
     test suite uses): compiled (passed on the fast path), fallback (passed, some shape run by pyshacl),
@@ -522,6 +549,7 @@ def _report(res: Results, pyshacl_timeout: float, output: Path, peer_timeout: fl
     lines += suite_section(res.suite)
     if res.peers:
         lines += peers_section(res.peers, peer_timeout)
+    lines += targets_section(res, peer_timeout)
     plot = output.with_suffix(".png")
     if _plot(points, plot):
         lines += ["", f"![time and memory against size]({plot.name})"]

@@ -133,16 +133,32 @@ def test_one_query_per_constraint(core: tuple[Graph, Graph]) -> None:
         "sh:closed true",
         'sh:property [ ropa:ruleId "XP" ; sh:path ex:a ; sh:minLength 3 ]',
         "sh:node [ sh:property [ sh:path ex:a ; sh:minCount 1 ] ]",
+        "sh:not [ sh:property [ sh:path ex:c ; sh:minCount 1 ] ]",
+        "sh:xone ( [ sh:path ex:a ; sh:minCount 1 ] [ sh:path ex:b ; sh:minCount 1 ] )",
+        "sh:and ( [ sh:path ex:a ; sh:minCount 1 ] [ sh:path ex:b ; sh:maxCount 0 ] )",
+        "sh:closed true ; sh:ignoredProperties ( rdf:type ex:c )",
+        'sh:property [ ropa:ruleId "XP" ; sh:path ex:a ; sh:maxLength 1 ]',
+        'sh:property [ ropa:ruleId "XP" ; sh:path ex:b ; sh:minInclusive 3 ]',
+        'sh:property [ ropa:ruleId "XP" ; sh:path ex:a ; sh:languageIn ( "en" ) ]',
+        'sh:property [ ropa:ruleId "XP" ; sh:path ex:b ; sh:lessThan ex:c ]',
+        'sh:property [ ropa:ruleId "XP" ; sh:path ex:a ; sh:equals ex:b ]',
+        'sh:property [ ropa:ruleId "XP" ; sh:path ex:a ; sh:disjoint ex:a2 ]',
+        'sh:property [ ropa:ruleId "XP" ; sh:path [ sh:zeroOrMorePath ex:next ] ; sh:class ex:T ]',
+        'sh:property [ ropa:ruleId "XP" ; sh:path [ sh:oneOrMorePath ex:next ] ; sh:maxCount 1 ]',
+        'sh:property [ ropa:ruleId "XP" ; sh:path ex:next ; sh:qualifiedValueShape [ sh:class ex:T ] ; '
+        "sh:qualifiedMinCount 1 ]",
     ],
 )
 def test_all_of_core_is_compiled_with_pyshacl_s_findings(constraint: str) -> None:
     shapes = _graph(
         "@prefix sh: <http://www.w3.org/ns/shacl#> . @prefix ex: <http://example.org/> . "
         "@prefix ropa: <https://w3id.org/ropa-kg/ontology#> . "
+        "@prefix rdf: <http://www.w3.org/1999/02/22-rdf-syntax-ns#> . "
         f'ex:S a sh:NodeShape ; ropa:ruleId "X" ; sh:targetClass ex:T ; {constraint} .'
     )
     data = _graph(
-        '@prefix ex: <http://example.org/> . ex:t1 a ex:T ; ex:c 1 . ex:t2 a ex:T ; ex:a "ab" ; ex:b 2 .'
+        "@prefix ex: <http://example.org/> . ex:t1 a ex:T ; ex:c 1 ; ex:next ex:t2 . "
+        'ex:t2 a ex:T ; ex:a "ab" ; ex:b 2 ; ex:c 1 ; ex:a2 "ab" ; ex:next ex:x .'
     )
     assert {p.engine for p in compile_plans(shapes, store_from_graph(data))} == {"fast"}
     fast = run_fast(data_graph=data, shapes_graph=shapes)

@@ -266,6 +266,8 @@ class ShapePlan:
     root: Node | None = None
     #: the focus-node pattern of this plan (binds ``?this``)
     focus: str = ""
+    #: how many times SHACL validates each focus node (``?this``, ``?__n``), where it is more than once
+    repeat: str | None = None
 
 
 def _is_deactivated(graph: Graph, node: Node) -> bool:
@@ -1046,6 +1048,17 @@ def _ask_body(ask: str, substitutions: dict[str, str], path_sparql: str | None) 
 # --------------------------------------------------------------------------------------------------
 
 
+def _repeated_values(unit: _Unit, repeated: str) -> str:
+    """A pattern binding ``?this`` to each value node of ``unit`` once per (focus node, value node) pair,
+    the focus nodes repeated as ``repeated`` binds them."""
+    m = f"?__m{unit.depth}"
+    pairs = (
+        f"{{ SELECT DISTINCT {m} ?this WHERE {{ {{ SELECT (?this AS {m}) WHERE {{ {unit.focus} }} }} "
+        f"{m} {unit.plan.path_sparql} ?this }} }}"
+    )
+    return f"{{ SELECT ?this WHERE {{ {{ SELECT (?this AS {m}) WHERE {{ {repeated} }} }} {pairs} }} }}"
+
+
 class _Compiler:
     """Compiles the shapes of one shapes graph against one store."""
 
@@ -1078,9 +1091,13 @@ class _Compiler:
         finally:
             self._active.pop()
 
-    def unit_plans(self, shape: Node, focus: str, *, depth: int, nested: bool) -> list[ShapePlan]:
+    def unit_plans(
+        self, shape: Node, focus: str, *, depth: int, nested: bool, repeated: str | None = None
+    ) -> list[ShapePlan]:
         """``shape`` against ``focus``: its own plan, and (where results are reported) those of its
-        active ``sh:property`` shapes against its value nodes."""
+        active ``sh:property`` shapes against its value nodes. ``repeated`` binds ``?this`` to each focus
+        node as many times as SHACL validates it (a value node of a property shape, once per focus node
+        reaching it); None: once."""
         if _is_deactivated(self.graph, shape):
             return []
         _check_supported(self.graph, shape, self.custom)
@@ -1101,18 +1118,20 @@ class _Compiler:
                 sorted((m for m in self.graph.objects(shape, SH.message) if isinstance(m, Literal)), key=str)
             ),
             focus=focus,
+            repeat=f"SELECT ?this (COUNT(*) AS ?__n) WHERE {{ {repeated} }} GROUP BY ?this"
+            if repeated
+            else None,
         )
         unit = _Unit(self, plan, shape, focus, depth, nested)
         self._compile_constraints(unit)
         plans = [plan]
         if not nested:
-            props = sorted(self.graph.objects(shape, SH.property), key=str)
-            if props and plan.is_property:
-                # each value node is validated once per focus node reaching it: results repeat, which one
-                # query per distinct node does not say
-                raise UnsupportedShapeError(f"shape {shape}: sh:property on a property shape")
-            for prop in props:
-                plans.extend(self.unit_plans(prop, unit.value_focus, depth=depth + 1, nested=False))
+            # a property shape's value node is validated once per focus node reaching it: its results repeat
+            inner = _repeated_values(unit, repeated or focus) if plan.is_property else repeated
+            for prop in sorted(self.graph.objects(shape, SH.property), key=str):
+                plans.extend(
+                    self.unit_plans(prop, unit.value_focus, depth=depth + 1, nested=False, repeated=inner)
+                )
         return plans
 
     def _compile_constraints(self, unit: _Unit) -> None:
@@ -1275,8 +1294,15 @@ def _execute(store: ox.Store, plans: Sequence[ShapePlan]) -> list[_Found]:
     # pyoxigraph evaluates queries without the GIL: the checks run side by side (1.4x on 2 cores)
     with ThreadPoolExecutor(max_workers=min(4, os.cpu_count() or 1)) as pool:
         for (plan, check), rows in zip(work, pool.map(lambda pc: _rows(store, pc[1]), work), strict=True):
-            found.extend((plan, check, row) for row in rows)
+            times = _repeats(store, plan) if rows and plan.repeat else {}
+            found.extend((plan, check, row) for row in rows for _ in range(times.get(row.this, 1)))
     return found
+
+
+def _repeats(store: ox.Store, plan: ShapePlan) -> dict[object, int]:
+    solutions = store.query(plan.repeat or "")
+    assert isinstance(solutions, ox.QuerySolutions)
+    return {row["this"]: int(row["__n"].value) for row in solutions}
 
 
 def _to_result(found: _Found) -> ShaclResult:

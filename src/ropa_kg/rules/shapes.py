@@ -4,10 +4,10 @@ pyshacl's report back into findings of those rules.
 A rule is one shape carrying ``ropa:ruleId``; its severity, message, article (``ropa:article``) and legal
 reference (``ropa:legalReference``) are read from that same shape and from nowhere else (a property shape
 inherits nothing from the node shape holding it). :func:`read_rule` is the one reader: the catalogue
-(:func:`rule_catalogue`), the fast engine's plans and :func:`findings_from_report` (the pyshacl engine and
-the fast engine's pyshacl fallback) all take a rule's metadata from it, so a rule is described in exactly
-one place: ``shapes/*.ttl``. :data:`CONSTRAINT_COMPONENTS` is the one table of the constraint components
-the rule set may use (the subset the fast engine compiles).
+(:func:`rule_catalogue`) and the fast engine's plans take a rule's metadata from it, and
+:func:`ropa_kg.rules.results.findings_from_results` (both engines) names findings from those rules, so a
+rule is described in exactly one place: ``shapes/*.ttl``. :data:`CONSTRAINT_COMPONENTS` is the one table
+of the constraint components the project's rules use.
 """
 
 from __future__ import annotations
@@ -35,9 +35,10 @@ from ropa_kg.sparql.prebinding import check_prebinding
 #: The namespace of the project's shapes (prefix ``rs:``).
 SHAPES_NS = "https://w3id.org/ropa-kg/shapes#"
 
-#: The SHACL constraint components a rule may use, by their parameter: exactly those the fast engine
-#: compiles to SPARQL, in the order it compiles them. A rule's results come from the component of the first
-#: parameter (in this order) its shape carries (:attr:`Rule.constraint_component`).
+#: The SHACL constraint components the project's rules use, by their parameter, in the order the fast
+#: engine compiles them (it compiles all of SHACL Core: ``fast_engine.CORE_COMPONENTS``). A rule's results
+#: come from the component of the first parameter (in this order) its shape carries
+#: (:attr:`Rule.constraint_component`).
 CONSTRAINT_COMPONENTS: Mapping[URIRef, URIRef] = MappingProxyType(
     {
         SH.minCount: SH.MinCountConstraintComponent,
