@@ -413,9 +413,9 @@ class _Unit:
             f"{outer} {self.plan.path_sparql} ?this }} }}"
         )
 
-    def pairs(self, component: str, post: _Post, **more: object) -> Check:
+    def pairs(self, component: str, post: _Post) -> Check:
         """A check answering each (focus node, value node) pair, filtered by ``post``."""
-        return Check(component, f"SELECT ?this ?value WHERE {{ {self.distinct_values} }}", post=post, **more)  # type: ignore[arg-type]  # Check's own fields
+        return Check(component, f"SELECT ?this ?value WHERE {{ {self.distinct_values} }}", post=post)
 
     def property_only(self, parameter: str) -> None:
         """Raise UnsupportedShapeError unless the shape is a property shape."""
@@ -866,13 +866,6 @@ def _rewritten(
     )
 
 
-def _lengths() -> dict[URIRef, _ConstraintCompiler]:
-    return {
-        SH.MinLengthConstraintComponent: _length("MinLength", ">="),
-        SH.MaxLengthConstraintComponent: _length("MaxLength", "<="),
-    }
-
-
 #: The compiler of each constraint component of :data:`CORE_COMPONENTS`.
 _COMPILERS: dict[URIRef, _ConstraintCompiler] = {
     SH.MinCountConstraintComponent: _min_count,
@@ -884,7 +877,8 @@ _COMPILERS: dict[URIRef, _ConstraintCompiler] = {
     SH.HasValueConstraintComponent: _has_value,
     SH.PatternConstraintComponent: _pattern,
     SH.SPARQLConstraintComponent: _sparql,
-    **_lengths(),
+    SH.MinLengthConstraintComponent: _length("MinLength", ">="),
+    SH.MaxLengthConstraintComponent: _length("MaxLength", "<="),
     SH.LanguageInConstraintComponent: _language_in,
     SH.UniqueLangConstraintComponent: _unique_lang,
     **{CORE_COMPONENTS[p]: _range(p) for p in _RANGES},
@@ -1357,7 +1351,7 @@ def validate_fast(
         store = store_from_graph(data_graph)
     written = written if written is not None else _graph_written(data_graph)
     plans = compile_plans(shapes_graph, store, all_shapes=True)
-    lossy = _lossy_literals(store, written)
+    lossy = _lossy_literals(written)
     if lossy:
         _route_lossy(store, plans, lossy, shapes_graph)
     results = [_to_result(f) for f in _execute(store, plans)]
@@ -1433,7 +1427,7 @@ def _graph_written(graph: Graph | None) -> WrittenForms | None:
     return WrittenForms.of_terms(found)
 
 
-def _lossy_literals(store: ox.Store, written: WrittenForms | None) -> set[ox.Literal]:
+def _lossy_literals(written: WrittenForms | None) -> set[ox.Literal]:
     """The store's literals that some written literal takes another form to become."""
     if written is None:
         return set()
@@ -1451,7 +1445,7 @@ def _route_lossy(store: ox.Store, plans: Sequence[ShapePlan], lossy: set[ox.Lite
     for plan in plans:
         groups.setdefault(plan.root or plan.shape, []).append(plan)
     for root, members in groups.items():
-        reads = _target_reads(shapes, root, carriers, lossy) or any(
+        reads = _target_reads(shapes, root, carriers) or any(
             _plan_reads(store, plan, carriers, values) for plan in _all_plans(members)
         )
         if reads:
@@ -1467,7 +1461,8 @@ def _carrying_predicates(store: ox.Store, lossy: set[ox.Literal]) -> frozenset[s
     return frozenset(row["p"].value for row in solutions)
 
 
-def _target_reads(shapes: Graph, root: Node, carriers: frozenset[str], lossy: set[ox.Literal]) -> bool:
+def _target_reads(shapes: Graph, root: Node, carriers: frozenset[str]) -> bool:
+    """Whether the node shape's targets reach a literal the store does not keep as written."""
     if any(str(p) in carriers for p in shapes.objects(root, SH.targetObjectsOf)):
         return True
     return any(
