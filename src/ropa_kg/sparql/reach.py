@@ -13,8 +13,6 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from rdflib.paths import InvPath, Path
-from rdflib.plugins.sparql import prepareQuery
-from rdflib.plugins.sparql.parserutils import CompValue
 from rdflib.term import BNode, Node, Variable
 
 __all__ = ["reads_forward_from"]
@@ -26,6 +24,8 @@ def reads_forward_from(text: str, start: str, *, backward_variables: frozenset[s
     predicate holds no inverse path (nor a variable of ``backward_variables``, e.g. ``PATH`` when it
     stands for an inverse path). False when the text does not parse.
     """
+    from rdflib.plugins.sparql import prepareQuery  # slow to import; needed only for lossy literals
+
     try:
         algebra = prepareQuery(text).algebra
     except Exception:
@@ -70,6 +70,8 @@ def _path_parts(path: Path) -> Iterator[object]:
 
 def _triples(node: object) -> Iterator[tuple[Node, object, Node]]:
     """Every triple pattern in the algebra (BGPs) and in the unevaluated parse of EXISTS blocks."""
+    from rdflib.plugins.sparql.parserutils import CompValue
+
     if isinstance(node, CompValue):
         if node.name == "BGP":
             yield from node.get("triples") or ()
