@@ -36,6 +36,7 @@ import urllib.parse
 import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 DEFAULT_SIZES = (100, 1_000, 10_000, 100_000)
 QUICK_SIZES = (100, 1_000)
@@ -410,8 +411,7 @@ def run_peers(
 ) -> dict[int, dict[str, Run]]:
     """Every peer of ``benchmarks/peers.py`` on the same record read once and the same rules, a fresh
     process each; an engine that times out at one size is not tried at larger ones."""
-    sys.path.insert(0, str(Path(__file__).resolve().parent))
-    import peers as peer_module  # benchmarks/, beside this file
+    peer_module = _sibling("peers", Path(__file__).resolve().parent / "peers.py")
 
     script = str(Path(__file__).resolve().parent / "peers.py")
     turbo = peer_module.turbo_python(work) if "pyshacl-turbo" in engines else None
@@ -492,10 +492,21 @@ def suite_counts() -> dict[str, dict[str, dict[str, int]]]:
     """Outcomes of the W3C SHACL test suite per engine and family (``tests/w3c_suite.py``, the runner the
     test suite uses): compiled (passed on the fast path), fallback (passed, some shape run by pyshacl),
     refused (a clear error where results were expected), wrong, crash."""
-    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
-    from w3c_suite import run_suite, table  # type: ignore[import-not-found]  # tests/, put on the path above
+    suite = _sibling("w3c_suite", Path(__file__).resolve().parents[1] / "tests" / "w3c_suite.py")
+    return {engine: suite.table(list(suite.run_suite(engine))) for engine in ("fast", "pyshacl")}
 
-    return {engine: table(list(run_suite(engine))) for engine in ("fast", "pyshacl")}
+
+def _sibling(name: str, path: Path) -> Any:
+    """A developer script of this repository (not part of the package) loaded from its file, as
+    ``tests/test_bench.py`` loads this one: no change to ``sys.path``."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location(f"ropa_bench_{name}", path)
+    assert spec is not None and spec.loader is not None, path
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # dataclasses look their module up while the file runs
+    spec.loader.exec_module(module)
+    return module
 
 
 def suite_section(counts: dict[str, dict[str, dict[str, int]]]) -> list[str]:
