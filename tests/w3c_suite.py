@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import collections
 import logging
+import os
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,7 +29,11 @@ from ropa_kg.rules.validation import validate_shacl
 logging.getLogger("rdflib.term").setLevel(logging.CRITICAL)  # ill-typed literals are what some tests test
 MF = Namespace("http://www.w3.org/2001/sw/DataAccess/tests/test-manifest#")
 SHT = Namespace("http://www.w3.org/ns/shacl-test#")
-SUITE = Path(__file__).resolve().parents[2] / "shared" / "shacl-test-suite"
+#: ``../shared/shacl-test-suite`` beside the repository, or under ``$ROPA_SHARED_DIR`` (as conftest's).
+SUITE = (
+    Path(os.environ.get("ROPA_SHARED_DIR", Path(__file__).resolve().parents[2] / "shared"))
+    / "shacl-test-suite"
+)
 
 #: The outcomes, in the order tables show them.
 OUTCOMES = ("compiled", "fallback", "refused", "wrong", "crash")
