@@ -69,7 +69,7 @@ def assert_agree(a: Answers) -> None:
         r["activity"] for r in a.tables["activities-by-legal-basis"] if r["kind"] == "Art. 6(1) lawful basis"
     }
     every = {r["activity"] for r in a.tables["activities-by-legal-basis"]}
-    assert {f for f, _ in a.findings.get("ROPA-A30-LEGAL-BASIS", set())} == every - lawful
+    assert {f for f, _ in a.findings.get("ROPA-A6-LEGAL-BASIS", set())} == every - lawful
 
     consent = a.tables["consent-and-withdrawal"]
     on_consent = {r["activity"] for r in consent if r["onConsent"] == "true"}

@@ -98,7 +98,7 @@ def test_one_graph_with_several_gaps_reports_each_once() -> None:
         [
             "ROPA-A30-CONTROLLER",
             "ROPA-A30-PURPOSE",
-            "ROPA-A30-LEGAL-BASIS",
+            "ROPA-A6-LEGAL-BASIS",
             "ROPA-A30-DATA-SUBJECTS",
             "ROPA-A30-PERSONAL-DATA",
             "ROPA-A30-RECIPIENTS",

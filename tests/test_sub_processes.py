@@ -71,4 +71,4 @@ def test_a_part_without_its_own_basis_is_reported_not_its_parent(tmp_path: Path)
     path = tmp_path / "support.ttl"
     path.write_text(text, encoding="utf-8")
     found = {(f.rule_id, f.focus_node) for f in validate(path).findings}
-    assert found == {("ROPA-A30-LEGAL-BASIS", EX + "LoginAudit")}
+    assert found == {("ROPA-A6-LEGAL-BASIS", EX + "LoginAudit")}
