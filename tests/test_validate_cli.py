@@ -143,22 +143,25 @@ def test_json_matches_its_schema() -> None:
 def test_junit_has_one_testcase_per_rule_and_fails_the_right_one() -> None:
     _, out, _ = run(str(TRANSFER_FAIL), "--format", "junit")
     root = ET.fromstring(out)  # noqa: S314 - our own output
-    suite = root.find("testsuite")
-    assert suite is not None
-    cases = suite.findall("testcase")
+    suites = root.findall("testsuite")
+    assert [s.get("id") for s in suites] == ["record", "notice", "lawfulness"]  # one suite per family
+    cases = [c for s in suites for c in s.findall("testcase")]
     names = [c.get("name") for c in cases]
-    assert len(names) == len(set(names)) == int(suite.get("tests", "0"))
+    assert len(names) == len(set(names)) == int(root.get("tests", "0"))
+    assert sum(int(s.get("tests", "0")) for s in suites) == len(names)
     assert "ROPA-A30-PURPOSE" in names and "ROPA-WAIVER-EXPIRED" in names
     failed = [c.get("name") for c in cases if c.find("failure") is not None]
     assert failed == ["ROPA-TRANSFER-MECHANISM"]
-    assert suite.get("failures") == "1"
+    [lawfulness] = [s for s in suites if s.get("id") == "lawfulness"]
+    assert lawfulness.get("failures") == root.get("failures") == "1"
 
 
 def test_junit_shows_warnings_below_threshold_as_output() -> None:
     _, out, _ = run(str(COUNTRY_FAIL), "--format", "junit")
-    suite = ET.fromstring(out).find("testsuite")  # noqa: S314 - our own output
-    assert suite is not None and suite.get("failures") == "0"
-    [case] = [c for c in suite.findall("testcase") if c.get("name") == "ROPA-RECIPIENT-COUNTRY"]
+    root = ET.fromstring(out)  # noqa: S314 - our own output
+    assert root.get("failures") == "0"
+    cases = [c for s in root.findall("testsuite") for c in s.findall("testcase")]
+    [case] = [c for c in cases if c.get("name") == "ROPA-RECIPIENT-COUNTRY"]
     out_node = case.find("system-out")
     assert out_node is not None and "Hosting A/S" in (out_node.text or "")
 
@@ -223,10 +226,19 @@ def test_custom_shapes_folder(tmp_path: Path) -> None:
 def test_text_on_alumeco_quotes_the_policy_sentence() -> None:
     code, out, _ = run("--format", "text")
     assert code == 1
-    website = out[out.index("== Website (alu:Website)") :]
+    lawfulness = out[out.index("# Findings on lawfulness") :]
+    website = lawfulness[lawfulness.index("== Website (alu:Website)") :]
     website = website[: website.index("\n== ")]
     assert "ROPA-COOKIE-CONSENT" in website
     cookie = website[website.index("ROPA-COOKIE-CONSENT") :]
     assert 'source [Verkkosivusto / Tietoa evästeistä]: "Evästeet ovat' in cookie.splitlines()[3]
-    first = out.splitlines()[1]
-    assert first.startswith("  [violation]"), "most severe first"
+    lines = out.splitlines()
+    assert lines[0].startswith("# Findings on the record (Art. 30): ")  # the families in order
+    assert lines[1] == "" and lines[2].startswith("== ")
+    worst = "warning" if ": 0 violations," in lines[0] else "violation"
+    assert lines[3].startswith(f"  [{worst}]"), "most severe first"
+    headings = [line for line in lines if line.startswith("# Findings on ")]
+    order = ["the record (Art. 30)", "the notice (Art. 12-14)", "lawfulness"]
+    assert [h.split(": ")[0].removeprefix("# Findings on ") for h in headings] == [
+        f for f in order if any(h.startswith(f"# Findings on {f}") for h in headings)
+    ]

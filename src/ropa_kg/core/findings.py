@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from enum import IntEnum
+from enum import Enum, IntEnum
+
+#: The namespace of the project's ontology (``ropa:``), where the family and scope terms live.
+_ROPA = "https://w3id.org/ropa-kg/ontology#"
 
 
 class Severity(IntEnum):
@@ -32,9 +35,93 @@ class Severity(IntEnum):
         return cls[text.strip().upper()]
 
 
+class Family(Enum):
+    """The family of findings a rule belongs to (``ropa:family``), in report order.
+
+    ``record``: Art. 30(1)/(2), is the register complete and true? ``notice``: Art. 12-14, does what data
+    subjects are told cover what the record says? ``lawfulness``: Art. 5, 6, 9, 10, 26, 28, 44-49 and
+    ePrivacy checks that the record reveals.
+    """
+
+    RECORD = "record"
+    NOTICE = "notice"
+    LAWFULNESS = "lawfulness"
+
+    @property
+    def iri(self) -> str:
+        """``ropa:RecordFamily``, ``ropa:NoticeFamily`` or ``ropa:LawfulnessFamily`` as a full IRI."""
+        return f"{_ROPA}{self.name.capitalize()}Family"
+
+    @property
+    def label(self) -> str:
+        """How reports name the family: "the record (Art. 30)", "the notice (Art. 12-14)", "lawfulness"."""
+        return _FAMILY_LABELS[self]
+
+    @property
+    def rank(self) -> int:
+        """The family's place in reports (record 0, notice 1, lawfulness 2)."""
+        return list(Family).index(self)
+
+    @classmethod
+    def from_iri(cls, iri: str) -> Family:
+        """The family of ``ropa:RecordFamily`` etc.; raises ValueError for any other IRI."""
+        for family in cls:
+            if family.iri == iri:
+                return family
+        raise ValueError(
+            f"not a family of findings: <{iri}> "
+            "(expected ropa:RecordFamily, ropa:NoticeFamily or ropa:LawfulnessFamily)"
+        )
+
+
+_FAMILY_LABELS = {
+    Family.RECORD: "the record (Art. 30)",
+    Family.NOTICE: "the notice (Art. 12-14)",
+    Family.LAWFULNESS: "lawfulness",
+}
+
+
+class Scope(Enum):
+    """Whose duty a rule checks (``ropa:scope``, default activity).
+
+    With the notice or controller scope the focus node is the notice or controller and each SHACL
+    result's value an affected activity: the results of one rule on one focus node are one finding.
+    """
+
+    ACTIVITY = "activity"
+    NOTICE = "notice"
+    CONTROLLER = "controller"
+
+    @property
+    def iri(self) -> str:
+        """``ropa:ActivityScope``, ``ropa:NoticeScope`` or ``ropa:ControllerScope`` as a full IRI."""
+        return f"{_ROPA}{self.name.capitalize()}Scope"
+
+    @property
+    def merges(self) -> bool:
+        """True when a focus node's results merge into one finding (notice and controller scope)."""
+        return self is not Scope.ACTIVITY
+
+    @classmethod
+    def from_iri(cls, iri: str) -> Scope:
+        """The scope of ``ropa:ActivityScope`` etc.; raises ValueError for any other IRI."""
+        for scope in cls:
+            if scope.iri == iri:
+                return scope
+        raise ValueError(
+            f"not a rule scope: <{iri}> "
+            "(expected ropa:ActivityScope, ropa:NoticeScope or ropa:ControllerScope)"
+        )
+
+
 @dataclass(frozen=True, order=True)
 class Finding:
-    """One rule result. Identity (for diffs between engines and for waivers) is ``key``."""
+    """One rule result. Identity (for diffs between engines and for waivers) is ``key``.
+
+    ``family`` is the rule's family. ``affects`` are the activities a notice- or controller-scope finding
+    concerns (the values of the SHACL results merged into it, sorted, distinct; its ``value`` is then
+    None); empty for an activity-scope rule. Neither takes part in comparisons.
+    """
 
     rule_id: str
     focus_node: str
@@ -44,6 +131,8 @@ class Finding:
     source_shape: str = field(default="", compare=False)
     value: str | None = field(default=None, compare=False)
     legal_reference: str | None = field(default=None, compare=False)
+    family: Family = field(default=Family.RECORD, compare=False)
+    affects: tuple[str, ...] = field(default=(), compare=False)
 
     @property
     def key(self) -> tuple[str, str, int, str]:
@@ -52,6 +141,8 @@ class Finding:
 
 
 __all__ = [
+    "Family",
     "Finding",
+    "Scope",
     "Severity",
 ]

@@ -1,9 +1,11 @@
 """Renderings of a validation result: ``text``, ``json``, ``junit``, ``sarif`` and ``turtle``.
 
-- ``text``: for a person; findings grouped by activity, most severe first, with the article, the focus
-  node's label and the policy sentence the data cite (``ropa:source``/``ropa:quote``).
-- ``json``: stable, documented by ``schemas/validation-report.schema.json`` (``schema_version`` 1).
-- ``junit``: one test case per rule, failing when it has findings at or above the threshold.
+- ``text``: for a person; findings grouped by family (the record, the notice, lawfulness), then by
+  activity, most severe first, with the article, the focus node's label, the activities a notice- or
+  controller-level finding affects and the policy sentence the data cite (``ropa:source``/``ropa:quote``).
+- ``json``: stable, documented by ``schemas/validation-report.schema.json`` (``schema_version`` 2).
+- ``junit``: one test suite per family, one test case per rule, failing when it has findings at or above
+  the threshold.
 - ``sarif``: SARIF 2.1.0; each result points at the Turtle file and line where its focus node is defined.
 - ``turtle``: the W3C ``sh:ValidationReport`` (focus node, source shape, severity, path, message, value).
 """
@@ -24,7 +26,7 @@ from rdflib.namespace import RDF, RDFS, SH
 from rdflib.term import Node
 
 from ropa_kg import __version__
-from ropa_kg.core.findings import Finding, Severity
+from ropa_kg.core.findings import Family, Finding, Severity
 from ropa_kg.core.namespaces import PREFIXES, ROPA, bind_prefixes
 from ropa_kg.render.describe import Describer
 from ropa_kg.rules.results import ShaclReport, sorted_results
@@ -32,7 +34,7 @@ from ropa_kg.rules.shapes import Rule, path_as_text, write_path
 from ropa_kg.rules.validation import ValidationResult, sort_findings
 
 FORMATS: tuple[str, ...] = ("text", "json", "junit", "sarif", "turtle")
-JSON_SCHEMA_VERSION = 1
+JSON_SCHEMA_VERSION = 2
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 INFORMATION_URI = "https://w3id.org/ropa-kg"
 
@@ -165,59 +167,119 @@ def _value_text(ctx: RecordContext, value: str) -> str:
 
 
 def render_text(result: ValidationResult, fail_on: Severity) -> str:
-    """Findings grouped by activity (most severe group first), then waived findings and a summary."""
+    """Findings by family (a heading per family: the record, the notice, lawfulness), within a family
+    grouped by activity (most severe group first), then waived findings and a summary (counts by family
+    and severity, then the verdict)."""
     ctx = RecordContext(result.graph)
-    groups: dict[str, list[Finding]] = defaultdict(list)
-    for finding in result.active:
-        activities = ctx.activities_of(finding.focus_node)
-        groups[activities[0] if len(activities) == 1 else ""].append(finding)
-
-    def group_key(item: tuple[str, list[Finding]]) -> tuple[int, int, str]:
-        name, findings = item
-        return (-max(int(f.severity) for f in findings), name == "", ctx.label(name) if name else "")
-
+    counts = result.counts_by_family()
     lines: list[str] = []
-    for name, findings in sorted(groups.items(), key=group_key):
-        title = ctx.named(name) if name else "Controller, recipients and waivers"
-        lines.append(f"== {title}")
-        for finding in sort_findings(findings):
-            rule = result.rules.get(finding.rule_id)
-            article = rule.article if rule else ""
-            mark = "FAIL" if finding.severity >= fail_on else "note"
-            lines.append(f"  [{finding.severity.name.lower()}] {finding.rule_id} ({article}) {mark}")
-            focus = ctx.named(finding.focus_node)
-            if not name:
-                used = ctx.activities_of(finding.focus_node)
-                if used:
-                    focus += "; in " + ", ".join(ctx.label(a) for a in used)
-            lines.append(f"    on: {focus}")
-            if finding.value:
-                lines.append(f"    value: {_value_text(ctx, finding.value)}")
-            lines.append(f"    {finding.message}")
-            for quote in ctx.quotes(finding, rule):
-                where = f" [{quote.section}]" if quote.section else ""
-                lang = f"@{quote.language}" if quote.language else ""
-                lines.append(f'    source{where}: "{quote.text}"{lang}')
-        lines.append("")
-    if result.waived:
-        lines.append("== Waived (accepted risks; they do not fail the build)")
-        for waived in result.waived:
-            f, w = waived.finding, waived.waiver
-            lines.append(f"  [{f.severity.name.lower()}] {f.rule_id} on {ctx.named(f.focus_node)}")
-            lines.append(
-                f"    waiver {ctx.curie(w.iri)}, owner {w.owner}, "
-                f"expires {w.expires.isoformat()}: {w.justification}"
-            )
-        lines.append("")
-    counts = result.counts()
+    for family, findings in findings_by_family(result.active).items():
+        lines += [f"# Findings on {family.label}: {_count_text(counts[family])}", ""]
+        lines += _text_groups(findings, result, ctx, fail_on)
+    lines += _text_waived(result, ctx)
+    lines += [f"{family.label}: {_count_text(counts[family])}" for family in Family]
+    total = result.counts()
     failing = len(result.failing(fail_on))
     verdict = "FAILED" if failing else "PASSED"
     lines.append(
-        f"{verdict}: {counts['violation']} violations, {counts['warning']} warnings, {counts['info']} infos, "
-        f"{counts['waived']} waived; {failing} at or above {fail_on.name.lower()} "
+        f"{verdict}: {total['violation']} violations, {total['warning']} warnings, {total['info']} infos, "
+        f"{total['waived']} waived; {failing} at or above {fail_on.name.lower()} "
         f"({len(ctx.describer.activities)} activities, {len(result.rules)} rules, engine {result.engine})."
     )
     return "\n".join(lines) + "\n"
+
+
+def findings_by_family(findings: Iterable[Finding]) -> dict[Family, list[Finding]]:
+    """``findings`` by family, the families in report order (record, notice, lawfulness), only those with
+    findings; each family's findings in their given order."""
+    grouped: dict[Family, list[Finding]] = defaultdict(list)
+    for finding in findings:
+        grouped[finding.family].append(finding)
+    return {family: grouped[family] for family in Family if grouped.get(family)}
+
+
+def _count_text(counts: dict[str, int]) -> str:
+    return f"{counts['violation']} violations, {counts['warning']} warnings, {counts['info']} infos"
+
+
+def _is_scoped(finding: Finding, result: ValidationResult) -> bool:
+    """True for a finding of a notice- or controller-scope rule (one finding per notice or controller)."""
+    rule = result.rules.get(finding.rule_id)
+    return bool(finding.affects) or (rule is not None and rule.scope.merges)
+
+
+def _text_groups(
+    findings: list[Finding], result: ValidationResult, ctx: RecordContext, fail_on: Severity
+) -> list[str]:
+    """One family's findings grouped by activity: an activity's own, a notice's or controller's duty under
+    that notice or controller, the rest under "Controller, recipients and waivers"."""
+    groups: dict[str, list[Finding]] = defaultdict(list)
+    for finding in findings:
+        activities = ctx.activities_of(finding.focus_node)
+        if _is_scoped(finding, result):
+            groups[finding.focus_node].append(finding)
+        else:
+            groups[activities[0] if len(activities) == 1 else ""].append(finding)
+
+    def group_key(item: tuple[str, list[Finding]]) -> tuple[int, int, str, str]:
+        name, members = item
+        return (-max(int(f.severity) for f in members), name == "", ctx.label(name) if name else "", name)
+
+    lines: list[str] = []
+    for name, members in sorted(groups.items(), key=group_key):
+        lines.append(f"== {ctx.named(name) if name else 'Controller, recipients and waivers'}")
+        for finding in sort_findings(members):
+            lines += _text_finding(finding, result, ctx, fail_on, in_activity=bool(name))
+        lines.append("")
+    return lines
+
+
+def _text_finding(
+    finding: Finding, result: ValidationResult, ctx: RecordContext, fail_on: Severity, *, in_activity: bool
+) -> list[str]:
+    """The lines of one finding: severity, rule and article; focus; affected activities or value; the
+    message; the policy sentences behind it."""
+    rule = result.rules.get(finding.rule_id)
+    article = rule.article if rule else ""
+    mark = "FAIL" if finding.severity >= fail_on else "note"
+    lines = [f"  [{finding.severity.name.lower()}] {finding.rule_id} ({article}) {mark}"]
+    focus = ctx.named(finding.focus_node)
+    if not in_activity:
+        used = ctx.activities_of(finding.focus_node)
+        if used:
+            focus += "; in " + ", ".join(ctx.label(a) for a in used)
+    lines.append(f"    on: {focus}")
+    if finding.affects:
+        lines.append(f"    affects: {affects_text(ctx, finding)}")
+    if finding.value:
+        lines.append(f"    value: {_value_text(ctx, finding.value)}")
+    lines.append(f"    {finding.message}")
+    for quote in ctx.quotes(finding, rule):
+        where = f" [{quote.section}]" if quote.section else ""
+        lang = f"@{quote.language}" if quote.language else ""
+        lines.append(f'    source{where}: "{quote.text}"{lang}')
+    return lines
+
+
+def affects_text(ctx: RecordContext, finding: Finding) -> str:
+    """The labels of the activities a merged finding affects, sorted and comma-separated."""
+    return ", ".join(sorted(ctx.label(a) for a in finding.affects))
+
+
+def _text_waived(result: ValidationResult, ctx: RecordContext) -> list[str]:
+    """The waived findings with their waivers (none: no lines)."""
+    if not result.waived:
+        return []
+    lines = ["== Waived (accepted risks; they do not fail the build)"]
+    for waived in result.waived:
+        f, w = waived.finding, waived.waiver
+        lines.append(f"  [{f.severity.name.lower()}] {f.rule_id} on {ctx.named(f.focus_node)}")
+        lines.append(
+            f"    waiver {ctx.curie(w.iri)}, owner {w.owner}, "
+            f"expires {w.expires.isoformat()}: {w.justification}"
+        )
+    lines.append("")
+    return lines
 
 
 # --------------------------------------------------------------------------------------------------
@@ -225,14 +287,18 @@ def render_text(result: ValidationResult, fail_on: Severity) -> str:
 
 
 def finding_json(finding: Finding, result: ValidationResult, ctx: RecordContext) -> dict[str, Any]:
-    """One finding as the JSON object of ``schemas/validation-report.schema.json``."""
+    """One finding as the JSON object of ``schemas/validation-report.schema.json``: its ``family``
+    (``record``, ``notice``, ``lawfulness``) and, for a notice- or controller-scope finding, the
+    activities it ``affects`` (then also its ``activities``)."""
     rule = result.rules.get(finding.rule_id)
     return {
         "rule_id": finding.rule_id,
         "severity": finding.severity.name.lower(),
         "focus_node": finding.focus_node,
         "focus_label": ctx.label(finding.focus_node),
-        "activities": ctx.activities_of(finding.focus_node),
+        "family": finding.family.value,
+        "activities": list(finding.affects) or ctx.activities_of(finding.focus_node),
+        "affects": list(finding.affects),
         "path": finding.path,
         "value": finding.value,
         "message": finding.message,
@@ -247,7 +313,8 @@ def finding_json(finding: Finding, result: ValidationResult, ctx: RecordContext)
 
 
 def render_json(result: ValidationResult, fail_on: Severity) -> str:
-    """The stable JSON report (see ``schemas/validation-report.schema.json``)."""
+    """The stable JSON report (see ``schemas/validation-report.schema.json``); its ``summary`` counts the
+    active findings by severity and, under ``by_family``, by family and severity."""
     ctx = RecordContext(result.graph)
     document = {
         "schema_version": JSON_SCHEMA_VERSION,
@@ -255,7 +322,10 @@ def render_json(result: ValidationResult, fail_on: Severity) -> str:
         "date": result.today.isoformat(),
         "fail_on": fail_on.name.lower(),
         "conforms": not result.failing(fail_on),
-        "summary": result.counts(),
+        "summary": {
+            **result.counts(),
+            "by_family": {family.value: counts for family, counts in result.counts_by_family().items()},
+        },
         "activities": len(ctx.describer.activities),
         "rules": [
             {
@@ -264,6 +334,8 @@ def render_json(result: ValidationResult, fail_on: Severity) -> str:
                 "severity": r.severity.name.lower(),
                 "article": r.article,
                 "legal_reference": r.legal_reference,
+                "family": r.family.value,
+                "scope": r.scope.value,
             }
             for r in result.rules.values()
         ],
@@ -289,7 +361,8 @@ def render_json(result: ValidationResult, fail_on: Severity) -> str:
 
 
 def render_junit(result: ValidationResult, fail_on: Severity) -> str:
-    """JUnit XML: one ``testcase`` per rule; a ``failure`` lists its findings at or above ``fail_on``."""
+    """JUnit XML: one ``testsuite`` per family (the record, the notice, lawfulness), in it one
+    ``testcase`` per rule; a ``failure`` lists its findings at or above ``fail_on``."""
     ctx = RecordContext(result.graph)
     by_rule: dict[str, list[Finding]] = defaultdict(list)
     for finding in result.active:
@@ -297,10 +370,36 @@ def render_junit(result: ValidationResult, fail_on: Severity) -> str:
     waived_by_rule: dict[str, int] = defaultdict(int)
     for waived in result.waived:
         waived_by_rule[waived.finding.rule_id] += 1
-    suite = ET.Element("testsuite", name="ropa validate", timestamp=result.today.isoformat())
+    rules = sorted(result.rules.values(), key=lambda r: r.rule_id)
+    root = ET.Element("testsuites", name="ropa-kg", tests=str(len(rules)))
+    failures = 0
+    for family in Family:
+        members = [r for r in rules if r.family is family]
+        suite = _junit_suite(family, members, by_rule, waived_by_rule, ctx, fail_on)
+        suite.set("timestamp", result.today.isoformat())
+        failures += int(suite.get("failures", "0"))
+        root.append(suite)
+    root.set("failures", str(failures))
+    ET.indent(root)
+    return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"
+
+
+def _junit_suite(
+    family: Family,
+    rules: list[Rule],
+    by_rule: dict[str, list[Finding]],
+    waived_by_rule: dict[str, int],
+    ctx: RecordContext,
+    fail_on: Severity,
+) -> ET.Element:
+    """The ``testsuite`` of one family: a test case per rule, failing with its findings at or above
+    ``fail_on``, skipped when all its findings are waived, the findings below ``fail_on`` as output."""
+    suite = ET.Element("testsuite", name=f"ropa validate: {family.label}", id=family.value)
     failures = skipped = 0
-    for rule in sorted(result.rules.values(), key=lambda r: r.rule_id):
-        case = ET.SubElement(suite, "testcase", classname=f"ropa.{rule.family}", name=rule.rule_id)
+    for rule in rules:
+        case = ET.SubElement(
+            suite, "testcase", classname=f"ropa.{family.value}.{rule.group}", name=rule.rule_id
+        )
         findings = by_rule.get(rule.rule_id, [])
         failing = [f for f in findings if f.severity >= fail_on]
         below = [f for f in findings if f.severity < fail_on]
@@ -319,19 +418,16 @@ def render_junit(result: ValidationResult, fail_on: Severity) -> str:
         if below:
             out = ET.SubElement(case, "system-out")
             out.text = "\n".join(_finding_line(f, ctx) for f in below)
-    suite.set("tests", str(len(result.rules)))
-    suite.set("failures", str(failures))
-    suite.set("errors", "0")
-    suite.set("skipped", str(skipped))
-    root = ET.Element("testsuites", name="ropa-kg", tests=str(len(result.rules)), failures=str(failures))
-    root.append(suite)
-    ET.indent(root)
-    return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"
+    for name, number in (("tests", len(rules)), ("failures", failures), ("errors", 0), ("skipped", skipped)):
+        suite.set(name, str(number))
+    return suite
 
 
 def _finding_line(finding: Finding, ctx: RecordContext) -> str:
     value = f" [{ctx.curie(finding.value)}]" if finding.value else ""
-    return f"{finding.severity.name.lower()}: {ctx.named(finding.focus_node)}{value}: {finding.message}"
+    affects = f" (affects: {affects_text(ctx, finding)})" if finding.affects else ""
+    severity = finding.severity.name.lower()
+    return f"{severity}: {ctx.named(finding.focus_node)}{value}{affects}: {finding.message}"
 
 
 # --------------------------------------------------------------------------------------------------
@@ -339,7 +435,9 @@ def _finding_line(finding: Finding, ctx: RecordContext) -> str:
 
 
 def render_sarif(result: ValidationResult, fail_on: Severity) -> str:
-    """SARIF 2.1.0 with one result per active finding, located at its focus node's definition."""
+    """SARIF 2.1.0 with one result per active finding, located at its focus node's definition. A rule's
+    family is its ``properties.category`` (and a tag), a result's ``properties.family``; a notice- or
+    controller-scope result lists its ``properties.affects``."""
     ctx = RecordContext(result.graph)
     locator = SourceLocator(result.files)
     rules = sorted(result.rules.values(), key=lambda r: r.rule_id)
@@ -361,12 +459,18 @@ def render_sarif(result: ValidationResult, fail_on: Severity) -> str:
                 "ruleId": finding.rule_id,
                 "ruleIndex": index.get(finding.rule_id, -1),
                 "level": _SARIF_LEVEL[finding.severity],
-                "message": {"text": f"{ctx.label(finding.focus_node)}: {finding.message}"},
+                "message": {"text": _sarif_message(finding, ctx)},
                 "locations": [location],
                 "partialFingerprints": {
                     "ropaFinding/v1": "|".join([finding.rule_id, finding.focus_node, finding.value or ""])
                 },
-                "properties": {"focusNode": finding.focus_node, "value": finding.value, "path": finding.path},
+                "properties": {
+                    "focusNode": finding.focus_node,
+                    "value": finding.value,
+                    "path": finding.path,
+                    "family": finding.family.value,
+                    "affects": list(finding.affects),
+                },
             }
         )
     document = {
@@ -390,7 +494,10 @@ def render_sarif(result: ValidationResult, fail_on: Severity) -> str:
                                 "defaultConfiguration": {"level": _SARIF_LEVEL[r.severity]},
                                 "properties": {
                                     "article": r.article,
-                                    "tags": ["gdpr", "ropa", r.family.lower()],
+                                    "category": r.family.value,
+                                    "family": r.family.label,
+                                    "scope": r.scope.value,
+                                    "tags": ["gdpr", "ropa", r.family.value, r.group.lower()],
                                 },
                             }
                             for r in rules
@@ -404,6 +511,12 @@ def render_sarif(result: ValidationResult, fail_on: Severity) -> str:
         ],
     }
     return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+
+
+def _sarif_message(finding: Finding, ctx: RecordContext) -> str:
+    """A SARIF result's text: the focus node's label, the message, the affected activities if any."""
+    affects = f" (affects: {affects_text(ctx, finding)})" if finding.affects else ""
+    return f"{ctx.label(finding.focus_node)}: {finding.message}{affects}"
 
 
 _PREFIX_DECL = re.compile(r"^\s*(?:@prefix|PREFIX)\s+([\w.-]*):\s*<([^>]*)>", re.IGNORECASE)
@@ -459,7 +572,9 @@ class SourceLocator:
 
 
 def report_graph(result: ValidationResult) -> Graph:
-    """The W3C ``sh:ValidationReport`` of the active findings (waived ones as ``ropa:waivedResult``)."""
+    """The W3C ``sh:ValidationReport`` of the active findings (waived ones as ``ropa:waivedResult``); each
+    result also names its rule (``ropa:ruleId``), its family (``ropa:family``) and, for a notice- or
+    controller-scope finding, each activity it affects (``ropa:affects``; it then has no ``sh:value``)."""
     report = bind_prefixes(Graph())
     node = BNode("report")
     report.add((node, RDF.type, SH.ValidationReport))
@@ -487,6 +602,9 @@ def _result_node(report: Graph, finding: Finding, result: ValidationResult, labe
     report.add((res, SH.sourceConstraintComponent, URIRef(component)))
     report.add((res, SH.resultMessage, Literal(finding.message, lang="en")))
     report.add((res, ROPA.ruleId, Literal(finding.rule_id)))
+    report.add((res, ROPA.family, URIRef(finding.family.iri)))
+    for activity in finding.affects:
+        report.add((res, ROPA.affects, RecordContext.term(activity)))
     if finding.value is not None:
         value = finding.value
         term: Node = RecordContext.term(value) if (value.startswith("_:") or ":" in value) else Literal(value)
@@ -612,7 +730,9 @@ __all__ = [
     "Quote",
     "RecordContext",
     "SourceLocator",
+    "affects_text",
     "finding_json",
+    "findings_by_family",
     "render",
     "render_json",
     "render_junit",

@@ -9,6 +9,7 @@ results back as a standard ``sh:ValidationReport``. A result's path is a
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
@@ -106,32 +107,67 @@ def findings_from_results(results: Iterable[ShaclResult], rules: Iterable[Rule])
     ``ropa:ruleId``) are skipped. The finding carries the result's focus node, severity, path (as
     :func:`~ropa_kg.rules.shapes.path_as_text` writes it) and value (``None`` when it is just the focus
     node); its message is the result's first message, or the rule's message when it has none; its source
-    shape and legal reference are the rule's.
+    shape, legal reference and family are the rule's.
+
+    The results of a notice- or controller-scope rule (:attr:`Rule.scope`) on one focus node are one
+    finding (:func:`merged_finding`): their values are the activities it ``affects``.
 
     Raises:
         ValueError: the severity of a rule's result is not a SHACL severity.
     """
     by_shape = rules_by_shape(rules)
     findings: list[Finding] = []
+    scoped: dict[tuple[str, str], list[ShaclResult]] = defaultdict(list)
     for result in results:
         rule = by_shape.get(node_id(result.source_shape))
         if rule is None:
             continue
-        findings.append(
-            Finding(
-                rule_id=rule.rule_id,
-                focus_node=node_id(result.focus),
-                severity=Severity.from_iri(str(result.severity)),
-                path=path_as_text(result.path),
-                message=str(result.messages[0]) if result.messages else rule.message,
-                source_shape=rule.shape,
-                value=node_id(result.value)
-                if result.value is not None and result.value != result.focus
-                else None,
-                legal_reference=rule.legal_reference,
-            )
-        )
+        if rule.scope.merges:
+            scoped[(rule.shape, node_id(result.focus))].append(result)
+        else:
+            findings.append(_finding(result, rule))
+    findings.extend(merged_finding(by_shape[shape], group) for (shape, _focus), group in scoped.items())
     return sorted(findings)
+
+
+def _finding(result: ShaclResult, rule: Rule) -> Finding:
+    """The finding of one result of an activity-scope rule."""
+    return Finding(
+        rule_id=rule.rule_id,
+        focus_node=node_id(result.focus),
+        severity=Severity.from_iri(str(result.severity)),
+        path=path_as_text(result.path),
+        message=str(result.messages[0]) if result.messages else rule.message,
+        source_shape=rule.shape,
+        value=node_id(result.value) if result.value is not None and result.value != result.focus else None,
+        legal_reference=rule.legal_reference,
+        family=rule.family,
+    )
+
+
+def merged_finding(rule: Rule, results: Sequence[ShaclResult]) -> Finding:
+    """One finding for the results of a notice- or controller-scope ``rule`` on one focus node.
+
+    Its ``affects`` are the results' values other than the focus node (sorted, distinct) and its value
+    None; its severity is the rule's; its path the results' path when they share one, else None; its
+    message the results' first message when they all give the same one, else the rule's.
+    """
+    focus = results[0].focus
+    affects = sorted({node_id(r.value) for r in results if r.value is not None and r.value != focus})
+    paths = {path_as_text(r.path) for r in results}
+    messages = {str(r.messages[0]) if r.messages else rule.message for r in results}
+    return Finding(
+        rule_id=rule.rule_id,
+        focus_node=node_id(focus),
+        severity=rule.severity,
+        path=paths.pop() if len(paths) == 1 else None,
+        message=messages.pop() if len(messages) == 1 else rule.message,
+        source_shape=rule.shape,
+        value=None,
+        legal_reference=rule.legal_reference,
+        family=rule.family,
+        affects=tuple(affects),
+    )
 
 
 def findings_from_report(report: Graph, rules: Iterable[Rule]) -> list[Finding]:
@@ -150,6 +186,7 @@ __all__ = [
     "ShaclResult",
     "findings_from_report",
     "findings_from_results",
+    "merged_finding",
     "results_from_report",
     "sorted_results",
 ]

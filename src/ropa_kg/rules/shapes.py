@@ -1,9 +1,10 @@
 """The rule set: loading the SHACL shapes, reading each rule into a typed :class:`Rule`, and reading
 pyshacl's report back into findings of those rules.
 
-A rule is one shape carrying ``ropa:ruleId``; its severity, message, article (``ropa:article``) and legal
-reference (``ropa:legalReference``) are read from that same shape and from nowhere else (a property shape
-inherits nothing from the node shape holding it). :func:`read_rule` is the one reader: the catalogue
+A rule is one shape carrying ``ropa:ruleId``; its severity, message, article (``ropa:article``), legal
+reference (``ropa:legalReference``), family (``ropa:family``) and scope (``ropa:scope``) are read from
+that same shape and from nowhere else (a property shape inherits nothing from the node shape holding it).
+:func:`read_rule` is the one reader: the catalogue
 (:func:`rule_catalogue`) and the fast engine's plans take a rule's metadata from it, and
 :func:`ropa_kg.rules.results.findings_from_results` (both engines) names findings from those rules, so a
 rule is described in exactly one place: ``shapes/*.ttl``. :data:`CONSTRAINT_COMPONENTS` is the one table
@@ -25,7 +26,7 @@ from rdflib.namespace import RDF, RDFS, SH
 from rdflib.term import Node
 
 from ropa_kg.core.errors import RopaInputError
-from ropa_kg.core.findings import Severity
+from ropa_kg.core.findings import Family, Scope, Severity
 from ropa_kg.core.namespaces import ROPA, bind_prefixes
 from ropa_kg.core.resources import shapes_dir as default_shapes_dir
 from ropa_kg.load.graph import collect_files, parse_into
@@ -56,7 +57,13 @@ CONSTRAINT_COMPONENTS: Mapping[URIRef, URIRef] = MappingProxyType(
 
 @dataclass(frozen=True)
 class Rule:
-    """What one rule checks and where it comes from in the law."""
+    """What one rule checks and where it comes from in the law.
+
+    ``family`` is the family of its findings (:class:`~ropa_kg.core.findings.Family`, its display name
+    ``family.label``); ``scope`` whose duty it checks (:class:`~ropa_kg.core.findings.Scope`): with the
+    notice or controller scope, the results on one focus node are one finding naming the activities it
+    affects.
+    """
 
     rule_id: str
     shape: str
@@ -69,10 +76,13 @@ class Rule:
     see_also: tuple[str, ...] = ()
     constraint_component: str = str(SH.SPARQLConstraintComponent)
     related_properties: tuple[str, ...] = ()
+    family: Family = Family.RECORD
+    scope: Scope = Scope.ACTIVITY
 
     @property
-    def family(self) -> str:
-        """The rule's family: the id's second part (``A30``, ``TRANSFER``, ``RIGHT``, ``WAIVER`` ...)."""
+    def group(self) -> str:
+        """The id's second part (``A30``, ``TRANSFER``, ``RIGHT``, ``WAIVER`` ...): a finer grouping than
+        the family, e.g. for JUnit class names."""
         parts = self.rule_id.split("-")
         return parts[1] if len(parts) > 1 else self.rule_id
 
@@ -172,7 +182,8 @@ def rule_catalogue(shapes: Graph, *, complete: bool = True) -> dict[str, Rule]:
 
     Raises:
         RopaInputError: two shapes share a rule id, a rule id is not a literal, a severity is not a SHACL
-            severity, or (with ``complete``) a rule lacks its severity, message or article.
+            severity, a family or scope is not one of the ontology's, or (with ``complete``) a rule lacks
+            its severity, message, article or family.
     """
     rules: dict[str, Rule] = {}
     for shape in sorted(set(shapes.subjects(ROPA.ruleId, None)), key=str):
@@ -203,13 +214,15 @@ def read_rule(shapes: Graph, shape: Node, *, complete: bool = True) -> Rule:
     """The rule of ``shape`` (a shape carrying ``ropa:ruleId``), read from that shape's own triples.
 
     With ``complete`` (the rule set's own demand, as :func:`rule_catalogue` reads it), ``sh:severity``,
-    ``sh:message`` and ``ropa:article`` are required. Without it (the fast engine on any shapes graph),
-    a shape without ``sh:severity`` has SHACL's default ``sh:Violation`` and a missing message or article
-    is ``""``. The legal reference is the shape's ``ropa:legalReference`` or None.
+    ``sh:message``, ``ropa:article`` and ``ropa:family`` are required. Without it (the fast engine on any
+    shapes graph), a shape without ``sh:severity`` has SHACL's default ``sh:Violation``, a missing message
+    or article is ``""`` and a missing family the record's. The legal reference is the shape's
+    ``ropa:legalReference`` or None; the scope its ``ropa:scope`` or the activity scope.
 
     Raises:
-        RopaInputError: ``ropa:ruleId`` is not a literal, the severity is not a SHACL severity, or (with
-            ``complete``) the severity, message or article is missing. The shape and rule id are named.
+        RopaInputError: ``ropa:ruleId`` is not a literal, the severity is not a SHACL severity, the family
+            or scope is not one of the ontology's (or given twice), or (with ``complete``) the severity,
+            message, article or family is missing. The shape and rule id are named.
     """
     rule_id = literal_text(shapes, shape, ROPA.ruleId)
     where = f"shape <{shape}>"
@@ -227,6 +240,7 @@ def read_rule(shapes: Graph, shape: Node, *, complete: bool = True) -> Rule:
     if complete and (not message or not article):
         raise RopaInputError(f"{where} ({rule_id}): sh:message and ropa:article are required")
     reference = shapes.value(shape, ROPA.legalReference)
+    family, scope = _family_and_scope(shapes, shape, f"{where} ({rule_id})", complete=complete)
     return Rule(
         rule_id=rule_id,
         shape=node_id(shape),
@@ -239,7 +253,34 @@ def read_rule(shapes: Graph, shape: Node, *, complete: bool = True) -> Rule:
         see_also=tuple(sorted(str(o) for o in shapes.objects(shape, RDFS.seeAlso))),
         constraint_component=str(_component(shapes, shape)),
         related_properties=tuple(sorted(str(o) for o in shapes.objects(shape, ROPA.relatedProperty))),
+        family=family,
+        scope=scope,
     )
+
+
+def _family_and_scope(shapes: Graph, shape: Node, where: str, *, complete: bool) -> tuple[Family, Scope]:
+    """The rule's ``ropa:family`` (required with ``complete``, else the record's by default) and
+    ``ropa:scope`` (the activity scope by default).
+
+    Raises:
+        RopaInputError: a value is not one of the ontology's terms, there are two, or (with ``complete``)
+            the family is missing; ``where`` names the shape and rule.
+    """
+    families = sorted(str(o) for o in shapes.objects(shape, ROPA.family))
+    scopes = sorted(str(o) for o in shapes.objects(shape, ROPA.scope))
+    if not families and complete:
+        raise RopaInputError(
+            f"{where}: no ropa:family (one of ropa:RecordFamily, ropa:NoticeFamily, ropa:LawfulnessFamily)"
+        )
+    for name, values in (("ropa:family", families), ("ropa:scope", scopes)):
+        if len(values) > 1:
+            raise RopaInputError(f"{where}: {len(values)} values of {name}; expected one")
+    try:
+        family = Family.from_iri(families[0]) if families else Family.RECORD
+        scope = Scope.from_iri(scopes[0]) if scopes else Scope.ACTIVITY
+    except ValueError as exc:
+        raise RopaInputError(f"{where}: {exc}") from exc
+    return family, scope
 
 
 def _component(shapes: Graph, shape: Node) -> URIRef:

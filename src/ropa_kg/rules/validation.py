@@ -25,7 +25,7 @@ from rdflib.plugins.sparql.algebra import translateQuery
 from rdflib.plugins.sparql.parser import parseQuery
 
 from ropa_kg.core.errors import RopaInputError, RopaUsageError
-from ropa_kg.core.findings import Finding, Severity
+from ropa_kg.core.findings import Family, Finding, Severity
 from ropa_kg.load.activities import require_activities
 from ropa_kg.load.graph import collect_files, declared_prefixes, load_graph, ontology_files
 from ropa_kg.load.vocabulary import suggest
@@ -77,6 +77,13 @@ class ValidationResult:
         for finding in self.active:
             counts[finding.severity.name.lower()] += 1
         counts["waived"] = len(self.waived)
+        return counts
+
+    def counts_by_family(self) -> dict[Family, dict[str, int]]:
+        """Number of active findings per family (every family, in report order) and severity name."""
+        counts = {family: {s.name.lower(): 0 for s in sorted(Severity, reverse=True)} for family in Family}
+        for finding in self.active:
+            counts[finding.family][finding.severity.name.lower()] += 1
         return counts
 
 

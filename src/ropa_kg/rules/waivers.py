@@ -28,7 +28,7 @@ from rdflib.namespace import RDF, XSD
 from rdflib.term import Node
 
 from ropa_kg.core.errors import RopaInputError
-from ropa_kg.core.findings import Finding, Severity
+from ropa_kg.core.findings import Family, Finding, Severity
 from ropa_kg.core.namespaces import ROPA
 from ropa_kg.rules.shapes import SHAPES_NS, Rule, node_id
 
@@ -48,6 +48,7 @@ WAIVER_RULES: dict[str, Rule] = {
         message="The waiver has expired. Fix the finding it covered, or renew the waiver with a new "
         "justification and expiry date.",
         constraint_component=str(ROPA.WaiverConstraintComponent),
+        family=Family.RECORD,
     ),
     UNUSED_RULE: Rule(
         rule_id=UNUSED_RULE,
@@ -58,6 +59,7 @@ WAIVER_RULES: dict[str, Rule] = {
         article="ropa-kg waiver policy",
         message="The waiver matches no finding. Remove it, or correct its rule id, focus node or value.",
         constraint_component=str(ROPA.WaiverConstraintComponent),
+        family=Family.RECORD,
     ),
 }
 
@@ -75,7 +77,10 @@ class Waiver:
     value: str | None = None
 
     def matches(self, finding: Finding) -> bool:
-        """True when this waiver names the finding's rule and focus node (and value, if it names one)."""
+        """True when this waiver names the finding's rule and focus node (and value, if it names one).
+
+        A notice- or controller-scope finding has no value (its activities are ``affects``): a waiver
+        of it names the rule and the notice or controller, and no value."""
         if self.rule_id != finding.rule_id or self.focus_node != finding.focus_node:
             return False
         return self.value is None or self.value == finding.value
@@ -206,6 +211,7 @@ def _problem(rule_id: str, waiver: Waiver, message: str) -> Finding:
         source_shape=rule.shape,
         value=waiver.rule_id,
         legal_reference=None,
+        family=rule.family,
     )
 
 
