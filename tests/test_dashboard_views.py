@@ -10,7 +10,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from ropa_kg.app.record import load_record
-from ropa_kg.core.findings import Severity
+from ropa_kg.core.findings import Family, Severity
 from ropa_kg.core.resources import dashboard_dir
 
 APP = str(dashboard_dir() / "app.py")
@@ -142,6 +142,28 @@ def test_compliance_filters(alumeco_findings: list[tuple[str, str, Severity]]) -
     at.multiselect(key="c_rule").select("ROPA-TRANSFER-MECHANISM").run()
     assert f"2 of {total} findings" in texts(at)  # the website and YouTube send data to Google (US)
     assert "Waived findings (0)" in texts(at)
+
+
+def test_compliance_by_family_with_affected_activities(alumeco_validation) -> None:
+    at = open_view("views/compliance.py")
+    headings = [h.value for h in at.subheader]
+    found = [h for h in headings if h.startswith(("The record (Art. 30): ", "The notice", "Lawfulness: "))]
+    assert [h.split(":")[0] for h in found] == [
+        "The record (Art. 30)",
+        "The notice (Art. 12-14)",
+        "Lawfulness",
+    ]
+    for family, heading in zip(Family, found, strict=True):
+        count = sum(1 for f in alumeco_validation.active if f.family is family)
+        assert heading.split(": ")[1].startswith(f"{count} findings (")
+    # the notice's Art. 77 duty is one finding naming the activities it affects
+    record = load_record()
+    merged = [f for f in alumeco_validation.active if f.affects]
+    assert merged, "a notice- or controller-level duty is reported once, naming its activities"
+    body = texts(at)
+    for finding in merged:
+        labels = ", ".join(sorted(record.label_of(a) for a in finding.affects))
+        assert f"**{record.label_of(finding.focus_node)}** affects: {labels}" in body
 
 
 def test_console_saved_and_adhoc_queries() -> None:

@@ -138,7 +138,13 @@ with right:
                 f"({finding.severity.name.lower()}) on {record.name(finding.focus_node)}"
             )
             if rule is not None:
-                st.caption(f"{rule.title} — {rule.article}")
+                st.caption(f"{rule.title} — {rule.article} — {finding.family.label}")
+            if finding.affects:
+                others = len(finding.affects) - 1
+                st.caption(
+                    f"one finding on the {rule.scope.value if rule else 'notice'}, affects "
+                    f"this activity and {others} other{'s' if others != 1 else ''}"
+                )
             st.markdown(finding.message)
     other = [f for f in facts if not any(f.predicate in p for _, p in ART30_FIELDS)]
     other = [f for f in other if not f.predicate.endswith(("#prefLabel", "#type"))]

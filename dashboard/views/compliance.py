@@ -1,9 +1,11 @@
-"""Compliance: every finding of the rules, grouped by rule and filterable; waivers shown apart."""
+"""Compliance: every finding of the rules, by family (the record, the notice, lawfulness), grouped by rule
+and filterable; a notice's or controller's finding names the activities it affects; waivers shown apart."""
 
 import pandas as pd
 import streamlit as st
 
 from common import SEVERITY_ICONS, page_setup
+from ropa_kg.app.views import SEVERITY_NAMES, compliance_sections, filter_findings, finding_table
 
 record = page_setup("Compliance")
 result = record.validation
@@ -13,67 +15,64 @@ rows = record.finding_rows
 
 with st.container(border=True):
     cols = st.columns(4)
-    severities = cols[0].multiselect("Severity", ["violation", "warning", "info"], key="c_severity")
-    rule_ids = cols[1].multiselect("Rule", sorted({r["rule"] for r in rows}), key="c_rule")
+    severities = cols[0].multiselect("Severity", list(SEVERITY_NAMES), key="c_severity")
+    rule_ids = cols[1].multiselect("Rule", sorted({str(r["rule"]) for r in rows}), key="c_rule")
     articles = cols[2].multiselect(
-        "Article", sorted({r["article"] for r in rows if r["article"]}), key="c_article"
+        "Article", sorted({str(r["article"]) for r in rows if r["article"]}), key="c_article"
     )
     activities = cols[3].multiselect(
-        "Activity", sorted({a for r in rows for a in r["activities"]}), key="c_activity"
+        "Activity",
+        sorted({a for r in rows for a in r["activities"]}),
+        key="c_activity",  # type: ignore[attr-defined]
     )
-shown = [
-    r
-    for r in rows
-    if (not severities or r["severity"] in severities)
-    and (not rule_ids or r["rule"] in rule_ids)
-    and (not articles or r["article"] in articles)
-    and (not activities or set(activities) & set(r["activities"]))
-]
+shown = filter_findings(rows, severities=severities, rules=rule_ids, articles=articles, activities=activities)
+sections = compliance_sections(shown)
 st.markdown(f"**{len(shown)} of {len(rows)} findings**")
+st.caption(" · ".join(f"{s.label}: {s.total}" for s in sections))
 grouped = st.toggle("Group by rule", value=True, key="c_grouped")
-if grouped:
-    order: dict[str, list[dict[str, object]]] = {}
-    for r in shown:
-        order.setdefault(str(r["rule"]), []).append(r)
-    for rule_id, items in order.items():
-        first = items[0]
-        icon = SEVERITY_ICONS.get(str(first["severity"]), "")
-        with st.expander(f"{icon} {rule_id} — {first['title']} ({len(items)})", expanded=len(order) <= 3):
-            st.caption(f"{first['article']}")
-            rule = rules.get(rule_id)
+for section in sections:
+    st.subheader(section.heading)
+    if not section.rules:
+        st.caption("No findings in this family.")
+        continue
+    if not grouped:
+        frame = pd.DataFrame(
+            [
+                {
+                    **r,
+                    "activities": ", ".join(r["activities"]),  # type: ignore[arg-type]
+                    "affects": ", ".join(r["affects"]),  # type: ignore[arg-type]
+                }
+                for g in section.rules
+                for r in g.rows
+            ],
+            columns=[
+                "severity",
+                "rule",
+                "title",
+                "article",
+                "focus",
+                "activities",
+                "affects",
+                "value",
+                "path",
+                "how to fix",
+            ],
+        )
+        st.dataframe(frame, hide_index=True, key=f"c_flat_{section.family}")
+        continue
+    for group in section.rules:
+        icon = SEVERITY_ICONS.get(group.severity, "")
+        label = f"{icon} {group.rule_id} — {group.title} ({len(group.rows)})"
+        with st.expander(label, expanded=len(section.rules) <= 3):
+            st.caption(group.article)
+            rule = rules.get(group.rule_id)
             if rule is not None:
                 st.markdown(f"**How to fix:** {rule.message}")
-            st.dataframe(
-                pd.DataFrame(
-                    [
-                        {
-                            "Focus": f"{i['focus']} ({i['focus id']})",
-                            "Activities": ", ".join(i["activities"]),  # type: ignore[arg-type]
-                            "Value": i["value"],
-                            "Message": i["how to fix"],
-                        }
-                        for i in items
-                    ]
-                ),
-                hide_index=True,
-                key=f"c_table_{rule_id}",
-            )
-else:
-    frame = pd.DataFrame(
-        [{**r, "activities": ", ".join(r["activities"])} for r in shown],  # type: ignore[arg-type]
-        columns=[
-            "severity",
-            "rule",
-            "title",
-            "article",
-            "focus",
-            "activities",
-            "value",
-            "path",
-            "how to fix",
-        ],
-    )
-    st.dataframe(frame, hide_index=True, key="c_flat")
+            if group.merged:
+                for row in group.rows:
+                    st.markdown(f"**{row['focus']}** affects: {', '.join(row['affects'])}")  # type: ignore[arg-type]
+            st.dataframe(pd.DataFrame(finding_table(group)), hide_index=True, key=f"c_table_{group.rule_id}")
 
 st.subheader(f"Waived findings ({len(result.waived)})")
 if result.waived:

@@ -349,17 +349,23 @@ class Record:
     @cached_property
     def findings_by_activity(self) -> dict[str, list[Finding]]:
         """Activity -> its active findings: on the activity, or on a node the activity points to (as the
-        saved query ``findings-per-activity`` attributes them)."""
+        saved query ``findings-per-activity`` attributes them); a notice's or controller's finding that
+        names the activities it affects (``Finding.affects``) is under each of those, and only those."""
         by_focus: dict[str, list[Finding]] = defaultdict(list)
+        affecting: dict[str, list[Finding]] = defaultdict(list)
         for finding in self.validation.active:
-            by_focus[finding.focus_node].append(finding)
+            if finding.affects:
+                for activity in finding.affects:
+                    affecting[activity].append(finding)
+            else:
+                by_focus[finding.focus_node].append(finding)
         out: dict[str, list[Finding]] = {}
         for activity in self.activities:
             found = list(by_focus.get(activity, []))
             for target in self.activity_links.get(activity, set()):
                 if target != activity:
                     found.extend(by_focus.get(target, []))
-            out[activity] = found
+            out[activity] = found + affecting.get(activity, [])
         return out
 
     def activities_of(self, focus: str) -> list[str]:
@@ -369,20 +375,26 @@ class Record:
 
     @cached_property
     def finding_rows(self) -> list[dict[str, object]]:
-        """One row per active finding for the compliance view (labels, rule title and article)."""
+        """One row per active finding for the compliance view (labels, rule title and article, the
+        family's id and label; for a notice's or controller's finding the activities it affects)."""
         rules = self.validation.rules
         rows: list[dict[str, object]] = []
         for finding in self.validation.active:
             rule = rules.get(finding.rule_id)
+            affects = sorted(self.label_of(a) for a in finding.affects)
             rows.append(
                 {
+                    "family": finding.family.value,
+                    "family label": finding.family.label,
                     "severity": finding.severity.name.lower(),
                     "rule": finding.rule_id,
                     "title": rule.title if rule else "",
                     "article": rule.article if rule else (finding.legal_reference or ""),
                     "focus": self.label_of(finding.focus_node),
                     "focus id": self.node_id(finding.focus_node),
-                    "activities": [self.label_of(a) for a in self.activities_of(finding.focus_node)],
+                    "activities": affects
+                    or [self.label_of(a) for a in self.activities_of(finding.focus_node)],
+                    "affects": affects,
                     "value": self.label_of(finding.value) if finding.value else "",
                     "path": finding.path or "",
                     "how to fix": finding.message,

@@ -12,7 +12,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from ropa_kg.app.record import Record
-from ropa_kg.core.findings import Severity
+from ropa_kg.core.findings import Family, Severity
 
 #: The activity table's list columns that can be filtered.
 ACTIVITY_FILTERS = (
@@ -58,6 +58,117 @@ def filter_activities(
         return findings != "without findings" or not row["findings"]
 
     return [row for row in rows if matches(row)]
+
+
+# --- compliance -----------------------------------------------------------------------------------
+
+#: The severities, most severe first, as the compliance view names them.
+SEVERITY_NAMES = tuple(s.name.lower() for s in sorted(Severity, reverse=True))
+
+
+def filter_findings(
+    rows: Sequence[Mapping[str, object]],
+    *,
+    severities: Sequence[str] = (),
+    rules: Sequence[str] = (),
+    articles: Sequence[str] = (),
+    activities: Sequence[str] = (),
+) -> list[Mapping[str, object]]:
+    """The finding rows (:attr:`Record.finding_rows`) matching every filter: any chosen severity, rule,
+    article, and activity (among the activities a row concerns or affects); an empty choice keeps all."""
+
+    def matches(row: Mapping[str, object]) -> bool:
+        concerned = set(_texts(row["activities"]))
+        return (
+            (not severities or row["severity"] in severities)
+            and (not rules or row["rule"] in rules)
+            and (not articles or row["article"] in articles)
+            and (not activities or bool(set(activities) & concerned))
+        )
+
+    return [row for row in rows if matches(row)]
+
+
+def _texts(cell: object) -> list[str]:
+    """A list cell of a row as texts (a non-list cell as no texts)."""
+    return [str(item) for item in cell] if isinstance(cell, list | tuple) else []
+
+
+@dataclass(frozen=True)
+class RuleFindings:
+    """The findings of one rule in the compliance view: its title, article and how to fix, the rows."""
+
+    rule_id: str
+    title: str
+    article: str
+    severity: str
+    rows: tuple[Mapping[str, object], ...]
+
+    @property
+    def merged(self) -> bool:
+        """True when the rule's findings are a notice's or controller's, each naming the activities it
+        affects."""
+        return any(row["affects"] for row in self.rows)
+
+
+@dataclass(frozen=True)
+class FamilySection:
+    """One family of findings (the record, the notice, lawfulness) as the compliance view shows it."""
+
+    family: str
+    label: str
+    counts: dict[str, int]
+    rules: tuple[RuleFindings, ...]
+
+    @property
+    def total(self) -> int:
+        """How many findings the section holds."""
+        return sum(self.counts.values())
+
+    @property
+    def heading(self) -> str:
+        """``The record (Art. 30): 16 findings (3 violations, 12 warnings, 1 info)``."""
+        parts = ", ".join(f"{n} {name}{'s' if n != 1 else ''}" for name, n in self.counts.items())
+        return f"{self.label[:1].upper()}{self.label[1:]}: {self.total} findings ({parts})"
+
+
+def compliance_sections(rows: Sequence[Mapping[str, object]]) -> list[FamilySection]:
+    """``rows`` (finding rows, most severe first) by family, every family in report order (the record,
+    the notice, lawfulness; an empty one too), and within a family by rule in the rows' order."""
+    sections: list[FamilySection] = []
+    for family in Family:
+        members = [r for r in rows if r["family"] == family.value]
+        by_rule: dict[str, list[Mapping[str, object]]] = {}
+        for row in members:
+            by_rule.setdefault(str(row["rule"]), []).append(row)
+        groups = tuple(
+            RuleFindings(
+                rule_id=rule_id,
+                title=str(items[0]["title"]),
+                article=str(items[0]["article"]),
+                severity=str(items[0]["severity"]),
+                rows=tuple(items),
+            )
+            for rule_id, items in by_rule.items()
+        )
+        counts = {name: sum(1 for r in members if r["severity"] == name) for name in SEVERITY_NAMES}
+        sections.append(FamilySection(family.value, family.label, counts, groups))
+    return sections
+
+
+def finding_table(group: RuleFindings) -> list[dict[str, str]]:
+    """The table of one rule's findings: focus, the activities concerned (``Affects`` for a notice's or
+    controller's finding), value and message."""
+    column = "Affects" if group.merged else "Activities"
+    return [
+        {
+            "Focus": f"{row['focus']} ({row['focus id']})",
+            column: ", ".join(_texts(row["affects"] if group.merged else row["activities"])),
+            "Value": str(row["value"]),
+            "Message": str(row["how to fix"]),
+        }
+        for row in group.rows
+    ]
 
 
 # --- recipients and transfers -------------------------------------------------------------------
@@ -236,11 +347,17 @@ __all__ = [
     "ACTIVITY_FILTERS",
     "FINDINGS_CHOICES",
     "FLOW_LAYERS",
+    "SEVERITY_NAMES",
+    "FamilySection",
     "FlowGraph",
     "RecipientIndex",
+    "RuleFindings",
     "activity_options",
+    "compliance_sections",
     "contract_status",
     "filter_activities",
+    "filter_findings",
+    "finding_table",
     "flow_graph",
     "flows_per_country",
     "recipient_rows",
