@@ -8,12 +8,16 @@ import pytest
 from ropa_kg.app.record import Record, load_record
 from ropa_kg.app.views import (
     FLOW_LAYERS,
+    compliance_sections,
     filter_activities,
+    filter_findings,
+    finding_table,
     flow_graph,
     flows_per_country,
     recipient_rows,
     transfer_rows,
 )
+from ropa_kg.core.findings import Family
 
 ALU = "https://w3id.org/ropa-kg/data/alumeco#"
 
@@ -52,3 +56,30 @@ def test_flow_graph_lays_out_every_node_in_its_column(record: Record) -> None:
     for node, (column, _row) in graph.positions.items():
         assert FLOW_LAYERS[int(column)] == graph.layer_of[node]
     assert all(a in graph.layer_of and b in graph.layer_of for a, b in graph.edges)
+
+
+def test_compliance_sections_by_family(record: Record) -> None:
+    rows = record.finding_rows
+    sections = compliance_sections(rows)
+    assert [s.family for s in sections] == [f.value for f in Family]  # every family, in report order
+    assert sum(s.total for s in sections) == len(rows)
+    for section, family in zip(sections, Family, strict=True):
+        assert section.heading.startswith(f"{family.label[:1].upper()}{family.label[1:]}: {section.total} ")
+        assert all(row["family"] == family.value for group in section.rules for row in group.rows)
+    warnings = filter_findings(rows, severities=["warning"])
+    assert warnings and all(r["severity"] == "warning" for r in warnings)
+    assert sum(s.counts["warning"] for s in compliance_sections(warnings)) == len(warnings)
+
+
+def test_a_merged_finding_is_under_each_activity_it_affects(record: Record) -> None:
+    merged = [f for f in record.validation.active if f.affects]
+    assert merged, "the notice's and the controller's duties are one finding each"
+    for finding in merged:
+        for activity in record.activities:
+            assert (finding in record.findings_by_activity[activity]) == (activity in finding.affects)
+    groups = [g for s in compliance_sections(record.finding_rows) for g in s.rules if g.merged]
+    assert groups
+    table = finding_table(groups[0])
+    assert "Affects" in table[0] and "Activities" not in table[0]
+    some = record.label_of(merged[0].affects[0])
+    assert filter_findings(record.finding_rows, activities=[some])
