@@ -6,12 +6,13 @@ from pathlib import Path
 
 import pytest
 from rdflib import Graph, Literal, URIRef
-from rdflib.namespace import RDF, XSD
+from rdflib.namespace import PROV, RDF, SKOS, XSD
 
 from ropa_kg.core.namespaces import ALU, DPV, EU_GDPR, LOC, PD, ROPA, TECH
 
 REPO = Path(__file__).resolve().parents[1]
 DATA = REPO / "data" / "alumeco"
+ONTOLOGY = Graph().parse(REPO / "ontology" / "ropa.ttl", format="turtle")
 LABEL_PREDICATES = {
     URIRef("http://www.w3.org/2004/02/skos/core#prefLabel"),
     URIRef("http://www.w3.org/2000/01/rdf-schema#comment"),
@@ -53,20 +54,25 @@ def test_controller_is_the_group_with_its_contact(alumeco_graph: Graph) -> None:
 def test_rights_the_policy_lists(alumeco_graph: Graph) -> None:
     rights = objects(alumeco_graph, ALU.PrivacyPolicy, DPV.hasRight)
     assert rights == {
-        EU_GDPR["A15"],
+        ROPA.RightToCheckCollectedData,  # "oikeus tarkistaa, mitä tietoja ... kerännyt": narrower than Art. 15
         EU_GDPR["A16"],
         EU_GDPR["A17"],
         EU_GDPR["A18"],
         EU_GDPR["A21"],
         EU_GDPR["A7-3"],
     }
-    # Not listed by the policy: portability and the right to complain.
-    assert EU_GDPR["A20"] not in rights and EU_GDPR["A77"] not in rights
+    # Not listed by the policy: portability and the right to complain; Art. 15 only in part.
+    assert EU_GDPR["A20"] not in rights and EU_GDPR["A77"] not in rights and EU_GDPR["A15"] not in rights
 
 
 def test_customers_contract_where_one_exists_otherwise_legitimate_interest(alumeco_graph: Graph) -> None:
-    bases = objects(alumeco_graph, ALU.CustomerRelations, DPV.hasLegalBasis)
-    assert bases == {EU_GDPR["A6-1-b"], EU_GDPR["A6-1-f"]}
+    g = alumeco_graph
+    bases = objects(g, ALU.CustomerRelations, DPV.hasLegalBasis)
+    assert bases == {ALU.CustomerBasisContract, ALU.CustomerBasisLegitimateInterest}
+    assert (ALU.CustomerBasisContract, RDF.type, EU_GDPR["A6-1-b"]) in g
+    assert (ALU.CustomerBasisLegitimateInterest, RDF.type, EU_GDPR["A6-1-f-controller"]) in g
+    for basis in bases:
+        assert g.value(basis, ROPA.condition) is not None
 
 
 def test_customers_purposes_each_listed_separately(alumeco_graph: Graph) -> None:
@@ -75,7 +81,7 @@ def test_customers_purposes_each_listed_separately(alumeco_graph: Graph) -> None
         DPV.ServiceProvision,
         DPV.Marketing,
         DPV.SellProducts,
-        ROPA.Procurement,
+        DPV.VendorManagement,
         ROPA.Manufacturing,
         DPV.DeliveryOfGoods,
         ROPA.MarketResearch,
@@ -97,9 +103,12 @@ def test_customers_subjects_data_and_retention(alumeco_graph: Graph) -> None:
     assert {PD.Name, PD.EmailAddress, PD.TelephoneNumber} <= objects(
         g, ALU.CustomerRelations, DPV.hasPersonalData
     )
-    (retention,) = objects(g, ALU.CustomerRelations, DPV.hasStorageCondition)
-    assert (retention, RDF.type, DPV.StorageDuration) in g
-    assert g.value(retention, RDF.value) == Literal("P5Y", datatype=XSD.duration)
+    conditions = objects(g, ALU.CustomerRelations, DPV.hasStorageCondition)
+    (retention,) = {c for c in conditions if (c, RDF.type, DPV.StorageDuration) in g}
+    assert g.value(g.value(retention, DPV.hasDuration), RDF.value) == Literal("P5Y", datatype=XSD.duration)
+    assert g.value(retention, ROPA.hedge) == Literal("pääsääntöisesti", lang="fi")
+    criteria = {c for c in conditions if (c, RDF.type, DPV.StorageCondition) in g}
+    assert criteria == {ALU.CustomerRetentionPurpose, ALU.CustomerRetentionLegal}
 
 
 def test_retention_only_where_the_policy_states_it(alumeco_graph: Graph) -> None:
@@ -117,14 +126,15 @@ def test_chat_personal_data_and_recipient(alumeco_graph: Graph) -> None:
     assert objects(g, ALU.Chat, DPV.hasPersonalData) == {PD.Name, PD.TelephoneNumber, PD.EmailAddress}
     assert objects(g, ALU.Chat, DPV.hasRecipient) == {ALU.Netop}
     assert g.value(ALU.Netop, DPV.hasName) == Literal("Netop Business Solutions A/S")
-    assert objects(g, ALU.Chat, DPV.hasLegalBasis) == {EU_GDPR["A6-1-f"]}
+    assert objects(g, ALU.Chat, DPV.hasLegalBasis) == {EU_GDPR["A6-1-f-controller"]}
     assert g.value(ALU.Chat, ROPA.storedLocally) == Literal(False)
 
 
 def test_website_cookies_google_on_legitimate_interest(alumeco_graph: Graph) -> None:
     g = alumeco_graph
-    assert TECH.Cookie in objects(g, ALU.Website, DPV.isImplementedUsingTechnology)
-    assert objects(g, ALU.Website, DPV.hasLegalBasis) == {EU_GDPR["A6-1-f"]}
+    assert ALU.WebsiteCookies in objects(g, ALU.Website, DPV.isImplementedUsingTechnology)
+    assert (ALU.WebsiteCookies, SKOS.broader, TECH.Cookie) in g
+    assert objects(g, ALU.Website, DPV.hasLegalBasis) == {EU_GDPR["A6-1-f-controller"]}
     assert objects(g, ALU.Website, DPV.hasRecipient) == {ALU.Google}
     # No transfer mechanism is named for Google: none is recorded.
     assert not list(g.objects(ALU.Google, ROPA.hasTransferMechanism))
@@ -133,7 +143,7 @@ def test_website_cookies_google_on_legitimate_interest(alumeco_graph: Graph) -> 
 def test_leadfeeder_identifies_visitors_with_cookies(alumeco_graph: Graph) -> None:
     g = alumeco_graph
     tech = objects(g, ALU.VisitorIdentification, DPV.isImplementedUsingTechnology)
-    assert {ALU.Leadfeeder, TECH.Cookie, ALU.GoogleAnalytics} <= tech
+    assert {ALU.Leadfeeder, ALU.WebsiteCookies, ALU.GoogleAnalytics} <= tech
     assert (
         g.value(ALU.Leadfeeder, URIRef("http://www.w3.org/2004/02/skos/core#broader"))
         == ROPA.VisitorIdentification
@@ -147,7 +157,8 @@ def test_leadfeeder_identifies_visitors_with_cookies(alumeco_graph: Graph) -> No
 
 def test_webshop_erp_tls_and_no_transfer(alumeco_graph: Graph) -> None:
     g = alumeco_graph
-    assert objects(g, ALU.WebShop, DPV.hasPersonalData) == {PD.Name, PD.EmailAddress}
+    # "tavanomaisia henkilötietoja ..., kuten nimen ja sähköpostiosoitteen": the vague category and its examples
+    assert objects(g, ALU.WebShop, DPV.hasPersonalData) == {ROPA.OrdinaryPersonalData, PD.Name, PD.EmailAddress}
     assert DPV.EncryptionInTransfer in objects(g, ALU.WebShop, DPV.hasTechnicalOrganisationalMeasure)
     assert ALU.ERP in objects(g, ALU.WebShop, DPV.isImplementedUsingTechnology)
     assert g.value(ALU.WebShop, ROPA.noRecipients) == Literal(True)
@@ -155,29 +166,33 @@ def test_webshop_erp_tls_and_no_transfer(alumeco_graph: Graph) -> None:
 
 
 @pytest.mark.parametrize(
-    ("activity", "recipient", "tool"),
+    ("activity", "provider", "tool", "kind"),
     [
-        (ALU.SocialMediaYouTube, ALU.Google, ALU.YouTubeAnalytics),
-        (ALU.SocialMediaLinkedIn, ALU.LinkedIn, ALU.LinkedInPageAnalytics),
-        (ALU.SocialMediaFacebook, ALU.Meta, ALU.FacebookInsights),
-        (ALU.SocialMediaInstagram, ALU.Meta, ALU.InstagramInsights),
+        (ALU.SocialMediaYouTube, ALU.Google, ALU.YouTubeAnalytics, ROPA.YouTubeChannelAnalytics),
+        (ALU.SocialMediaLinkedIn, ALU.LinkedIn, ALU.LinkedInPageAnalytics, ROPA.LinkedInPageAnalytics),
+        (ALU.SocialMediaFacebook, ALU.Meta, ALU.FacebookInsights, ROPA.FacebookPageInsights),
+        (ALU.SocialMediaInstagram, ALU.Meta, ALU.InstagramInsights, ROPA.FacebookPageInsights),
     ],
 )
 def test_social_media_one_activity_per_platform(
-    alumeco_graph: Graph, activity: URIRef, recipient: URIRef, tool: URIRef
+    alumeco_graph: Graph, activity: URIRef, provider: URIRef, tool: URIRef, kind: URIRef
 ) -> None:
     g = alumeco_graph
-    assert objects(g, activity, DPV.hasRecipient) == {recipient}
+    # Line 151 says the platforms store the data: not a list of recipients.
+    assert objects(g, activity, DPV.hasRecipient) == set()
     assert tool in objects(g, activity, DPV.isImplementedUsingTechnology)
-    assert (tool, URIRef("http://www.w3.org/2004/02/skos/core#broader"), ROPA.SocialMediaPageInsights) in g
-    assert objects(g, activity, DPV.hasLegalBasis) == {EU_GDPR["A6-1-f"]}
+    assert (tool, SKOS.broader, kind) in g
+    assert (kind, SKOS.broader, ROPA.SocialMediaPageInsights) in ONTOLOGY
+    assert g.value(tool, TECH.hasProvider) == provider  # an external fact (external.ttl)
+    assert objects(g, activity, DPV.hasLegalBasis) == {EU_GDPR["A6-1-f-controller"]}
 
 
 def test_external_facts_locations_and_joint_controllership(alumeco_graph: Graph) -> None:
     g = alumeco_graph
-    assert g.value(ALU.Google, DPV.hasCountry) == LOC.US
+    assert g.value(ALU.Google, DPV.hasCountry) == LOC.IE  # Google Ireland Limited, the EEA entity
+    assert g.value(ALU.GoogleLLC, DPV.hasCountry) == LOC.US
     assert g.value(ALU.Netop, DPV.hasCountry) == LOC.DK
-    assert g.value(ALU.LeadfeederOy, DPV.hasCountry) == LOC.FI
+    assert g.value(ALU.LiidioOy, DPV.hasCountry) == LOC.FI
     (jc,) = objects(g, ALU.SocialMediaFacebook, DPV.hasJointDataControllers)
     assert objects(g, jc, DPV.hasDataController) == {ALU.Alumeco, ALU.Meta}
 
@@ -197,6 +212,7 @@ def _fact_triples(graph: Graph) -> set[tuple[object, object, object]]:
         set(graph.subjects(RDF.type, RDF.Statement))
         | set(graph.subjects(RDF.type, ROPA.SourceSentence))
         | set(graph.subjects(RDF.type, ROPA.ExternalSource))
+        | set(graph.subjects(RDF.type, ROPA.Inference))
     )
     return {
         (s, p, o)
@@ -247,12 +263,17 @@ def test_policy_facts_and_external_facts_are_kept_apart() -> None:
         graph = Graph().parse(path, format="turtle")
         cited = {o for o in graph.objects(None, ROPA.source)}
         assert cited, path
-        external = {c for c in cited if str(c).startswith(str(ALU) + "x-")}
+        external = {c for c in cited if str(c).startswith((str(ALU) + "x-", str(ALU) + "i-"))}
         if path.name == "external.ttl":
             assert external == cited
             for src in cited:
                 assert (src, RDF.type, ROPA.ExternalSource) in graph
-                assert graph.value(src, URIRef("http://purl.org/dc/terms/source")) is not None
                 assert (src, ROPA.assertedBy, ROPA.Modeller) in graph
+                if (src, RDF.type, ROPA.Inference) in graph:
+                    # an inference says what it is inferred from (PROV-O) and why
+                    assert graph.value(src, PROV.wasDerivedFrom) is not None
+                    assert graph.value(src, URIRef("http://www.w3.org/2000/01/rdf-schema#comment")) is not None
+                else:
+                    assert graph.value(src, URIRef("http://purl.org/dc/terms/source")) is not None
         else:
             assert external == set(), path.name
