@@ -54,7 +54,7 @@ def test_controller_is_the_group_with_its_contact(alumeco_graph: Graph) -> None:
 def test_rights_the_policy_lists(alumeco_graph: Graph) -> None:
     rights = objects(alumeco_graph, ALU.PrivacyPolicy, DPV.hasRight)
     assert rights == {
-        ROPA.RightToCheckCollectedData,  # "oikeus tarkistaa, mitä tietoja ... kerännyt": narrower than Art. 15
+        ROPA.RightToCheckCollectedData,  # "oikeus tarkistaa, mitä tietoja ... kerännyt": narrower than A15
         EU_GDPR["A16"],
         EU_GDPR["A17"],
         EU_GDPR["A18"],
@@ -157,8 +157,12 @@ def test_leadfeeder_identifies_visitors_with_cookies(alumeco_graph: Graph) -> No
 
 def test_webshop_erp_tls_and_no_transfer(alumeco_graph: Graph) -> None:
     g = alumeco_graph
-    # "tavanomaisia henkilötietoja ..., kuten nimen ja sähköpostiosoitteen": the vague category and its examples
-    assert objects(g, ALU.WebShop, DPV.hasPersonalData) == {ROPA.OrdinaryPersonalData, PD.Name, PD.EmailAddress}
+    # "tavanomaisia henkilötietoja ..., kuten nimen ja sähköpostiosoitteen": vague category and examples
+    assert objects(g, ALU.WebShop, DPV.hasPersonalData) == {
+        ROPA.OrdinaryPersonalData,
+        PD.Name,
+        PD.EmailAddress,
+    }
     assert DPV.EncryptionInTransfer in objects(g, ALU.WebShop, DPV.hasTechnicalOrganisationalMeasure)
     assert ALU.ERP in objects(g, ALU.WebShop, DPV.isImplementedUsingTechnology)
     assert g.value(ALU.WebShop, ROPA.noRecipients) == Literal(True)
@@ -272,7 +276,9 @@ def test_policy_facts_and_external_facts_are_kept_apart() -> None:
                 if (src, RDF.type, ROPA.Inference) in graph:
                     # an inference says what it is inferred from (PROV-O) and why
                     assert graph.value(src, PROV.wasDerivedFrom) is not None
-                    assert graph.value(src, URIRef("http://www.w3.org/2000/01/rdf-schema#comment")) is not None
+                    assert (
+                        graph.value(src, URIRef("http://www.w3.org/2000/01/rdf-schema#comment")) is not None
+                    )
                 else:
                     assert graph.value(src, URIRef("http://purl.org/dc/terms/source")) is not None
         else:
