@@ -36,9 +36,15 @@ def test_report_and_dashboard_name_the_same_activities(size: int, tmp_path: Path
     ctx = RecordContext(record.validation.graph)
     for finding in findings:
         focus = finding["focus_node"]
-        assert finding["activities"] == record.activities_of(focus), finding
+        # a notice's or controller's finding concerns the activities it affects, any other its focus node's
+        concerned = finding["affects"] or record.activities_of(focus)
+        assert finding["activities"] == concerned, finding
         report_labels = [ctx.label(a) for a in finding["activities"]]
-        assert report_labels == [record.label_of(a) for a in record.activities_of(focus)], finding
+        assert report_labels == [record.label_of(a) for a in concerned], finding
+    rows = {(r["rule"], r["focus id"]): r["activities"] for r in record.finding_rows}
+    for finding in findings:
+        labels = [record.label_of(a) for a in finding["activities"]]
+        assert sorted(rows[(finding["rule_id"], record.node_id(finding["focus_node"]))]) == sorted(labels)
 
 
 def test_labels_and_links(tmp_path: Path) -> None:
