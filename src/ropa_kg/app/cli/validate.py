@@ -103,7 +103,8 @@ def validate_command(
     """Check a record (default: the bundled Alumeco record) against the GDPR rule set.
 
     PATHS are Turtle (or other RDF) files or folders; waivers (ropa:Waiver) among them are applied.
-    With --endpoint, the record is fetched from a SPARQL endpoint (saved query record-triples) and the
+    Findings are reported by family (the record, the notice, lawfulness); a notice's or controller's
+    duty is one finding naming the activities it affects. With --endpoint, the record is fetched from a SPARQL endpoint (saved query record-triples) and the
     project's ontology is added to it.
     """
     threshold = Severity.parse(fail_on)
