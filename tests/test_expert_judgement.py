@@ -59,6 +59,11 @@ LAW = {
     "ROPA-RIGHT-PARTIAL": (W, NOTICE, Scope.NOTICE),
     "ROPA-CONSENT-WITHDRAWAL": (V, NOTICE, Scope.NOTICE),
     "ROPA-NOTICE-RECORDED": (I, NOTICE, Scope.CONTROLLER),
+    # Art. 13(1)(d): the notice must name the interest; each activity pursues its own.
+    "ROPA-LI-INTEREST": (V, NOTICE, Scope.ACTIVITY),
+    # Art. 44 reaches onward transfers; whose duty they first are is a judgement call.
+    "ROPA-TRANSFER-ONWARD": (W, LAWFUL, Scope.ACTIVITY),
+    "ROPA-TRANSFER-MECHANISM": (V, LAWFUL, Scope.ACTIVITY),
 }
 
 
