@@ -254,7 +254,11 @@ def test_every_view_in_chromium(server: Dashboard, tmp_path: Path) -> None:
         start = time.perf_counter()
         page.get_by_role("link", name="Compliance").click()
         expect(page.get_by_role("heading", name="Compliance").first).to_be_visible()
-        expect(page.get_by_text("ROPA-TRANSFER-MECHANISM").first).to_be_visible()
+        # a section per family of findings, in report order, each with its counts
+        for family in (r"The record \(Art\. 30\)", r"The notice \(Art\. 12-14\)", "Lawfulness"):
+            heading = page.get_by_role("heading", name=re.compile(rf"^{family}: \d+ findings \("))
+            expect(heading).to_be_visible()
+        expect(page.get_by_text(re.compile(r"ROPA-[A-Z0-9-]+ — ")).first).to_be_visible()  # a rule's findings
         timings["view_switch_s"] = time.perf_counter() - start
         shot("compliance")
 

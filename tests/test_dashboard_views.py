@@ -139,8 +139,9 @@ def test_compliance_filters(alumeco_findings: list[tuple[str, str, Severity]]) -
     warnings = sum(1 for f in alumeco_findings if f[2] is Severity.WARNING)
     assert f"{warnings} of {total} findings" in texts(at)
     at.multiselect(key="c_severity").unselect("warning").run()
-    at.multiselect(key="c_rule").select("ROPA-TRANSFER-MECHANISM").run()
-    assert f"2 of {total} findings" in texts(at)  # the website and YouTube send data to Google (US)
+    rule = min(f[0] for f in alumeco_findings)  # any rule with findings: the view counts what validate finds
+    at.multiselect(key="c_rule").select(rule).run()
+    assert f"{sum(1 for f in alumeco_findings if f[0] == rule)} of {total} findings" in texts(at)
     assert "Waived findings (0)" in texts(at)
 
 
