@@ -104,8 +104,8 @@ def validate_command(
 
     PATHS are Turtle (or other RDF) files or folders; waivers (ropa:Waiver) among them are applied.
     Findings are reported by family (the record, the notice, lawfulness); a notice's or controller's
-    duty is one finding naming the activities it affects. With --endpoint, the record is fetched from a SPARQL endpoint (saved query record-triples) and the
-    project's ontology is added to it.
+    duty is one finding naming the activities it affects. With --endpoint, the record is fetched from a
+    SPARQL endpoint (saved query record-triples) and the project's ontology is added to it.
     """
     threshold = Severity.parse(fail_on)
     if no_ontology:
