@@ -22,48 +22,48 @@ FIXTURES = Path(__file__).parent / "fixtures" / "rules"
 EX = "https://example.org/record#"
 SHAPES = load_shapes()
 RULES = rule_catalogue(SHAPES)
-V, W, I = Severity.VIOLATION, Severity.WARNING, Severity.INFO
+VIOL, WARN, INFO = Severity.VIOLATION, Severity.WARNING, Severity.INFO
 RECORD, NOTICE, LAWFUL = Family.RECORD, Family.NOTICE, Family.LAWFULNESS
 
 # rule id -> (severity, family, scope): each row is a reading of the article's wording.
 LAW = {
     # Art. 30(1)(f) and (g) say "where possible"; (a) names the DPO "where applicable" (Art. 37(1) decides).
-    "ROPA-A30-RETENTION": (W, RECORD, Scope.ACTIVITY),
-    "ROPA-RETENTION-FORMAT": (W, RECORD, Scope.ACTIVITY),
-    "ROPA-A30-SECURITY": (W, RECORD, Scope.ACTIVITY),
-    "ROPA-A37-DPO": (I, RECORD, Scope.CONTROLLER),
+    "ROPA-A30-RETENTION": (WARN, RECORD, Scope.ACTIVITY),
+    "ROPA-RETENTION-FORMAT": (WARN, RECORD, Scope.ACTIVITY),
+    "ROPA-A30-SECURITY": (WARN, RECORD, Scope.ACTIVITY),
+    "ROPA-A37-DPO": (INFO, RECORD, Scope.CONTROLLER),
     # absence of evidence of a contract is not a breach; Art. 28(3)(g) is a clause, not a retention period.
-    "ROPA-A28-CONTRACT": (W, LAWFUL, Scope.ACTIVITY),
-    "ROPA-A28-DELETE-OR-RETURN": (I, LAWFUL, Scope.ACTIVITY),
+    "ROPA-A28-CONTRACT": (WARN, LAWFUL, Scope.ACTIVITY),
+    "ROPA-A28-DELETE-OR-RETURN": (INFO, LAWFUL, Scope.ACTIVITY),
     # the legal basis is Art. 6(1) with 5(2) and 13(1)(c), not Art. 30.
-    "ROPA-A6-LEGAL-BASIS": (V, LAWFUL, Scope.ACTIVITY),
+    "ROPA-A6-LEGAL-BASIS": (VIOL, LAWFUL, Scope.ACTIVITY),
     # Art. 13(2)(f) covers Art. 22 decisions only.
-    "ROPA-PROFILING-DECLARED": (W, RECORD, Scope.ACTIVITY),
+    "ROPA-PROFILING-DECLARED": (WARN, RECORD, Scope.ACTIVITY),
     # C-210/16 decided Facebook; LinkedIn by analogy; YouTube unsettled.
-    "ROPA-A26-PAGE-INSIGHTS": (V, LAWFUL, Scope.ACTIVITY),
-    "ROPA-A26-PAGE-INSIGHTS-ANALOGY": (W, LAWFUL, Scope.ACTIVITY),
-    "ROPA-A26-PAGE-INSIGHTS-UNSETTLED": (I, LAWFUL, Scope.ACTIVITY),
-    "ROPA-COOKIE-CONSENT": (V, LAWFUL, Scope.ACTIVITY),
+    "ROPA-A26-PAGE-INSIGHTS": (VIOL, LAWFUL, Scope.ACTIVITY),
+    "ROPA-A26-PAGE-INSIGHTS-ANALOGY": (WARN, LAWFUL, Scope.ACTIVITY),
+    "ROPA-A26-PAGE-INSIGHTS-UNSETTLED": (INFO, LAWFUL, Scope.ACTIVITY),
+    "ROPA-COOKIE-CONSENT": (VIOL, LAWFUL, Scope.ACTIVITY),
     # no article requires a written assessment in the record; a shared text is a judgement call.
-    "ROPA-LI-ASSESSMENT": (W, LAWFUL, Scope.ACTIVITY),
-    "ROPA-LI-BOILERPLATE": (W, LAWFUL, Scope.CONTROLLER),
+    "ROPA-LI-ASSESSMENT": (WARN, LAWFUL, Scope.ACTIVITY),
+    "ROPA-LI-BOILERPLATE": (WARN, LAWFUL, Scope.CONTROLLER),
     # what the notice says is a duty of the notice (Art. 13(2), 14(2)), checked once per notice.
-    "ROPA-RIGHT-ACCESS": (V, NOTICE, Scope.NOTICE),
-    "ROPA-RIGHT-RECTIFICATION": (V, NOTICE, Scope.NOTICE),
-    "ROPA-RIGHT-ERASURE": (V, NOTICE, Scope.NOTICE),
-    "ROPA-RIGHT-RESTRICTION": (V, NOTICE, Scope.NOTICE),
-    "ROPA-RIGHT-COMPLAINT": (V, NOTICE, Scope.NOTICE),
-    "ROPA-RIGHT-PORTABILITY": (V, NOTICE, Scope.NOTICE),
-    "ROPA-RIGHT-OBJECT": (V, NOTICE, Scope.NOTICE),
-    "ROPA-RIGHT-OBJECT-MARKETING": (V, NOTICE, Scope.NOTICE),
-    "ROPA-RIGHT-PARTIAL": (W, NOTICE, Scope.NOTICE),
-    "ROPA-CONSENT-WITHDRAWAL": (V, NOTICE, Scope.NOTICE),
-    "ROPA-NOTICE-RECORDED": (I, NOTICE, Scope.CONTROLLER),
+    "ROPA-RIGHT-ACCESS": (VIOL, NOTICE, Scope.NOTICE),
+    "ROPA-RIGHT-RECTIFICATION": (VIOL, NOTICE, Scope.NOTICE),
+    "ROPA-RIGHT-ERASURE": (VIOL, NOTICE, Scope.NOTICE),
+    "ROPA-RIGHT-RESTRICTION": (VIOL, NOTICE, Scope.NOTICE),
+    "ROPA-RIGHT-COMPLAINT": (VIOL, NOTICE, Scope.NOTICE),
+    "ROPA-RIGHT-PORTABILITY": (VIOL, NOTICE, Scope.NOTICE),
+    "ROPA-RIGHT-OBJECT": (VIOL, NOTICE, Scope.NOTICE),
+    "ROPA-RIGHT-OBJECT-MARKETING": (VIOL, NOTICE, Scope.NOTICE),
+    "ROPA-RIGHT-PARTIAL": (WARN, NOTICE, Scope.NOTICE),
+    "ROPA-CONSENT-WITHDRAWAL": (VIOL, NOTICE, Scope.NOTICE),
+    "ROPA-NOTICE-RECORDED": (INFO, NOTICE, Scope.CONTROLLER),
     # Art. 13(1)(d): the notice must name the interest; each activity pursues its own.
-    "ROPA-LI-INTEREST": (V, NOTICE, Scope.ACTIVITY),
+    "ROPA-LI-INTEREST": (VIOL, NOTICE, Scope.ACTIVITY),
     # Art. 44 reaches onward transfers; whose duty they first are is a judgement call.
-    "ROPA-TRANSFER-ONWARD": (W, LAWFUL, Scope.ACTIVITY),
-    "ROPA-TRANSFER-MECHANISM": (V, LAWFUL, Scope.ACTIVITY),
+    "ROPA-TRANSFER-ONWARD": (WARN, LAWFUL, Scope.ACTIVITY),
+    "ROPA-TRANSFER-MECHANISM": (VIOL, LAWFUL, Scope.ACTIVITY),
 }
 
 
@@ -93,12 +93,14 @@ def _two_activities_one_notice(rights: str) -> Graph:
     graph += load_graph([FIXTURES / "ROPA-A30-PURPOSE" / "pass.ttl"])
     graph.parse(
         data=f"""
-        @prefix ex: <{EX}> . @prefix dpv: <https://w3id.org/dpv#> . @prefix pd: <https://w3id.org/dpv/pd#> .
-        @prefix eu-gdpr: <https://w3id.org/dpv/legal/eu/gdpr#> . @prefix ropa: <https://w3id.org/ropa-kg/ontology#> .
+        @prefix ex: <{EX}> . @prefix dpv: <https://w3id.org/dpv#> .
+        @prefix pd: <https://w3id.org/dpv/pd#> . @prefix eu-gdpr: <https://w3id.org/dpv/legal/eu/gdpr#> .
+        @prefix ropa: <https://w3id.org/ropa-kg/ontology#> .
         ex:Second a dpv:Process ; dpv:hasDataController ex:Controller ; dpv:hasNotice ex:Notice ;
-            dpv:hasPurpose dpv:CustomerCare ; dpv:hasLegalBasis eu-gdpr:A6-1-b ; dpv:hasDataSubject dpv:Customer ;
-            dpv:hasPersonalData pd:Name ; ropa:noRecipients true ;
-            dpv:hasTechnicalOrganisationalMeasure dpv:EncryptionInTransfer ; dpv:hasStorageCondition ex:Retention .
+            dpv:hasPurpose dpv:CustomerCare ; dpv:hasLegalBasis eu-gdpr:A6-1-b ;
+            dpv:hasDataSubject dpv:Customer ; dpv:hasPersonalData pd:Name ; ropa:noRecipients true ;
+            dpv:hasTechnicalOrganisationalMeasure dpv:EncryptionInTransfer ;
+            dpv:hasStorageCondition ex:Retention .
         """,
         format="turtle",
     )
@@ -111,7 +113,8 @@ def _two_activities_one_notice(rights: str) -> Graph:
 @pytest.mark.parametrize("engine", ["fast", "pyshacl"])
 def test_a_notice_duty_is_one_finding_naming_the_activities(engine: str) -> None:
     rights = "; <https://w3id.org/dpv#hasRight> " + ", ".join(
-        f"<https://w3id.org/dpv/legal/eu/gdpr#{r}>" for r in ("A15", "A16", "A17", "A18", "A20", "A21", "A7-3")
+        f"<https://w3id.org/dpv/legal/eu/gdpr#{r}>"
+        for r in ("A15", "A16", "A17", "A18", "A20", "A21", "A7-3")
     )
     result = validate(_two_activities_one_notice(rights), shapes=SHAPES, engine=engine)
     complaint = [f for f in result.findings if f.rule_id == "ROPA-RIGHT-COMPLAINT"]

@@ -38,8 +38,9 @@ class Answers:
 def answers(path: Path) -> Answers:
     result = validate(path)
     findings: dict[str, set[tuple[str, str | None]]] = {}
-    for f in result.findings:
-        findings.setdefault(f.rule_id, set()).add((f.focus_node, f.value))
+    for f in result.findings:  # a notice's finding counts for each activity it affects
+        for focus in f.affects or (f.focus_node,):
+            findings.setdefault(f.rule_id, set()).add((focus, f.value))
     store = load_store([path])
     names = ("consent-and-withdrawal", "third-country-transfers", "any-transfer-without-mechanism",
              "activities-without-retention", "retention-per-activity", "activities-by-legal-basis",
@@ -69,10 +70,15 @@ def assert_agree(a: Answers) -> None:
         r["activity"] for r in a.tables["activities-by-legal-basis"] if r["kind"] == "Art. 6(1) lawful basis"
     }
     every = {r["activity"] for r in a.tables["activities-by-legal-basis"]}
-    assert {f for f, _ in a.findings.get("ROPA-A6-LEGAL-BASIS", set())} == every - lawful
+    # an activity handling data subjects' requests is ROPA-RIGHTS-HANDLING's, any other ROPA-A6-LEGAL-BASIS's
+    no_basis = {
+        f for rule in ("ROPA-A6-LEGAL-BASIS", "ROPA-RIGHTS-HANDLING") for f, _ in a.findings.get(rule, set())
+    }
+    assert no_basis == every - lawful
 
     consent = a.tables["consent-and-withdrawal"]
-    on_consent = {r["activity"] for r in consent if r["onConsent"] == "true"}
+    # a duty of the notice: judged where a notice covers the activity (ROPA-NOTICE-RECORDED: the others)
+    on_consent = {r["activity"] for r in consent if r["onConsent"] == "true" and r["notice"]}
     withdrawable = {r["activity"] for r in consent if r["withdrawalRight"] == "true" or r["withdrawalMethod"]}
     assert {f for f, _ in a.findings.get("ROPA-CONSENT-WITHDRAWAL", set())} == on_consent - withdrawable
 
@@ -81,7 +87,8 @@ def assert_agree(a: Answers) -> None:
         {r["activity"] for r in li} - {r["activity"] for r in li if r["interest"]}
     )
     assert {f for f, _ in a.findings.get("ROPA-LI-ASSESSMENT", set())} == (
-        {r["activity"] for r in li} - {r["activity"] for r in li if r["assessed"] == "yes"}
+        {r["activity"] for r in li}
+        - {r["activity"] for r in li if r["assessed"] == "yes" or r["balancingStatement"]}
     )
 
 
