@@ -6,6 +6,7 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from common import SEVERITY_COLOURS, page_setup
+from ropa_kg.app.views import SEVERITY_NAMES, family_counts
 
 record = page_setup("Record of processing activities")
 stats = record.stats
@@ -54,21 +55,26 @@ with left:
         key="chart_basis",
     )
 with right:
-    per_rule: Counter[str] = Counter()
-    severity_of: dict[str, str] = {}
-    for finding in record.validation.active:
-        per_rule[finding.rule_id] += 1
-        severity_of[finding.rule_id] = finding.severity.name.lower()
-    items = per_rule.most_common()
-    st.plotly_chart(
-        bar(
-            [k for k, _ in items],
-            [v for _, v in items],
-            title="Findings per rule",
-            colours=[SEVERITY_COLOURS[severity_of[k]] for k, _ in items],
-        ),
-        key="chart_rules",
+    per_family = family_counts(record.finding_rows)
+    families = list(per_family)
+    fig = go.Figure()
+    for severity in SEVERITY_NAMES:
+        fig.add_bar(
+            name=severity,
+            x=[per_family[f][severity] for f in families],
+            y=families,
+            orientation="h",
+            marker_color=SEVERITY_COLOURS[severity],
+        )
+    fig.update_layout(
+        barmode="stack",
+        title="Findings per family",
+        height=max(220, 28 * len(families) + 90),
+        margin={"l": 10, "r": 10, "t": 40, "b": 10},
+        yaxis={"autorange": "reversed"},
+        legend={"orientation": "h", "y": -0.15},
     )
+    st.plotly_chart(fig, key="chart_families")
 
 rows = sorted(record.activity_summary, key=lambda r: -len(r["data categories"]))[:40]
 st.plotly_chart(

@@ -156,6 +156,15 @@ def compliance_sections(rows: Sequence[Mapping[str, object]]) -> list[FamilySect
     return sections
 
 
+def family_counts(rows: Sequence[Mapping[str, object]]) -> dict[str, dict[str, int]]:
+    """The overview's chart: each family's name (``The record (Art. 30)``, in report order, an empty one
+    too) -> how many of ``rows`` (finding rows) it holds per severity, most severe first."""
+    return {
+        f"{section.label[:1].upper()}{section.label[1:]}": section.counts
+        for section in compliance_sections(rows)
+    }
+
+
 def finding_table(group: RuleFindings) -> list[dict[str, str]]:
     """The table of one rule's findings: focus, the activities concerned (``Affects`` for a notice's or
     controller's finding), value and message."""
@@ -355,6 +364,7 @@ __all__ = [
     "activity_options",
     "compliance_sections",
     "contract_status",
+    "family_counts",
     "filter_activities",
     "filter_findings",
     "finding_table",
