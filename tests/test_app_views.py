@@ -33,7 +33,9 @@ def test_filters_combine(record: Record) -> None:
     assert len(filter_activities(rows, chosen={})) == len(rows) == 10
     chat = filter_activities(rows, chosen={}, text="CHAT")
     assert [row["iri"] for row in chat] == [ALU + "Chat"]
-    leadfeeder = {"recipients": ["Leadfeeder Oy"]}
+    leadfeeder = {"recipients": ["Liidio Oy (Leadfeeder)"]}
+    found = filter_activities(rows, chosen=leadfeeder)
+    assert [row["iri"] for row in found] == [ALU + "VisitorIdentification"]
     assert filter_activities(rows, chosen=leadfeeder, findings="without findings") == []
     with_findings = filter_activities(rows, chosen={}, findings="with findings")
     assert with_findings and all(row["findings"] for row in with_findings)

@@ -16,7 +16,7 @@ def test_stats_on_the_bundled_record_as_json() -> None:
     counts = json.loads(result.output)
     assert counts["activities"] == 10
     assert counts["controllers"] == 1
-    assert counts["processors"] == 3  # unnamed customer processors, Netop, Leadfeeder Oy
+    assert counts["processors"] == 3  # unnamed customer processors, Netop, Liidio Oy (Leadfeeder)
     assert counts["facts_with_source"] >= 290
     assert counts["triples"] > 3000
 

@@ -217,6 +217,7 @@ def test_custom_shapes_folder(tmp_path: Path) -> None:
     assert [r["rule_id"] for r in json.loads(out)["rules"]] == [
         "ROPA-LOCATION-TEXT",
         "ROPA-TRANSFER-MECHANISM",
+        "ROPA-TRANSFER-ONWARD",
         "ROPA-WAIVER-EXPIRED",
         "ROPA-WAIVER-UNUSED",
     ]
