@@ -42,7 +42,7 @@ def answers(path: Path) -> Answers:
         for focus in f.affects or (f.focus_node,):
             findings.setdefault(f.rule_id, set()).add((focus, f.value))
     store = load_store([path])
-    names = ("consent-and-withdrawal", "third-country-transfers", "any-transfer-without-mechanism",
+    names = ("consent-and-withdrawal", "third-country-transfers", "onward-transfers", "any-transfer-without-mechanism",
              "activities-without-retention", "retention-per-activity", "activities-by-legal-basis",
              "legitimate-interest")  # fmt: skip
     return Answers(findings, {name: _rows(execute_oxigraph(resolve(name), store, {})) for name in names})
@@ -60,6 +60,11 @@ def assert_agree(a: Answers) -> None:
               if r["status"] == "mechanism stated"}  # fmt: skip
     assert transfers == missing - stated
     assert a.tables["any-transfer-without-mechanism"] == [{"result": str(bool(transfers)).lower()}]
+
+    onward = {(f, v) for f, v in a.findings.get("ROPA-TRANSFER-ONWARD", set())}
+    assert onward == {
+        (r["activity"], r["transfer"]) for r in a.tables["onward-transfers"] if r["status"] == "NO MECHANISM"
+    }
 
     no_retention = {f for f, _ in a.findings.get("ROPA-A30-RETENTION", set())}
     assert no_retention == {r["activity"] for r in a.tables["activities-without-retention"]}
