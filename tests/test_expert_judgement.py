@@ -149,3 +149,15 @@ def test_the_cookie_rule_cites_the_national_rule_where_the_record_names_the_coun
     else:
         assert "917/2014" not in finding.message and "1148" not in finding.message
     assert "{?national}" not in finding.message
+
+
+def test_the_readme_lists_every_rule_with_its_family_and_severity() -> None:
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+    rows = {}
+    for line in readme.splitlines():
+        cells = [c.strip() for c in line.strip().strip("|").split("|")]
+        if len(cells) == 6 and cells[0].startswith("`ROPA-"):
+            rows[cells[0].strip("`")] = (cells[1], cells[2], cells[3])
+    for rule_id, rule in RULES.items():
+        once = rule.scope.value if rule.scope.merges else ""
+        assert rows.get(rule_id) == (rule.family.value, once, rule.severity.name.lower()), rule_id

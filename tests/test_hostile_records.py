@@ -123,7 +123,7 @@ def test_dangling_reference_is_a_finding_on_the_missing_node() -> None:
     on_ghost = {f.rule_id for f in validate(path).active if f.focus_node == f"{EX}Ghost"}
     # a processor nothing is said about: no country (transfers cannot be judged), no Art. 28 contract
     assert {"ROPA-RECIPIENT-COUNTRY", "ROPA-A28-CONTRACT"} <= on_ghost
-    # both are warnings (an unrecorded contract is absence of evidence): they fail the build at --fail-on warning
+    # both are warnings (an unrecorded contract is absence of evidence): they fail at --fail-on warning
     assert run_cli("validate", str(path)).exit_code == 0
     assert run_cli("validate", str(path), "--fail-on", "warning").exit_code == 1
 

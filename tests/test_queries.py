@@ -147,7 +147,7 @@ def test_some_answers_checked_against_the_policy(alumeco_store: Store) -> None:
     assert rights == {"ropa:RightToCheckCollectedData"} | {
         f"eu-gdpr:{a}" for a in ("A16", "A17", "A18", "A21", "A7-3")
     }
-    # No activity sends e-mail addresses outside the EEA (Netop is Danish), nor browsing data (Google Ireland).
+    # No activity sends e-mail addresses outside the EEA (Netop is Danish), nor browsing data (Google IE).
     assert rows("data-category-outside-eea") == []
     assert rows("data-category-outside-eea", category="pd:BrowsingBehaviour") == []
 

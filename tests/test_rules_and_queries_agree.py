@@ -42,9 +42,9 @@ def answers(path: Path) -> Answers:
         for focus in f.affects or (f.focus_node,):
             findings.setdefault(f.rule_id, set()).add((focus, f.value))
     store = load_store([path])
-    names = ("consent-and-withdrawal", "third-country-transfers", "onward-transfers", "any-transfer-without-mechanism",
-             "activities-without-retention", "retention-per-activity", "activities-by-legal-basis",
-             "legitimate-interest")  # fmt: skip
+    names = ("consent-and-withdrawal", "third-country-transfers", "onward-transfers",
+             "any-transfer-without-mechanism", "activities-without-retention", "retention-per-activity",
+             "activities-by-legal-basis", "legitimate-interest")  # fmt: skip
     return Answers(findings, {name: _rows(execute_oxigraph(resolve(name), store, {})) for name in names})
 
 
