@@ -131,7 +131,6 @@ def test_minted_terms_are_not_in_dpv_and_hang_under_dpv(official: Store) -> None
     assert {
         "Manufacturing",
         "MarketResearch",
-        "Procurement",
         "ProspectiveCustomer",
         "Subcontractor",
         "BusinessPartner",

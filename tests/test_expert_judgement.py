@@ -64,6 +64,10 @@ LAW = {
     # Art. 44 reaches onward transfers; whose duty they first are is a judgement call.
     "ROPA-TRANSFER-ONWARD": (WARN, LAWFUL, Scope.ACTIVITY),
     "ROPA-TRANSFER-MECHANISM": (VIOL, LAWFUL, Scope.ACTIVITY),
+    # an arrangement the record does not show is absence of evidence, as a processing agreement is
+    "ROPA-A26-ARRANGEMENT": (WARN, LAWFUL, Scope.ACTIVITY),
+    # the record itself says the "anonymous" data identify persons
+    "ROPA-ANONYMOUS-CONTRADICTION": (VIOL, RECORD, Scope.ACTIVITY),
 }
 
 
