@@ -167,3 +167,15 @@ def test_every_finding_is_explained_in_the_doc() -> None:
         section = re.search(rf"^### [^\n]*{re.escape(rule_id)}\b.*?(?=^##|\Z)", doc, flags=re.M | re.S)
         assert section, f"docs/alumeco-findings.md has no section for {rule_id}"
         assert f"alu:{focus}" in section.group(0), f"{rule_id} on alu:{focus} is not explained"
+
+
+@pytest.mark.slow
+def test_pyshacl_reports_the_same_findings(result: ValidationResult) -> None:
+    """The reference engine on the whole rule set and the whole record (the differential test runs each rule
+    alone on its fixtures)."""
+    from ropa_kg.rules.validation import validate
+
+    def bag(r: ValidationResult) -> list[tuple[object, ...]]:
+        return sorted((f.key, f.value or "", f.affects) for f in r.active)
+
+    assert bag(validate(engine="pyshacl")) == bag(result)
