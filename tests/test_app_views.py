@@ -83,7 +83,7 @@ def test_compliance_sections_by_family(record: Record) -> None:
 
 
 def test_family_counts_for_the_overview_chart(record: Record) -> None:
-    counts = family_counts(record.finding_rows)
+    counts = family_counts(record.validation)
     assert list(counts) == [f"{f.label[:1].upper()}{f.label[1:]}" for f in Family]
     for (name, by_severity), family in zip(counts.items(), Family, strict=True):
         assert list(by_severity) == ["violation", "warning", "info"], name

@@ -55,7 +55,7 @@ with left:
         key="chart_basis",
     )
 with right:
-    per_family = family_counts(record.finding_rows)
+    per_family = family_counts(record.validation)
     families = list(per_family)
     fig = go.Figure()
     for severity in SEVERITY_NAMES:

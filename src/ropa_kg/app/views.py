@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 
 from ropa_kg.app.record import Record
 from ropa_kg.core.findings import Family, Severity
+from ropa_kg.rules.validation import ValidationResult
 
 #: The activity table's list columns that can be filtered.
 ACTIVITY_FILTERS = (
@@ -129,7 +130,7 @@ class FamilySection:
     def heading(self) -> str:
         """``The record (Art. 30): 16 findings (3 violations, 12 warnings, 1 info)``."""
         parts = ", ".join(f"{n} {name}{'s' if n != 1 else ''}" for name, n in self.counts.items())
-        return f"{self.label[:1].upper()}{self.label[1:]}: {self.total} findings ({parts})"
+        return f"{self.label}: {self.total} findings ({parts})"
 
 
 def compliance_sections(rows: Sequence[Mapping[str, object]]) -> list[FamilySection]:
@@ -152,17 +153,15 @@ def compliance_sections(rows: Sequence[Mapping[str, object]]) -> list[FamilySect
             for rule_id, items in by_rule.items()
         )
         counts = {name: sum(1 for r in members if r["severity"] == name) for name in SEVERITY_NAMES}
-        sections.append(FamilySection(family.value, family.label, counts, groups))
+        sections.append(FamilySection(family.value, family.title, counts, groups))
     return sections
 
 
-def family_counts(rows: Sequence[Mapping[str, object]]) -> dict[str, dict[str, int]]:
-    """The overview's chart: each family's name (``The record (Art. 30)``, in report order, an empty one
-    too) -> how many of ``rows`` (finding rows) it holds per severity, most severe first."""
-    return {
-        f"{section.label[:1].upper()}{section.label[1:]}": section.counts
-        for section in compliance_sections(rows)
-    }
+def family_counts(validation: ValidationResult) -> dict[str, dict[str, int]]:
+    """The overview's chart: each family's title (``The record (Art. 30)``, in report order, an empty one
+    too) -> how many active findings it holds per severity, most severe first
+    (:meth:`ValidationResult.counts_by_family`)."""
+    return {family.title: counts for family, counts in validation.counts_by_family().items()}
 
 
 def finding_table(group: RuleFindings) -> list[dict[str, str]]:

@@ -4,9 +4,20 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import Enum, IntEnum
+from typing import TypeVar
 
-#: The namespace of the project's ontology (``ropa:``), where the family and scope terms live.
-_ROPA = "https://w3id.org/ropa-kg/ontology#"
+from ropa_kg.core.namespaces import ROPA
+
+_Term = TypeVar("_Term", bound=Enum)
+
+
+def _from_iri(kind: type[_Term], iri: str, what: str) -> _Term:
+    """The member of ``kind`` whose ``iri`` is ``iri``; raises ValueError naming ``what`` and the choices."""
+    for member in kind:
+        if member.iri == iri:  # type: ignore[attr-defined]  # Family and Scope have it
+            return member
+    choices = ", ".join("ropa:" + m.iri.removeprefix(str(ROPA)) for m in kind)  # type: ignore[attr-defined]
+    raise ValueError(f"not {what}: <{iri}> (expected one of {choices})")
 
 
 class Severity(IntEnum):
@@ -50,12 +61,17 @@ class Family(Enum):
     @property
     def iri(self) -> str:
         """``ropa:RecordFamily``, ``ropa:NoticeFamily`` or ``ropa:LawfulnessFamily`` as a full IRI."""
-        return f"{_ROPA}{self.name.capitalize()}Family"
+        return f"{ROPA}{self.name.capitalize()}Family"
 
     @property
     def label(self) -> str:
         """How reports name the family: "the record (Art. 30)", "the notice (Art. 12-14)", "lawfulness"."""
         return _FAMILY_LABELS[self]
+
+    @property
+    def title(self) -> str:
+        """The label as a heading: "The record (Art. 30)", "The notice (Art. 12-14)", "Lawfulness"."""
+        return self.label[:1].upper() + self.label[1:]
 
     @property
     def rank(self) -> int:
@@ -65,13 +81,7 @@ class Family(Enum):
     @classmethod
     def from_iri(cls, iri: str) -> Family:
         """The family of ``ropa:RecordFamily`` etc.; raises ValueError for any other IRI."""
-        for family in cls:
-            if family.iri == iri:
-                return family
-        raise ValueError(
-            f"not a family of findings: <{iri}> "
-            "(expected ropa:RecordFamily, ropa:NoticeFamily or ropa:LawfulnessFamily)"
-        )
+        return _from_iri(cls, iri, "a family of findings")
 
 
 _FAMILY_LABELS = {
@@ -95,7 +105,7 @@ class Scope(Enum):
     @property
     def iri(self) -> str:
         """``ropa:ActivityScope``, ``ropa:NoticeScope`` or ``ropa:ControllerScope`` as a full IRI."""
-        return f"{_ROPA}{self.name.capitalize()}Scope"
+        return f"{ROPA}{self.name.capitalize()}Scope"
 
     @property
     def merges(self) -> bool:
@@ -105,13 +115,7 @@ class Scope(Enum):
     @classmethod
     def from_iri(cls, iri: str) -> Scope:
         """The scope of ``ropa:ActivityScope`` etc.; raises ValueError for any other IRI."""
-        for scope in cls:
-            if scope.iri == iri:
-                return scope
-        raise ValueError(
-            f"not a rule scope: <{iri}> "
-            "(expected ropa:ActivityScope, ropa:NoticeScope or ropa:ControllerScope)"
-        )
+        return _from_iri(cls, iri, "a rule scope")
 
 
 @dataclass(frozen=True, order=True)
