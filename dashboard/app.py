@@ -12,11 +12,15 @@ PAGES = [
     st.Page("views/overview.py", title="Overview", default=True),
     st.Page("views/activities.py", title="Activities"),
     st.Page("views/activity.py", title="Activity detail"),
+    st.Page("views/edit.py", title="Edit an activity"),
+    st.Page("views/parties.py", title="Parties"),
     st.Page("views/recipients.py", title="Recipients and transfers"),
     st.Page("views/flows.py", title="Data flows"),
     st.Page("views/compliance.py", title="Compliance"),
     st.Page("views/console.py", title="Query console"),
     st.Page("views/export.py", title="Export"),
+    st.Page("views/importer.py", title="Import"),
+    st.Page("views/history.py", title="History"),
 ]
 
 st.navigation(PAGES).run()

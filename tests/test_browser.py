@@ -317,11 +317,15 @@ HEADINGS = {
     "overview": "Record of processing activities",
     "activities": "Processing activities",
     "activity": "Activity detail",
+    "edit": "Edit an activity",
+    "parties": "Parties",
     "recipients": "Recipients and transfers",
     "flows": "Data flows",
     "compliance": "Compliance",
     "console": "Query console",
     "export": "Export",
+    "importer": "Import a spreadsheet",
+    "history": "History",
 }
 
 

@@ -1,0 +1,5 @@
+"""History (being built)."""
+
+from common import page_setup
+
+record = page_setup("History")
