@@ -68,6 +68,8 @@ LAW = {
     "ROPA-A26-ARRANGEMENT": (WARN, LAWFUL, Scope.ACTIVITY),
     # the record itself says the "anonymous" data identify persons
     "ROPA-ANONYMOUS-CONTRADICTION": (VIOL, RECORD, Scope.ACTIVITY),
+    # Art. 24(1) "reviewed and updated where necessary" with 5(2): accountability, not an Art. 30 element
+    "ROPA-REVIEW-OVERDUE": (WARN, RECORD, Scope.ACTIVITY),
 }
 
 

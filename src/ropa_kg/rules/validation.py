@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import datetime as dt
+import re
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -19,18 +20,28 @@ from typing import Any
 from typing import Literal as TypingLiteral
 
 import pyoxigraph as ox
-from rdflib import Graph
+from rdflib import BNode, Graph, Literal, URIRef
+from rdflib.namespace import RDF, RDFS, SH, XSD
 from rdflib.plugins.sparql import processor
 from rdflib.plugins.sparql.algebra import translateQuery
+from rdflib.plugins.sparql.evaluate import evalQuery
 from rdflib.plugins.sparql.parser import parseQuery
+from rdflib.term import Node, Variable
 
 from ropa_kg.core.errors import RopaInputError, RopaUsageError
 from ropa_kg.core.findings import Family, Finding, Severity
 from ropa_kg.load.activities import require_activities
 from ropa_kg.load.graph import collect_files, declared_prefixes, load_graph, ontology_files
 from ropa_kg.load.vocabulary import suggest
-from ropa_kg.rules.results import ShaclReport, findings_from_report, results_from_report
-from ropa_kg.rules.shapes import Rule, guard_shapes, load_shapes, rule_catalogue
+from ropa_kg.rules.results import (
+    ShaclReport,
+    ShaclResult,
+    findings_from_report,
+    findings_from_results,
+    results_from_report,
+    sorted_results,
+)
+from ropa_kg.rules.shapes import Rule, guard_shapes, load_shapes, node_id, rule_catalogue
 from ropa_kg.rules.waivers import WAIVER_RULES, WaivedFinding, Waiver, apply_waivers, read_waivers
 from ropa_kg.sparql.guard import check_read_only
 
@@ -108,7 +119,8 @@ def validate(
     ``sources`` is either one rdflib graph (validated as it is) or files and folders (loaded with the
     project's ontology unless ``with_ontology`` is false); nothing means the bundled Alumeco record.
     ``shapes`` (a graph) or ``shapes_dir`` choose the rule set (default: the bundled ``shapes/``).
-    ``today`` decides which waivers have expired (default: the current date). With the fast engine,
+    ``today`` decides which waivers have expired and is the date the dated rules (ROPA-REVIEW-OVERDUE)
+    judge against (default: the current date; see :func:`with_validation_date`). With the fast engine,
     ``store`` is the record already loaded from those paths (it is not loaded again).
 
     Raises:
@@ -152,6 +164,7 @@ def validate(
         raw = run_engine(engine, data_graph=graph, shapes_graph=shapes_graph, rules=rules)
     waivers = read_waivers(graph)
     day = today or dt.date.today()
+    raw = with_validation_date(raw, graph=graph, shapes_graph=shapes_graph, rules=rules, today=day)
     outcome = apply_waivers(with_suggestions(raw), waivers, today=day)
     return ValidationResult(
         findings=sort_findings(outcome.active),
@@ -165,6 +178,110 @@ def validate(
         waivers=waivers,
         today=day,
     )
+
+
+#: The variable through which a rule's query reads the date of the validation (``$validationDate``).
+VALIDATION_DATE = "validationDate"
+_MESSAGE_VARIABLE = re.compile(r"\{[?$]([A-Za-z_][A-Za-z0-9_]*)\}")
+
+
+def dated_shapes(shapes_graph: Graph, rules: dict[str, Rule]) -> dict[Node, list[str]]:
+    """The rule shapes whose SHACL-SPARQL query reads ``$validationDate``, with those queries' texts."""
+    found: dict[Node, list[str]] = {}
+    for rule in rules.values():
+        shape = BNode(rule.shape[2:]) if rule.shape.startswith("_:") else URIRef(rule.shape)
+        for constraint in shapes_graph.objects(shape, SH.sparql):
+            select = shapes_graph.value(constraint, SH.select)
+            if select is not None and f"${VALIDATION_DATE}" in str(select):
+                found.setdefault(shape, []).append(str(select))
+    return found
+
+
+def with_validation_date(
+    findings: Sequence[Finding], *, graph: Graph, shapes_graph: Graph, rules: dict[str, Rule], today: dt.date
+) -> list[Finding]:
+    """``findings`` with those of the dated rules judged as of ``today``.
+
+    A dated rule (:func:`dated_shapes`: ROPA-REVIEW-OVERDUE) compares the record with the date of the
+    validation, which SHACL has no way to pass to a shape: run by an engine on its own its query falls back
+    to ``NOW()``. Here its engine findings are dropped and its query is run again on ``graph`` (the same
+    rdflib view whichever engine ran, so both report it alike) with ``$validationDate`` bound to ``today``
+    (never formatted in) and ``$this`` ranging over the shape's ``sh:targetClass`` instances (and
+    ``sh:targetNode``); each answer is a SHACL result read as the engines' are
+    (:func:`ropa_kg.rules.results.findings_from_results`), its message filled from the answer's variables.
+
+    Raises:
+        RopaUsageError: a dated query is refused by :func:`ropa_kg.sparql.guard.check_read_only`.
+    """
+    dated = dated_shapes(shapes_graph, rules)
+    if not dated:
+        return list(findings)
+    kept = [f for f in findings if f.source_shape not in {node_id(s) for s in dated}]
+    results: list[ShaclResult] = []
+    for shape, queries in sorted(dated.items(), key=lambda item: str(item[0])):
+        focus = _targets(graph, shapes_graph, shape)
+        message = shapes_graph.value(shape, SH.message)
+        severity = shapes_graph.value(shape, SH.severity)
+        for text in queries:
+            check_read_only(text, source=f"the SPARQL query of shape <{shape}>", strict=False)
+            prefixes = _declared_prefixes(shapes_graph, shape, text)
+            # rdflib evaluates it, whatever store holds the graph (oxrdflib binds projected variables only)
+            prepared = translateQuery(parseQuery(text), None, prefixes)
+            answer = evalQuery(
+                graph, prepared, {Variable(VALIDATION_DATE): Literal(today, datatype=XSD.date)}
+            )
+            for row in answer["bindings"]:
+                bound: dict[str, Node] = {str(k): v for k, v in row.items()}
+                this = bound.get("this")
+                if this is None or this not in focus:
+                    continue
+                results.append(
+                    ShaclResult(
+                        focus=this,
+                        component=SH.SPARQLConstraintComponent,
+                        source_shape=shape,
+                        severity=URIRef(str(severity or SH.Violation)),
+                        value=bound.get("value", this),
+                        messages=(_filled(message, bound),) if message is not None else (),
+                    )
+                )
+    return [*kept, *findings_from_results(sorted_results(results), rules.values())]
+
+
+def _targets(graph: Graph, shapes_graph: Graph, shape: Node) -> set[Node]:
+    """The focus nodes of ``shape``: instances of its target classes (and their subclasses), its target
+    nodes."""
+    focus: set[Node] = set(shapes_graph.objects(shape, SH.targetNode))
+    for cls in shapes_graph.objects(shape, SH.targetClass):
+        for sub in graph.transitive_subjects(RDFS.subClassOf, cls):
+            focus.update(graph.subjects(RDF.type, sub))
+    return focus
+
+
+def _declared_prefixes(shapes_graph: Graph, shape: Node, text: str) -> dict[str, str]:
+    """The ``sh:declare`` prefixes (``sh:prefixes``) of the constraint of ``shape`` with query ``text``."""
+    declared: dict[str, str] = {}
+    for constraint in shapes_graph.objects(shape, SH.sparql):
+        if str(shapes_graph.value(constraint, SH.select)) != text:
+            continue
+        for holder in shapes_graph.objects(constraint, SH.prefixes):
+            for declaration in shapes_graph.objects(holder, SH.declare):
+                prefix = shapes_graph.value(declaration, SH.prefix)
+                namespace = shapes_graph.value(declaration, SH.namespace)
+                if prefix is not None and namespace is not None:
+                    declared[str(prefix)] = str(namespace)
+    return declared
+
+
+def _filled(message: Node, bound: dict[str, Node]) -> Literal:
+    """``message`` with ``{?var}`` / ``{$var}`` replaced by the answer's values (as SHACL fills them)."""
+    language = message.language if isinstance(message, Literal) else None
+
+    def value(match: re.Match[str]) -> str:
+        term = bound.get(match.group(1))
+        return str(term) if term is not None else match.group(0)
+
+    return Literal(_MESSAGE_VARIABLE.sub(value, str(message)), lang=language)
 
 
 def with_suggestions(findings: Sequence[Finding]) -> list[Finding]:
@@ -373,8 +490,10 @@ def focus_is_iri(finding: Finding) -> bool:
 
 __all__ = [
     "ENGINES",
+    "VALIDATION_DATE",
     "RuleEngine",
     "ValidationResult",
+    "dated_shapes",
     "focus_is_iri",
     "prepared_sparql",
     "run_engine",
@@ -383,4 +502,5 @@ __all__ = [
     "validate",
     "validate_shacl",
     "with_suggestions",
+    "with_validation_date",
 ]
