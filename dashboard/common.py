@@ -1,7 +1,13 @@
-"""What every view shares: the sidebar source chooser, the cached record, error boxes, small helpers.
+"""What every view shares: the sidebar source chooser, the language switch, the cached record, error
+boxes, small helpers.
 
 The record is loaded once per source and kept with ``st.cache_resource``; a source that fails to load
 (bad file, unreachable endpoint) shows an error box and the previous good record stays loaded.
+
+The interface language (English or Finnish, :mod:`ropa_kg.app.i18n`) is chosen in the sidebar, kept in
+the session and in the address (``?lang=fi``, so that a link opens in the same language); the default
+is English, or what ``ROPA_DASHBOARD_LANG`` says. Views call :func:`t` for their texts and get the record
+with its labels in that language from :func:`page_setup`.
 """
 
 from __future__ import annotations
@@ -14,6 +20,8 @@ from typing import TypeVar
 
 import streamlit as st
 
+from ropa_kg.app.i18n import EN as CATALOGUE_KEYS
+from ropa_kg.app.i18n import LANGUAGE_NAMES, LANGUAGES, Translator, language
 from ropa_kg.app.record import Record, load_record
 from ropa_kg.app.sources import save_uploads, snapshot_endpoint
 from ropa_kg.core.errors import RopaInputError, RopaUsageError
@@ -27,6 +35,72 @@ SEVERITY_COLOURS = {"violation": "#c62828", "warning": "#ef6c00", "info": "#1565
 SEVERITY_ICONS = {"violation": ":red[●]", "warning": ":orange[●]", "info": ":blue[●]"}
 
 T = TypeVar("T")
+#: the session's interface language (``st.session_state``) and its widget
+LANG_KEY = "lang"
+LANG_WIDGET = "lang_choice"
+#: the label loading gives the bundled record (shown in the chosen language)
+BUNDLED = "Bundled Alumeco record"
+
+
+def default_language() -> str:
+    """The language a session starts in without ``?lang=``: ``ROPA_DASHBOARD_LANG``, else English."""
+    return language(None)
+
+
+def current_language() -> str:
+    """The session's interface language: chosen in the sidebar, else the address's ``?lang=``, else
+    :func:`default_language`."""
+    if LANG_KEY not in st.session_state:
+        st.session_state[LANG_KEY] = language(st.query_params.get(LANG_KEY), default_language())
+    return str(st.session_state[LANG_KEY])
+
+
+def t(key: str, /, **params: object) -> str:
+    """The interface text ``key`` in the session's language (:func:`ropa_kg.app.i18n.tr`)."""
+    return Translator(current_language())(key, **params)
+
+
+def t_count(key: str, count: int, /, **params: object) -> str:
+    """The singular (``key.one``) or plural (``key.other``) text for ``count`` in the session's language."""
+    return Translator(current_language()).count(key, count, **params)
+
+
+def t_or(key: str, fallback: str, /) -> str:
+    """:func:`t` for a key the tables may not have yet (a view's newer option): else ``fallback``."""
+    return t(key) if key in CATALOGUE_KEYS else fallback
+
+
+def lang_query() -> dict[str, str]:
+    """``{"lang": ...}`` for a link's query when the language is not the default one, else nothing."""
+    lang = current_language()
+    return {LANG_KEY: lang} if lang != default_language() else {}
+
+
+def _language_chosen() -> None:
+    st.session_state[LANG_KEY] = st.session_state[LANG_WIDGET]
+
+
+def language_switch() -> None:
+    """The "Kieli / Language" switch (in the sidebar); the address follows the choice."""
+    lang = current_language()
+    st.session_state[LANG_WIDGET] = lang
+    st.radio(
+        t("common.language"),
+        list(LANGUAGES),
+        format_func=LANGUAGE_NAMES.__getitem__,
+        key=LANG_WIDGET,
+        horizontal=True,
+        on_change=_language_chosen,
+    )
+    if lang != default_language():
+        st.query_params[LANG_KEY] = lang
+    elif LANG_KEY in st.query_params:
+        del st.query_params[LANG_KEY]
+
+
+def source_label(label: str) -> str:
+    """A source's label as shown: the bundled record's in the session's language."""
+    return t("common.bundled_label") if label == BUNDLED else label
 
 
 @dataclass(frozen=True)
@@ -40,9 +114,15 @@ class SourceSpec:
     shown: tuple[str, ...] = ()
 
 
-@st.cache_resource(max_entries=4, show_spinner="Loading and validating the record…")
-def _load(spec: SourceSpec) -> Record:
+@st.cache_resource(max_entries=4, show_spinner=False)
+def _cached(spec: SourceSpec) -> Record:
     return load_record(list(spec.paths) or None, label=spec.label)
+
+
+def _load(spec: SourceSpec) -> Record:
+    """The record of ``spec``, loaded once (a spinner in the session's language while it loads)."""
+    with st.spinner(t("common.loading")):
+        return _cached(spec)
 
 
 def default_spec() -> SourceSpec:
@@ -51,7 +131,7 @@ def default_spec() -> SourceSpec:
     paths = tuple(p for p in raw.split(os.pathsep) if p)
     if paths:
         return SourceSpec("files", ", ".join(Path(p).name for p in paths), paths)
-    return SourceSpec("bundled", "Bundled Alumeco record")
+    return SourceSpec("bundled", BUNDLED)
 
 
 def describe_error(exc: BaseException, spec: SourceSpec | None = None) -> str:
@@ -71,7 +151,7 @@ def try_load(spec: SourceSpec) -> Record | None:
         return _load(spec)
     except Exception as exc:
         reason = describe_error(exc, spec)
-        st.error(f"Could not load {spec.label}: {reason}. The previous record stays loaded.")
+        st.error(t("common.load_failed", label=source_label(spec.label), reason=reason))
         return None
 
 
@@ -85,7 +165,7 @@ def current_record() -> Record:
     fallback = default_spec()
     record = try_load(fallback)
     if record is None and fallback.kind != "bundled":
-        fallback = SourceSpec("bundled", "Bundled Alumeco record")
+        fallback = SourceSpec("bundled", BUNDLED)
         record = try_load(fallback)
     if record is None:
         st.stop()
@@ -106,32 +186,43 @@ def switch_source(make: Callable[[], SourceSpec]) -> None:
     st.session_state.pop("source_error", None)
 
 
+#: the sources the sidebar offers (values; shown in the session's language)
+SOURCE_CHOICES = {"Bundled record": "bundled", "Upload files": "files", "SPARQL endpoint": "endpoint"}
+
+
 def sidebar(record: Record) -> None:
-    """The source chooser and what is loaded."""
+    """The language switch, the source chooser and what is loaded."""
     with st.sidebar:
-        st.caption("Record")
+        language_switch()
+        st.caption(t("common.record"))
         st.markdown(
-            f"**{record.label}**  \n{len(record.activities)} activities · {len(record.store):,} triples"
+            t(
+                "common.record_summary",
+                label=source_label(record.label),
+                activities=len(record.activities),
+                triples=f"{len(record.store):,}",
+            )
         )
-        with st.expander("Change source", expanded=False):
+        with st.expander(t("common.change_source"), expanded=False):
             choice = st.radio(
-                "Source",
-                ["Bundled record", "Upload files", "SPARQL endpoint"],
+                t("common.source"),
+                list(SOURCE_CHOICES),
+                format_func=lambda c: t(f"common.source.{SOURCE_CHOICES[c]}"),
                 key="source_choice",
                 label_visibility="collapsed",
             )
             if choice == "Bundled record":
-                if st.button("Load the bundled Alumeco record", key="load_bundled"):
-                    switch_source(lambda: SourceSpec("bundled", "Bundled Alumeco record"))
+                if st.button(t("common.load_bundled"), key="load_bundled"):
+                    switch_source(lambda: SourceSpec("bundled", BUNDLED))
                     st.rerun()
             elif choice == "Upload files":
                 uploads = st.file_uploader(
-                    "Turtle, N-Triples, RDF/XML or JSON-LD files",
+                    t("common.upload"),
                     type=[ext.lstrip(".") for ext in sorted(FORMATS)],
                     accept_multiple_files=True,
                     key="uploads",
                 )
-                if st.button("Load these files", key="load_uploads", disabled=not uploads):
+                if st.button(t("common.load_uploads"), key="load_uploads", disabled=not uploads):
                     files = [(u.name, u.getvalue()) for u in uploads or []]
                     label = ", ".join(name for name, _ in files)
 
@@ -143,34 +234,42 @@ def sidebar(record: Record) -> None:
                     st.rerun()
             else:
                 url = st.text_input(
-                    "Query endpoint URL", placeholder="http://127.0.0.1:7878/query", key="ep_url"
+                    t("common.endpoint_url"), placeholder="http://127.0.0.1:7878/query", key="ep_url"
                 )
-                graph_iri = st.text_input(
-                    "Named graph (empty: default graph)", "urn:ropa-kg:record", key="ep_graph"
-                )
-                if st.button("Connect", key="load_endpoint", disabled=not url):
+                graph_iri = st.text_input(t("common.named_graph"), "urn:ropa-kg:record", key="ep_graph")
+                if st.button(t("common.connect"), key="load_endpoint", disabled=not url):
 
                     def make_endpoint() -> SourceSpec:
-                        return SourceSpec("endpoint", f"Endpoint {url}", snapshot_endpoint(url, graph_iri))
+                        label = t("common.endpoint_label", url=url)
+                        return SourceSpec("endpoint", label, snapshot_endpoint(url, graph_iri))
 
                     switch_source(make_endpoint)
                     st.rerun()
         error = st.session_state.get("source_error")
         if error:
-            st.error(f"Could not load the new source: {error}. The previous record stays loaded.")
+            st.error(t("common.source_failed", error=error))
         counts = record.validation.counts()
         st.caption(
-            f"Findings: {counts['violation']} violations · {counts['warning']} warnings · "
-            f"{counts['info']} info · {counts['waived']} waived  \nLoaded in {record.seconds:.2f} s"
+            t(
+                "common.findings_summary",
+                violations=counts["violation"],
+                warnings=counts["warning"],
+                info=counts["info"],
+                waived=counts["waived"],
+                seconds=f"{record.seconds:.2f}",
+            )
         )
 
 
 def page_setup(title: str) -> Record:
-    """Render the page title and the sidebar; return the current record."""
+    """Render the sidebar and the page title; return the current record with its labels in the
+    session's language. ``title`` is a key of the message tables (``"overview.title"``), or a text
+    shown as it is (a view not translated yet)."""
     record = current_record()
     sidebar(record)
-    st.title(title)
-    return record
+    lang = current_language()
+    st.title(t(title) if title in CATALOGUE_KEYS else title)
+    return record.with_language(lang)
 
 
 def worst(severities: Sequence[Severity]) -> str:
@@ -183,7 +282,9 @@ def paginate(rows: Sequence[T], *, key: str, page_size: int = 50) -> Sequence[T]
     pages = max(1, -(-len(rows) // page_size))
     if pages == 1:
         return rows
-    page = st.number_input(f"Page (of {pages})", min_value=1, max_value=pages, value=1, step=1, key=key)
+    page = st.number_input(
+        t("common.page", pages=pages), min_value=1, max_value=pages, value=1, step=1, key=key
+    )
     start = (int(page) - 1) * page_size
-    st.caption(f"Rows {start + 1}-{min(start + page_size, len(rows))} of {len(rows)}")
+    st.caption(t("common.rows", first=start + 1, last=min(start + page_size, len(rows)), total=len(rows)))
     return rows[start : start + page_size]

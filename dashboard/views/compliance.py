@@ -4,61 +4,69 @@ and filterable; a notice's or controller's finding names the activities it affec
 import pandas as pd
 import streamlit as st
 
-from common import SEVERITY_ICONS, page_setup
+from common import SEVERITY_ICONS, page_setup, t
 from ropa_kg.app.views import SEVERITY_NAMES, compliance_sections, filter_findings, finding_table
 
-record = page_setup("Compliance")
+record = page_setup("compliance.title")
 result = record.validation
 rules = result.rules
 
 rows = record.finding_rows
+#: the columns of the table of findings when they are not grouped by rule
+FLAT_COLUMNS = (
+    "severity",
+    "rule",
+    "title",
+    "article",
+    "focus",
+    "activities",
+    "affects",
+    "value",
+    "path",
+    "how to fix",
+)
 
 with st.container(border=True):
     cols = st.columns(4)
-    severities = cols[0].multiselect("Severity", list(SEVERITY_NAMES), key="c_severity")
-    rule_ids = cols[1].multiselect("Rule", sorted({str(r["rule"]) for r in rows}), key="c_rule")
+    severities = cols[0].multiselect(
+        t("compliance.severity"),
+        list(SEVERITY_NAMES),
+        format_func=lambda s: t(f"severity.{s}"),
+        key="c_severity",
+    )
+    rule_ids = cols[1].multiselect(t("compliance.rule"), sorted({str(r["rule"]) for r in rows}), key="c_rule")
     articles = cols[2].multiselect(
-        "Article", sorted({str(r["article"]) for r in rows if r["article"]}), key="c_article"
+        t("compliance.article"), sorted({str(r["article"]) for r in rows if r["article"]}), key="c_article"
     )
     activities = cols[3].multiselect(
-        "Activity",
+        t("compliance.activity"),
         sorted({a for r in rows for a in r["activities"]}),
         key="c_activity",  # type: ignore[attr-defined]
     )
 shown = filter_findings(rows, severities=severities, rules=rule_ids, articles=articles, activities=activities)
-sections = compliance_sections(shown)
-st.markdown(f"**{len(shown)} of {len(rows)} findings**")
+sections = compliance_sections(shown, lang=record.language)
+st.markdown(t("compliance.count", shown=len(shown), total=len(rows)))
 st.caption(" · ".join(f"{s.label}: {s.total}" for s in sections))
-grouped = st.toggle("Group by rule", value=True, key="c_grouped")
+grouped = st.toggle(t("compliance.group"), value=True, key="c_grouped")
 for section in sections:
     st.subheader(section.heading)
     if not section.rules:
-        st.caption("No findings in this family.")
+        st.caption(t("compliance.empty_family"))
         continue
     if not grouped:
         frame = pd.DataFrame(
             [
                 {
                     **r,
+                    "severity": t(f"severity.{r['severity']}"),
                     "activities": ", ".join(r["activities"]),  # type: ignore[arg-type]
                     "affects": ", ".join(r["affects"]),  # type: ignore[arg-type]
                 }
                 for g in section.rules
                 for r in g.rows
             ],
-            columns=[
-                "severity",
-                "rule",
-                "title",
-                "article",
-                "focus",
-                "activities",
-                "affects",
-                "value",
-                "path",
-                "how to fix",
-            ],
-        )
+            columns=list(FLAT_COLUMNS),
+        ).rename(columns={c: t(f"compliance.column.{c}") for c in FLAT_COLUMNS})
         st.dataframe(frame, hide_index=True, key=f"c_flat_{section.family}")
         continue
     for group in section.rules:
@@ -68,25 +76,27 @@ for section in sections:
             st.caption(group.article)
             rule = rules.get(group.rule_id)
             if rule is not None:
-                st.markdown(f"**How to fix:** {rule.message}")
+                st.markdown(t("compliance.how_to_fix", message=rule.message))
             if group.merged:
                 for row in group.rows:
-                    st.markdown(f"**{row['focus']}** affects: {', '.join(row['affects'])}")  # type: ignore[arg-type]
-            st.dataframe(pd.DataFrame(finding_table(group)), hide_index=True, key=f"c_table_{group.rule_id}")
+                    affected = ", ".join(row["affects"])  # type: ignore[arg-type]
+                    st.markdown(t("compliance.affects", focus=row["focus"], activities=affected))
+            table = finding_table(group, lang=record.language)
+            st.dataframe(pd.DataFrame(table), hide_index=True, key=f"c_table_{group.rule_id}")
 
-st.subheader(f"Waived findings ({len(result.waived)})")
+st.subheader(t("compliance.waived", count=len(result.waived)))
 if result.waived:
     st.dataframe(
         pd.DataFrame(
             [
                 {
-                    "rule": w.finding.rule_id,
-                    "focus": record.label_of(w.finding.focus_node),
-                    "value": record.label_of(w.finding.value) if w.finding.value else "",
-                    "owner": w.waiver.owner,
-                    "expires": w.waiver.expires.isoformat(),
-                    "justification": w.waiver.justification,
-                    "waiver": record.node_id(w.waiver.iri),
+                    t("compliance.column.rule"): w.finding.rule_id,
+                    t("compliance.column.focus"): record.label_of(w.finding.focus_node),
+                    t("compliance.column.value"): record.label_of(w.finding.value) if w.finding.value else "",
+                    t("compliance.column.owner"): w.waiver.owner,
+                    t("compliance.column.expires"): w.waiver.expires.isoformat(),
+                    t("compliance.column.justification"): w.waiver.justification,
+                    t("compliance.column.waiver"): record.node_id(w.waiver.iri),
                 }
                 for w in result.waived
             ]
@@ -95,10 +105,8 @@ if result.waived:
         key="c_waived",
     )
 else:
-    st.caption(
-        "No waivers in this record (a ropa:Waiver names a rule, a focus node, an owner and an expiry date)."
-    )
+    st.caption(t("compliance.no_waivers"))
 if result.waiver_problems:
-    st.subheader(f"Waiver problems ({len(result.waiver_problems)})")
+    st.subheader(t("compliance.waiver_problems", count=len(result.waiver_problems)))
     for problem in result.waiver_problems:
         st.error(f"{problem.rule_id}: {problem.message}")

@@ -4,12 +4,12 @@ from functools import partial
 
 import streamlit as st
 
-from common import page_setup
+from common import page_setup, source_label, t, t_or
 from ropa_kg.app.record import Record
 from ropa_kg.load.store import rdflib_copy
 from ropa_kg.render.export import EXTENSIONS, MEDIA_TYPES, export_bytes
 
-record = page_setup("Export")
+record = page_setup("export.title")
 #: Above this many activities the register preview is shown on request.
 LARGE = 1_000
 TITLES = {
@@ -30,19 +30,14 @@ def make(_record: Record, record_key: str, fmt: str) -> bytes:
     return export_bytes(fmt, store=_record.store, graph=graph, source=_record.label)
 
 
-st.markdown(
-    f"The register of **{record.label}**: one row per processing activity with every Art. 30(1) field "
-    "(saved query `art30-register`). The same files come from the command line: "
-    "`ropa export --format xlsx|csv|html|pdf|turtle|jsonld --output FILE [PATHS]`. Each file is built "
-    "when you click its button."
-)
+st.markdown(t("export.intro", label=source_label(record.label)))
 base = "ropa-register"
 for fmt, title in TITLES.items():
     cols = st.columns([3, 2])
-    cols[0].markdown(f"**{title}**")
+    cols[0].markdown(f"**{t_or(f'export.format.{fmt}', title)}**")
     name = base if fmt in {"xlsx", "csv", "html", "pdf"} else "ropa-record"
     cols[1].download_button(
-        f"Download {EXTENSIONS[fmt]}",
+        t("export.download", extension=EXTENSIONS[fmt]),
         # built when clicked (Streamlit runs it on a worker thread and logs a failure), so that the page
         # opens at once whatever the record's size
         partial(make, record, record.key, fmt),
@@ -52,9 +47,9 @@ for fmt, title in TITLES.items():
     )
 
 large = len(record.activities) > LARGE
-if large and not st.toggle("Preview the register", key="register_preview_on"):
+if large and not st.toggle(t("export.preview_on"), key="register_preview_on"):
     st.stop()
-with st.expander("Preview of the register", expanded=large):
+with st.expander(t("export.preview"), expanded=large):
     reg = record.register
     import pandas as pd
 

@@ -8,22 +8,22 @@ is fetched at run time. Clicking a node shows its details below the graph.
 import plotly.graph_objects as go
 import streamlit as st
 
-from common import SEVERITY_COLOURS, SEVERITY_ICONS, page_setup, worst
+from common import SEVERITY_COLOURS, SEVERITY_ICONS, lang_query, page_setup, t, worst
 from ropa_kg.app.views import FLOW_LAYERS as LAYERS
 from ropa_kg.app.views import flow_graph
 
-record = page_setup("Data flows")
+record = page_setup("flows.title")
 MAX_ACTIVITIES = 40
 
 all_activities = record.activities
 default = all_activities[:MAX_ACTIVITIES]
 picked = st.multiselect(
-    "Activities shown",
+    t("flows.shown"),
     all_activities,
     default=default,
     format_func=record.label_of,
     key="flow_activities",
-    help=f"Large records: at most {MAX_ACTIVITIES} activities are drawn by default.",
+    help=t("flows.shown_help", count=MAX_ACTIVITIES),
 )
 graph = flow_graph(record, picked)
 layer_of, edges, positions, severities = graph.layer_of, graph.edges, graph.positions, graph.severities
@@ -49,12 +49,12 @@ for status in ("violation", "warning", "info", "ok"):
             x=[positions[n][0] for n in nodes],
             y=[positions[n][1] for n in nodes],
             mode="markers+text",
-            name={"ok": "no findings"}.get(status, status),
+            name=t(f"severity.{status}"),
             marker={"size": 16, "color": SEVERITY_COLOURS[status], "line": {"width": 1, "color": "white"}},
             text=[record.label_of(n)[:32] for n in nodes],
             textposition="top center",
             customdata=nodes,
-            hovertext=[f"{layer_of[n]}: {record.label_of(n)}" for n in nodes],
+            hovertext=[f"{t('layer.' + layer_of[n])}: {record.label_of(n)}" for n in nodes],
             hoverinfo="text",
         )
     )
@@ -63,7 +63,7 @@ fig.update_layout(
     margin={"l": 10, "r": 10, "t": 30, "b": 10},
     xaxis={
         "tickvals": list(range(len(LAYERS))),
-        "ticktext": [layer.capitalize() for layer in LAYERS],
+        "ticktext": [t(f"layer.{layer}").capitalize() for layer in LAYERS],
         "side": "top",
         "showgrid": False,
         "zeroline": False,
@@ -78,7 +78,7 @@ event = st.plotly_chart(fig, key="flow_graph", on_select="rerun", selection_mode
 points = event.selection.points if event is not None else []
 node = next((p.get("customdata") for p in points if p.get("customdata")), None)
 chosen = st.selectbox(
-    "Node details",
+    t("flows.node"),
     sorted(positions, key=record.label_of),
     index=None,
     format_func=record.name,
@@ -88,18 +88,24 @@ node = node or chosen
 if node:
     with st.container(border=True):
         st.subheader(f"{record.label_of(node)}")
-        st.caption(f"{layer_of.get(node, '')} · {record.node_id(node)}")
+        layer = t(f"layer.{layer_of[node]}") if node in layer_of else ""
+        st.caption(f"{layer} · {record.node_id(node)}")
         findings = [f for f in record.validation.active if node in (f.focus_node, f.value)]
         for finding in findings:
             st.markdown(
-                f"{SEVERITY_ICONS.get(finding.severity.name.lower(), '')} **{finding.rule_id}** on "
-                f"{record.label_of(finding.focus_node)}: {finding.message}"
+                t(
+                    "flows.finding",
+                    icon=SEVERITY_ICONS.get(finding.severity.name.lower(), ""),
+                    rule=finding.rule_id,
+                    focus=record.label_of(finding.focus_node),
+                    message=finding.message,
+                )
             )
         if layer_of.get(node) == "activity":
             st.page_link(
                 "views/activity.py",
-                label="Open the activity's detail page",
-                query_params={"id": record.activity_ids.get(node, node)},
+                label=t("flows.open"),
+                query_params={"id": record.activity_ids.get(node, node), **lang_query()},
             )
         for fact in record.facts(node):
             if fact.predicate.endswith(("#prefLabel", "#type")):
@@ -107,5 +113,5 @@ if node:
             source = fact.sources[0] if fact.sources else None
             cite = ""
             if source is not None:
-                cite = f" — “{source.quote}”" if source.quote else f" — external: {source.url}"
+                cite = f" — “{source.quote}”" if source.quote else t("flows.external", url=source.url)
             st.markdown(f"- *{record.label_of(fact.predicate)}*: {fact.value_label}{cite}")

@@ -5,31 +5,35 @@ from collections import Counter
 import plotly.graph_objects as go
 import streamlit as st
 
-from common import SEVERITY_COLOURS, page_setup
+from common import SEVERITY_COLOURS, page_setup, t
 from ropa_kg.app.views import SEVERITY_NAMES, family_counts
 
-record = page_setup("Record of processing activities")
+record = page_setup("overview.title")
 stats = record.stats
 counts = record.validation.counts()
 third_countries = sorted({t.country for t in record.transfers})
 
 cols = st.columns(4)
-cols[0].metric("Processing activities", stats["activities"])
-cols[1].metric("Data categories", stats["data categories"])
-cols[2].metric("Recipients", stats["recipients"])
+cols[0].metric(t("overview.metric.activities"), stats["activities"])
+cols[1].metric(t("overview.metric.categories"), stats["data categories"])
+cols[2].metric(t("overview.metric.recipients"), stats["recipients"])
 cols[3].metric(
-    "Third countries",
+    t("overview.metric.countries"),
     len(third_countries),
-    help=", ".join(record.label_of(c) for c in third_countries) or "none",
+    help=", ".join(record.label_of(c) for c in third_countries) or t("overview.none"),
 )
 cols = st.columns(4)
-cols[0].metric("Violations", counts["violation"])
-cols[1].metric("Warnings", counts["warning"])
-cols[2].metric("Info", counts["info"])
-cols[3].metric("Waived", counts["waived"])
+cols[0].metric(t("overview.metric.violations"), counts["violation"])
+cols[1].metric(t("overview.metric.warnings"), counts["warning"])
+cols[2].metric(t("overview.metric.info"), counts["info"])
+cols[3].metric(t("overview.metric.waived"), counts["waived"])
 st.caption(
-    f"{stats['triples']:,} triples; {stats['facts with a source']} facts cite a policy sentence or an "
-    f"external source. Validated with the {record.validation.engine} engine."
+    t(
+        "overview.caption",
+        triples=f"{stats['triples']:,}",
+        sourced=stats["facts with a source"],
+        engine=record.validation.engine,
+    )
 )
 
 
@@ -48,19 +52,21 @@ def bar(
 
 left, right = st.columns(2)
 with left:
-    basis = Counter(b for row in record.activity_summary for b in row["legal basis"] or ["(none stated)"])
+    basis = Counter(
+        b for row in record.activity_summary for b in row["legal basis"] or [t("overview.no_basis")]
+    )
     items = basis.most_common()
     st.plotly_chart(
-        bar([k for k, _ in items], [v for _, v in items], title="Activities per legal basis"),
+        bar([k for k, _ in items], [v for _, v in items], title=t("overview.chart.basis")),
         key="chart_basis",
     )
 with right:
-    per_family = family_counts(record.validation)
+    per_family = family_counts(record.validation, lang=record.language)
     families = list(per_family)
     fig = go.Figure()
     for severity in SEVERITY_NAMES:
         fig.add_bar(
-            name=severity,
+            name=t(f"severity.{severity}"),
             x=[per_family[f][severity] for f in families],
             y=families,
             orientation="h",
@@ -68,7 +74,7 @@ with right:
         )
     fig.update_layout(
         barmode="stack",
-        title="Findings per family",
+        title=t("overview.chart.families"),
         height=max(220, 28 * len(families) + 90),
         margin={"l": 10, "r": 10, "t": 40, "b": 10},
         yaxis={"autorange": "reversed"},
@@ -81,7 +87,7 @@ st.plotly_chart(
     bar(
         [r["activity"] for r in rows],
         [len(r["data categories"]) for r in rows],
-        title="Data categories per activity",
+        title=t("overview.chart.categories"),
     ),
     key="chart_categories",
 )

@@ -4,23 +4,28 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from common import SEVERITY_COLOURS, page_setup, paginate
+from common import SEVERITY_COLOURS, page_setup, paginate, t
 from ropa_kg.app.views import flows_per_country, recipient_rows, transfer_rows
 
-record = page_setup("Recipients and transfers")
+record = page_setup("recipients.title")
 
-role_filter = st.multiselect("Role", ["processor", "joint controller", "recipient"], key="recipient_roles")
+role_filter = st.multiselect(
+    t("recipients.role"),
+    ["processor", "joint controller", "recipient"],
+    format_func=lambda role: t(f"role.{role}"),
+    key="recipient_roles",
+)
 shown = recipient_rows(record, roles=role_filter)
-st.subheader(f"Recipients ({len(shown)})")
+st.subheader(t("recipients.recipients", count=len(shown)))
 st.dataframe(
     pd.DataFrame(list(paginate(shown, key="recipients_page"))), hide_index=True, key="recipients_table"
 )
 
-st.subheader(f"Transfers to third countries ({len(record.transfers)})")
+st.subheader(t("recipients.transfers", count=len(record.transfers)))
 if record.transfers:
     st.dataframe(pd.DataFrame(transfer_rows(record)), hide_index=True, key="transfers_table")
 else:
-    st.info("No recipient of any activity is recorded outside the EEA.")
+    st.info(t("recipients.no_transfers"))
 
 # Where the data go: one bar per country (no map tiles or topojson: works offline).
 per_country = flows_per_country(record)
@@ -32,11 +37,16 @@ if per_country:
         ("with mechanism", SEVERITY_COLOURS["warning"]),
         ("EEA", SEVERITY_COLOURS["ok"]),
     ):
-        fig.add_bar(name=status, x=labels, y=[per_country[c][status] for c in labels], marker_color=colour)
+        fig.add_bar(
+            name=t(f"recipients.status.{status}"),
+            x=labels,
+            y=[per_country[c][status] for c in labels],
+            marker_color=colour,
+        )
     fig.update_layout(
         barmode="stack",
-        title="Where personal data go: activity-recipient flows per country",
-        yaxis_title="flows",
+        title=t("recipients.chart"),
+        yaxis_title=t("recipients.flows"),
         height=380,
         margin={"l": 10, "r": 10, "t": 50, "b": 10},
     )

@@ -2,9 +2,15 @@
 
 A :class:`Record` is loaded from files (the bundled record, uploaded files, or a snapshot of a SPARQL
 endpoint written to a file): an rdflib graph (validation, graph export), a pyoxigraph store (the saved
-queries), the validation result (fast engine), and English labels. Tables derived from it are computed
+queries), the validation result (fast engine), and labels. Tables derived from it are computed
 on first use and kept on the record. All SPARQL comes from ``queries/*.rq``; this module only looks
 triples up by pattern.
+
+Labels are English by default (the record's ``ropa:displayName``: English or untagged first, then
+Finnish, then any language, as every output names a node); :meth:`Record.with_language` gives the same
+record with its labels and tables in Finnish (``fi``): a label in that language, else in English (or
+untagged), else in any, else DPV's English label (:func:`ropa_kg.load.vocabulary.label`), else the
+compact IRI.
 """
 
 from __future__ import annotations
@@ -14,13 +20,14 @@ import time
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 from pathlib import Path
 
 import pyoxigraph as ox
 from rdflib import BNode, Graph, URIRef
 
+from ropa_kg.app.i18n import DEFAULT_LANGUAGE, tr
 from ropa_kg.core.errors import RopaInputError, RopaUsageError
 from ropa_kg.core.findings import Finding, Severity
 from ropa_kg.core.namespaces import DPV, PREFIXES, ROPA
@@ -28,8 +35,9 @@ from ropa_kg.core.terms import node_text
 from ropa_kg.load.cache import load_cached
 from ropa_kg.load.graph import collect_files, declared_prefixes, ontology_files
 from ropa_kg.load.store import load_store, record_files, record_stats
+from ropa_kg.load.vocabulary import label as dpv_label
 from ropa_kg.query.queries import execute_oxigraph, resolve, select_texts
-from ropa_kg.render.describe import Describer
+from ropa_kg.render.describe import LABEL_PROPERTIES, Describer
 from ropa_kg.render.export import Register, register
 from ropa_kg.rules.validation import ValidationResult, validate
 from ropa_kg.sparql.results import ResultTable, compact_iri, term_text
@@ -134,11 +142,17 @@ class Record:
     describer: Describer = field(repr=False)
     seconds: float = 0.0
     key: str = ""
+    #: the language of labels and tables (``en``, ``fi``): :meth:`with_language`
+    language: str = DEFAULT_LANGUAGE
     #: saved query name -> its rows being computed (see :meth:`texts`)
     prefetched: dict[str, Future[list[tuple[str, ...]]]] = field(default_factory=dict, repr=False)
     _by_predicate: dict[str, dict[str, list[str]]] = field(default_factory=dict, repr=False)
-    #: blank node (``_:label``) -> its display label, memoised
-    _blank_labels: dict[str, str] = field(default_factory=dict, repr=False)
+    #: (language, blank node ``_:label``) -> its display label, memoised
+    _blank_labels: dict[tuple[str, str], str] = field(default_factory=dict, repr=False)
+    #: language -> node -> its label in that language (not English: :attr:`describer`), memoised
+    _labels_by_language: dict[str, dict[str, str]] = field(default_factory=dict, repr=False)
+    #: language -> this record in that language (shared by all of them): :meth:`with_language`
+    _variants: dict[str, Record] = field(default_factory=dict, repr=False)
 
     @cached_property
     def store_path(self) -> Path | None:
@@ -148,31 +162,84 @@ class Record:
 
     # --- labels -------------------------------------------------------------------------------
 
-    def label_of(self, iri: str) -> str:
-        """The English label of ``iri`` (else any label, its name, or its compact form). A blank node
-        (``_:label``) without a label is named by its types' labels, or by its id (:meth:`node_id`);
-        a blank activity is "Unnamed activity" and its id."""
-        if iri in self.describer.labels:
-            return self.describer.labels[iri]
+    def label_of(self, iri: str, *, lang: str | None = None) -> str:
+        """The label of ``iri`` in ``lang`` (default: the record's :attr:`language`).
+
+        English: the record's display name (English or untagged, else Finnish, else any language, its
+        name, or its compact form). Another language: a label in it, else in English or untagged, else
+        in any language, else DPV's English label, else the compact form. A blank node (``_:label``)
+        without a label is named by its types' labels, or by its id (:meth:`node_id`); a blank
+        activity is "Unnamed activity" and its id."""
+        lang = lang or self.language
+        if lang == DEFAULT_LANGUAGE:
+            label = self.describer.labels.get(iri)
+        else:
+            label = self._labels_in(lang).get(iri) or (None if iri.startswith("_:") else dpv_label(iri))
+        if label is not None:
+            return label
         if iri.startswith("_:"):
-            return self._blank_label(iri)
+            return self._blank_label(iri, lang)
         return compact_iri(iri)
 
-    def name(self, iri: str) -> str:
-        """``label (alu:X)`` for display where both help."""
-        label = self.label_of(iri)
+    def name(self, iri: str, *, lang: str | None = None) -> str:
+        """``label (alu:X)`` for display where both help (the label as :meth:`label_of` gives it)."""
+        label = self.label_of(iri, lang=lang)
         short = self.node_id(iri)
         return label if label == short else f"{label} ({short})"
 
-    def _blank_label(self, node: str) -> str:
-        known = self._blank_labels.get(node)
+    def with_language(self, lang: str) -> Record:
+        """This record with its labels and tables (:attr:`activity_rows`, :attr:`finding_rows`...) in
+        ``lang`` (``en``, ``fi``): the same store, validation and queries' rows, made once per language
+        and shared (what does not depend on the language is computed once, on this record)."""
+        if lang == self.language:
+            return self
+        variants = self._variants
+        variants.setdefault(self.language, self)
+        known = variants.get(lang)
+        if known is None:
+            for name in _LANGUAGE_FREE:
+                getattr(self, name)  # computed once, here, and shared with the other languages
+            known = replace(self, language=lang)
+            known.__dict__.update({name: self.__dict__[name] for name in _LANGUAGE_FREE})
+            variants[lang] = known
+        return known
+
+    def _labels_in(self, lang: str) -> dict[str, str]:
+        """Node -> its best label for ``lang`` (not the derived ``ropa:displayName``, which is English
+        first): in ``lang``, else English or untagged, else any language; within a language the best
+        property (:data:`LABEL_PROPERTIES`), then the first in sorted order; a node with only a
+        ``ropa:displayName`` keeps it."""
+        known = self._labels_by_language.get(lang)
+        if known is None:
+            best: dict[str, tuple[int, int, str]] = {}
+            for rank, prop in enumerate((*LABEL_PROPERTIES[1:], LABEL_PROPERTIES[0])):
+                for quad in self.store.quads_for_pattern(None, ox.NamedNode(str(prop)), None):
+                    term = quad.object
+                    if not isinstance(term, ox.Literal) or not term.value:
+                        continue
+                    tag = (term.language or "").lower().split("-")[0]
+                    order = 0 if tag == lang else (1 if tag in ("", DEFAULT_LANGUAGE) else 2)
+                    key = (3 if rank == len(LABEL_PROPERTIES) - 1 else order, rank, term.value)
+                    subject = node_text(quad.subject)
+                    if subject not in best or key < best[subject]:
+                        best[subject] = key
+            known = {subject: key[2] for subject, key in best.items()}
+            self._labels_by_language[lang] = known
+        return known
+
+    def _blank_label(self, node: str, lang: str) -> str:
+        known = self._blank_labels.get((lang, node))
         if known is None:
             if node in self.activity_ids:
-                known = f"Unnamed activity {self.activity_ids[node]}"
+                known = tr("record.unnamed_activity", lang, id=self.activity_ids[node])
             else:
-                types = {self.label_of(t) for t in self.objects(node, RDF_TYPE) if not t.startswith("_:")}
+                types = {
+                    self.label_of(t, lang=lang)
+                    for t in self.objects(node, RDF_TYPE)
+                    if not t.startswith("_:")
+                }
                 known = ", ".join(sorted(types)) or self.node_id(node)
-            self._blank_labels[node] = known
+            self._blank_labels[(lang, node)] = known
         return known
 
     # --- identifiers --------------------------------------------------------------------------
@@ -505,6 +572,19 @@ class Record:
             return ""
         comments = self.objects(source, "http://www.w3.org/2000/01/rdf-schema#comment")
         return comments[0] if comments else ""
+
+
+#: The cached tables that do not depend on the language of labels (shared by :meth:`Record.with_language`).
+_LANGUAGE_FREE = (
+    "edges",
+    "transfers",
+    "contracts",
+    "activities",
+    "activity_ids",
+    "activity_links",
+    "findings_by_activity",
+    "parents",
+)
 
 
 def _node(iri: str) -> ox.NamedNode | ox.BlankNode:

@@ -2,7 +2,9 @@
 
 The views in ``dashboard/views/`` only render (Streamlit widgets, plotly figures); the joins, filters and
 graph layout they show live here, as plain functions of the record and of the user's choices, so that
-they can be tested without Streamlit and cached by their inputs.
+they can be tested without Streamlit and cached by their inputs. The texts they add (column names,
+"not stated", family headings) are in the language ``lang`` (:mod:`ropa_kg.app.i18n`; default: the
+record's, else English); the labels are the record's (:meth:`Record.with_language`).
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
+from ropa_kg.app.i18n import DEFAULT_LANGUAGE, tr, tr_count
 from ropa_kg.app.record import Record
 from ropa_kg.core.findings import Family, Severity
 from ropa_kg.rules.validation import ValidationResult
@@ -120,6 +123,8 @@ class FamilySection:
     label: str
     counts: dict[str, int]
     rules: tuple[RuleFindings, ...]
+    #: the language of :attr:`heading`
+    lang: str = DEFAULT_LANGUAGE
 
     @property
     def total(self) -> int:
@@ -129,13 +134,18 @@ class FamilySection:
     @property
     def heading(self) -> str:
         """``The record (Art. 30): 16 findings (3 violations, 12 warnings, 1 info)``."""
-        parts = ", ".join(f"{n} {name}{'s' if n != 1 else ''}" for name, n in self.counts.items())
-        return f"{self.label}: {self.total} findings ({parts})"
+        parts = ", ".join(tr_count(f"severity.{name}", n, self.lang, n=n) for name, n in self.counts.items())
+        return tr_count(
+            "compliance.section", self.total, self.lang, label=self.label, total=self.total, parts=parts
+        )
 
 
-def compliance_sections(rows: Sequence[Mapping[str, object]]) -> list[FamilySection]:
+def compliance_sections(
+    rows: Sequence[Mapping[str, object]], *, lang: str = DEFAULT_LANGUAGE
+) -> list[FamilySection]:
     """``rows`` (finding rows, most severe first) by family, every family in report order (the record,
-    the notice, lawfulness; an empty one too), and within a family by rule in the rows' order."""
+    the notice, lawfulness; an empty one too), and within a family by rule in the rows' order; the
+    families' labels and headings in ``lang``."""
     sections: list[FamilySection] = []
     for family in Family:
         members = [r for r in rows if r["family"] == family.value]
@@ -153,27 +163,30 @@ def compliance_sections(rows: Sequence[Mapping[str, object]]) -> list[FamilySect
             for rule_id, items in by_rule.items()
         )
         counts = {name: sum(1 for r in members if r["severity"] == name) for name in SEVERITY_NAMES}
-        sections.append(FamilySection(family.value, family.title, counts, groups))
+        label = tr(f"family.{family.value}", lang)
+        sections.append(FamilySection(family.value, label, counts, groups, lang))
     return sections
 
 
-def family_counts(validation: ValidationResult) -> dict[str, dict[str, int]]:
-    """The overview's chart: each family's title (``The record (Art. 30)``, in report order, an empty one
-    too) -> how many active findings it holds per severity, most severe first
+def family_counts(validation: ValidationResult, *, lang: str = DEFAULT_LANGUAGE) -> dict[str, dict[str, int]]:
+    """The overview's chart: each family's title in ``lang`` (``The record (Art. 30)``, in report order,
+    an empty one too) -> how many active findings it holds per severity, most severe first
     (:meth:`ValidationResult.counts_by_family`)."""
-    return {family.title: counts for family, counts in validation.counts_by_family().items()}
+    return {
+        tr(f"family.{family.value}", lang): counts for family, counts in validation.counts_by_family().items()
+    }
 
 
-def finding_table(group: RuleFindings) -> list[dict[str, str]]:
+def finding_table(group: RuleFindings, *, lang: str = DEFAULT_LANGUAGE) -> list[dict[str, str]]:
     """The table of one rule's findings: focus, the activities concerned (``Affects`` for a notice's or
-    controller's finding), value and message."""
-    column = "Affects" if group.merged else "Activities"
+    controller's finding), value and message; the column names in ``lang``."""
+    column = tr("finding.column.affects" if group.merged else "finding.column.activities", lang)
     return [
         {
-            "Focus": f"{row['focus']} ({row['focus id']})",
+            tr("finding.column.focus", lang): f"{row['focus']} ({row['focus id']})",
             column: ", ".join(_texts(row["affects"] if group.merged else row["activities"])),
-            "Value": str(row["value"]),
-            "Message": str(row["how to fix"]),
+            tr("finding.column.value", lang): str(row["value"]),
+            tr("finding.column.message", lang): str(row["how to fix"]),
         }
         for row in group.rows
     ]
@@ -205,18 +218,29 @@ class RecipientIndex:
         return index
 
 
-def contract_status(record: Record, index: RecipientIndex, party: str) -> str:
-    """The Art. 28 agreement or Art. 26 arrangement recorded for each of ``party``'s roles."""
+def contract_status(record: Record, index: RecipientIndex, party: str, *, lang: str | None = None) -> str:
+    """The Art. 28 agreement or Art. 26 arrangement recorded for each of ``party``'s roles, in ``lang``
+    (default: the record's language)."""
+    lang = lang or record.language
     parts = []
     for role in sorted(index.roles[party] - {"recipient"}):
         contract = record.contracts.get((party, role), "")
-        kind = "Art. 28 agreement" if role == "processor" else "Art. 26 arrangement"
-        parts.append(f"{kind}: {record.label_of(contract)}" if contract else f"no {kind} recorded")
-    return "; ".join(parts) or "not a processor or joint controller"
+        kind = tr("recipients.agreement" if role == "processor" else "recipients.arrangement", lang)
+        if contract:
+            parts.append(
+                tr("recipients.contract", lang, kind=kind, label=record.label_of(contract, lang=lang))
+            )
+        else:
+            parts.append(tr("recipients.no_contract", lang, kind=kind))
+    return "; ".join(parts) or tr("recipients.no_role", lang)
 
 
-def recipient_rows(record: Record, *, roles: Iterable[str] = ()) -> list[dict[str, str]]:
-    """One row per recipient (label order), only those with one of ``roles`` when given."""
+def recipient_rows(
+    record: Record, *, roles: Iterable[str] = (), lang: str | None = None
+) -> list[dict[str, str]]:
+    """One row per recipient (label order), only those with one of ``roles`` when given; column names,
+    roles and texts in ``lang`` (default: the record's language)."""
+    lang = lang or record.language
     index = RecipientIndex.of(record)
     third = {t.country for t in record.transfers}
     findings: dict[str, set[str]] = defaultdict(set)
@@ -224,40 +248,53 @@ def recipient_rows(record: Record, *, roles: Iterable[str] = ()) -> list[dict[st
         findings[finding.focus_node].add(finding.rule_id)
     wanted = set(roles)
     rows = []
-    for party in sorted(index.roles, key=record.label_of):
+
+    def label(node: str) -> str:
+        return record.label_of(node, lang=lang)
+
+    def column(name: str) -> str:
+        return tr(f"recipients.column.{name}", lang)
+
+    for party in sorted(index.roles, key=label):
         if wanted and not wanted & index.roles[party]:
             continue
         places = index.countries[party]
-        received = {
-            record.label_of(c) for a in index.activities[party] for c in index.categories.get(a, set())
-        }
+        received = {label(c) for a in index.activities[party] for c in index.categories.get(a, set())}
+        third_country = "yes" if places & third else ("unknown" if not places else "no")
         rows.append(
             {
-                "Recipient": record.label_of(party),
-                "ID": record.node_id(party),
-                "Role": ", ".join(sorted(index.roles[party])),
-                "Country": ", ".join(record.label_of(c) for c in sorted(places)) or "not stated",
-                "Third country": "yes" if places & third else ("unknown" if not places else "no"),
-                "Contract": contract_status(record, index, party),
-                "Activities": ", ".join(sorted(record.label_of(a) for a in index.activities[party])),
-                "Receives": ", ".join(sorted(received)),
-                "Findings": ", ".join(sorted(findings.get(party, set()))),
+                column("recipient"): label(party),
+                column("id"): record.node_id(party),
+                column("role"): ", ".join(sorted(tr(f"role.{role}", lang) for role in index.roles[party])),
+                column("country"): ", ".join(label(c) for c in sorted(places))
+                or tr("recipients.not_stated", lang),
+                column("third_country"): tr(f"recipients.{third_country}", lang),
+                column("contract"): contract_status(record, index, party, lang=lang),
+                column("activities"): ", ".join(sorted(label(a) for a in index.activities[party])),
+                column("receives"): ", ".join(sorted(received)),
+                column("findings"): ", ".join(sorted(findings.get(party, set()))),
             }
         )
     return rows
 
 
-def transfer_rows(record: Record) -> list[dict[str, str]]:
-    """One row per transfer to a third country, with its mechanism or the lack of one."""
+def transfer_rows(record: Record, *, lang: str | None = None) -> list[dict[str, str]]:
+    """One row per transfer to a third country, with its mechanism or the lack of one; column names in
+    ``lang`` (default: the record's language)."""
+    lang = lang or record.language
+
+    def column(name: str) -> str:
+        return tr(f"transfers.column.{name}", lang)
+
     return [
         {
-            "Activity": record.label_of(t.activity),
-            "Recipient": record.label_of(t.recipient),
-            "Destination": record.label_of(t.country),
-            "Mechanism": record.label_of(t.mechanism)
+            column("activity"): record.label_of(t.activity, lang=lang),
+            column("recipient"): record.label_of(t.recipient, lang=lang),
+            column("destination"): record.label_of(t.country, lang=lang),
+            column("mechanism"): record.label_of(t.mechanism, lang=lang)
             if t.mechanism
-            else "NONE — no transfer mechanism recorded",
-            "Status": t.status,
+            else tr("transfers.no_mechanism", lang),
+            column("status"): t.status,
         }
         for t in record.transfers
     ]
