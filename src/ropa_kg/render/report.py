@@ -41,9 +41,19 @@ INFORMATION_URI = "https://w3id.org/ropa-kg"
 _SARIF_LEVEL = {Severity.VIOLATION: "error", Severity.WARNING: "warning", Severity.INFO: "note"}
 
 
-def render(result: ValidationResult, fmt: str, *, fail_on: Severity = Severity.VIOLATION) -> str:
-    """Render ``result`` in ``fmt`` (one of :data:`FORMATS`); raises ValueError for an unknown format."""
-    renderers: dict[str, Callable[[ValidationResult, Severity], str]] = {
+def render(
+    result: ValidationResult,
+    fmt: str,
+    *,
+    fail_on: Severity = Severity.VIOLATION,
+    baseline: BaselineSummary | None = None,
+) -> str:
+    """Render ``result`` in ``fmt`` (one of :data:`FORMATS`); raises ValueError for an unknown format.
+
+    With ``baseline`` (``ropa validate --baseline``), ``result`` holds only the findings the baseline
+    does not know, and every format says how many the baseline suppressed (:class:`BaselineSummary`).
+    """
+    renderers: dict[str, Callable[..., str]] = {
         "text": render_text,
         "json": render_json,
         "junit": render_junit,
@@ -52,7 +62,50 @@ def render(result: ValidationResult, fmt: str, *, fail_on: Severity = Severity.V
     }
     if fmt not in renderers:
         raise ValueError(f"unknown format {fmt!r}; expected one of {', '.join(FORMATS)}")
-    return renderers[fmt](result, fail_on)
+    return renderers[fmt](result, fail_on, baseline=baseline)
+
+
+# --------------------------------------------------------------------------------------------------
+# Baselines: findings matched across runs
+
+
+def finding_fingerprint(finding: Finding) -> str:
+    """How a finding is recognised across runs and edits: ``rule id|focus node|value`` (SARIF's
+    ``ropaFinding/v1`` fingerprint). Not the message (its wording changes with the rules' texts and the
+    suggestions) nor the severity (a rule made stricter does not make a known finding new)."""
+    return "|".join([finding.rule_id, finding.focus_node, finding.value or ""])
+
+
+@dataclass(frozen=True)
+class BaselineSummary:
+    """What a baseline report (``ropa validate --baseline FILE``) did to a run: ``known`` findings of
+    this run it lists (suppressed), ``new`` findings it does not (reported), ``baseline`` findings it
+    lists in all, ``gone`` of those this run no longer has."""
+
+    file: str
+    known: int
+    new: int
+    baseline: int
+    gone: int
+
+    @property
+    def text(self) -> str:
+        """One sentence for the text-like formats."""
+        return (
+            f"Baseline {self.file}: {self.known} known findings suppressed, {self.new} new reported "
+            f"({self.baseline} in the baseline, {self.gone} of them no longer found)."
+        )
+
+    def as_json(self) -> dict[str, Any]:
+        """The ``baseline`` object of the JSON report."""
+        return {
+            "file": self.file,
+            "suppressed": self.known,
+            "new": self.new,
+            "baseline_findings": self.baseline,
+            "gone": self.gone,
+            "matched_on": ["rule_id", "focus_node", "value"],
+        }
 
 
 # --------------------------------------------------------------------------------------------------
@@ -166,7 +219,9 @@ def _value_text(ctx: RecordContext, value: str) -> str:
     return ctx.named(value) if _IRI_OR_BLANK.match(value) else json.dumps(value, ensure_ascii=False)
 
 
-def render_text(result: ValidationResult, fail_on: Severity) -> str:
+def render_text(
+    result: ValidationResult, fail_on: Severity, *, baseline: BaselineSummary | None = None
+) -> str:
     """Findings by family (a heading per family: the record, the notice, lawfulness), within a family
     grouped by activity (most severe group first), then waived findings and a summary (counts by family
     and severity, then the verdict)."""
@@ -178,6 +233,8 @@ def render_text(result: ValidationResult, fail_on: Severity) -> str:
         lines += _text_groups(findings, result, ctx, fail_on)
     lines += _text_waived(result, ctx)
     lines += [f"{family.label}: {_count_text(counts[family])}" for family in Family]
+    if baseline is not None:
+        lines.append(baseline.text)
     total = result.counts()
     failing = len(result.failing(fail_on))
     verdict = "FAILED" if failing else "PASSED"
@@ -312,7 +369,9 @@ def finding_json(finding: Finding, result: ValidationResult, ctx: RecordContext)
     }
 
 
-def render_json(result: ValidationResult, fail_on: Severity) -> str:
+def render_json(
+    result: ValidationResult, fail_on: Severity, *, baseline: BaselineSummary | None = None
+) -> str:
     """The stable JSON report (see ``schemas/validation-report.schema.json``); its ``summary`` counts the
     active findings by severity and, under ``by_family``, by family and severity."""
     ctx = RecordContext(result.graph)
@@ -353,6 +412,8 @@ def render_json(result: ValidationResult, fail_on: Severity) -> str:
             for w in result.waived
         ],
     }
+    if baseline is not None:
+        document["baseline"] = baseline.as_json()
     return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
 
 
@@ -360,7 +421,9 @@ def render_json(result: ValidationResult, fail_on: Severity) -> str:
 # junit
 
 
-def render_junit(result: ValidationResult, fail_on: Severity) -> str:
+def render_junit(
+    result: ValidationResult, fail_on: Severity, *, baseline: BaselineSummary | None = None
+) -> str:
     """JUnit XML: one ``testsuite`` per family (the record, the notice, lawfulness), in it one
     ``testcase`` per rule; a ``failure`` lists its findings at or above ``fail_on``."""
     ctx = RecordContext(result.graph)
@@ -380,6 +443,13 @@ def render_junit(result: ValidationResult, fail_on: Severity) -> str:
         failures += int(suite.get("failures", "0"))
         root.append(suite)
     root.set("failures", str(failures))
+    if baseline is not None:
+        for suite in root:
+            properties = ET.Element("properties")
+            for name, value in baseline.as_json().items():
+                text = ",".join(value) if isinstance(value, list) else str(value)
+                ET.SubElement(properties, "property", name=f"baseline.{name}", value=text)
+            suite.insert(0, properties)
     ET.indent(root)
     return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"
 
@@ -434,7 +504,9 @@ def _finding_line(finding: Finding, ctx: RecordContext) -> str:
 # sarif
 
 
-def render_sarif(result: ValidationResult, fail_on: Severity) -> str:
+def render_sarif(
+    result: ValidationResult, fail_on: Severity, *, baseline: BaselineSummary | None = None
+) -> str:
     """SARIF 2.1.0 with one result per active finding, located at its focus node's definition. A rule's
     family is its ``properties.category`` (and a tag), a result's ``properties.family``; a notice- or
     controller-scope result lists its ``properties.affects``."""
@@ -461,9 +533,7 @@ def render_sarif(result: ValidationResult, fail_on: Severity) -> str:
                 "level": _SARIF_LEVEL[finding.severity],
                 "message": {"text": _sarif_message(finding, ctx)},
                 "locations": [location],
-                "partialFingerprints": {
-                    "ropaFinding/v1": "|".join([finding.rule_id, finding.focus_node, finding.value or ""])
-                },
+                "partialFingerprints": {"ropaFinding/v1": finding_fingerprint(finding)},
                 "properties": {
                     "focusNode": finding.focus_node,
                     "value": finding.value,
@@ -506,7 +576,11 @@ def render_sarif(result: ValidationResult, fail_on: Severity) -> str:
                 },
                 "columnKind": "unicodeCodePoints",
                 "results": results,
-                "properties": {"failOn": fail_on.name.lower(), "waived": len(result.waived)},
+                "properties": {
+                    "failOn": fail_on.name.lower(),
+                    "waived": len(result.waived),
+                    **({"baseline": baseline.as_json()} if baseline is not None else {}),
+                },
             }
         ],
     }
@@ -718,19 +792,27 @@ def render_shacl(report: ShaclReport, fmt: str) -> str:
     raise ValueError(f"format {fmt!r} needs the project's rules; with any shapes use turtle, json or text")
 
 
-def render_turtle(result: ValidationResult, fail_on: Severity) -> str:
-    """The ``sh:ValidationReport`` as Turtle (``fail_on`` does not change a SHACL report)."""
+def render_turtle(
+    result: ValidationResult, fail_on: Severity, *, baseline: BaselineSummary | None = None
+) -> str:
+    """The ``sh:ValidationReport`` as Turtle (``fail_on`` does not change a SHACL report); with a
+    baseline, the report's ``rdfs:comment`` says how many findings it suppressed."""
     del fail_on
-    return report_graph(result).serialize(format="turtle")
+    graph = report_graph(result)
+    if baseline is not None:
+        graph.add((BNode("report"), RDFS.comment, Literal(baseline.text, lang="en")))
+    return graph.serialize(format="turtle")
 
 
 __all__ = [
     "FORMATS",
     "JSON_SCHEMA_VERSION",
+    "BaselineSummary",
     "Quote",
     "RecordContext",
     "SourceLocator",
     "affects_text",
+    "finding_fingerprint",
     "finding_json",
     "findings_by_family",
     "render",

@@ -10,6 +10,7 @@ import datetime as dt
 import os
 import tempfile
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 from rdflib import Graph
@@ -20,6 +21,9 @@ from ropa_kg.core.findings import Severity
 from ropa_kg.load.graph import load_graph
 from ropa_kg.render.report import FORMATS, render
 from ropa_kg.rules.validation import DEFAULT_ENGINE, ENGINES, validate
+
+if TYPE_CHECKING:
+    from ropa_kg.app.diff import Baseline
 
 
 def _write(text: str, output: Path | None) -> None:
@@ -80,6 +84,14 @@ def _parse_today(value: str | None) -> dt.date | None:
     help="With --endpoint: validate the store's own default graph (no default-graph-uri).",
 )
 @click.option(
+    "--baseline",
+    "baseline_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="A report written earlier by --format json: exit 1 only on findings it does not list "
+    "(matched by rule id, focus node and value); the output lists only those and counts the others.",
+)
+@click.option(
     "--no-ontology",
     is_flag=True,
     help="With --shapes: plain SHACL. The files as they are (nothing added), any shapes (no ropa: metadata), "
@@ -98,6 +110,7 @@ def validate_command(
     endpoint: str | None,
     graph_iri: str | None,
     store_default_graph: bool,
+    baseline_file: Path | None,
     no_ontology: bool,
 ) -> None:
     """Check a record (default: the bundled Alumeco record) against the GDPR rule set.
@@ -105,9 +118,11 @@ def validate_command(
     PATHS are Turtle (or other RDF) files or folders; waivers (ropa:Waiver) among them are applied.
     Findings are reported by family (the record, the notice, lawfulness); a notice's or controller's
     duty is one finding naming the activities it affects. With --endpoint, the record is fetched from a
-    SPARQL endpoint (saved query record-triples) and the project's ontology is added to it.
+    SPARQL endpoint (saved query record-triples) and the project's ontology is added to it. With
+    --baseline, only the findings the baseline report does not list are reported and can fail.
     """
     threshold = Severity.parse(fail_on)
+    baseline = _read_baseline(baseline_file, no_ontology=no_ontology)
     if no_ontology:
         _validate_plain(paths, shapes_dir, fmt=fmt, engine=engine, threshold=threshold, output=output)
     day = _parse_today(today)
@@ -131,8 +146,28 @@ def validate_command(
         result = validate(remote, shapes_dir=shapes_dir, engine=engine, today=day)
     else:
         result = validate(*paths, shapes_dir=shapes_dir, engine=engine, today=day)
-    _write(render(result, fmt, fail_on=threshold), output)
+    summary = None
+    if baseline is not None:
+        from ropa_kg.app.diff import apply_baseline
+
+        result, summary = apply_baseline(result, baseline)
+    _write(render(result, fmt, fail_on=threshold, baseline=summary), output)
     raise SystemExit(EXIT_FINDINGS if result.failing(threshold) else EXIT_OK)
+
+
+def _read_baseline(path: Path | None, *, no_ontology: bool) -> Baseline | None:
+    """The baseline report at ``path`` (None without one), read before validating.
+
+    Raises:
+        RopaUsageError: --baseline with --no-ontology. RopaInputError: not a json report.
+    """
+    if path is None:
+        return None
+    if no_ontology:
+        raise RopaUsageError("--baseline needs the project's rules; it does not apply with --no-ontology")
+    from ropa_kg.app.diff import read_baseline
+
+    return read_baseline(path)
 
 
 def _validate_plain(
