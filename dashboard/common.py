@@ -65,6 +65,12 @@ def t_count(key: str, count: int, /, **params: object) -> str:
     return Translator(current_language()).count(key, count, **params)
 
 
+def t_options(prefix: str) -> Callable[[object], str]:
+    """A widget's ``format_func`` showing option ``v`` as the text ``prefix + v`` in the session's language
+    (:meth:`Translator.options`)."""
+    return Translator(current_language()).options(prefix)
+
+
 def t_or(key: str, fallback: str, /) -> str:
     """:func:`t` for a key the tables may not have yet (a view's newer option): else ``fallback``."""
     return t(key) if key in CATALOGUE_KEYS else fallback
@@ -203,11 +209,12 @@ def sidebar(record: Record) -> None:
                 triples=f"{len(record.store):,}",
             )
         )
+        show_source = t_options("common.source.")
         with st.expander(t("common.change_source"), expanded=False):
             choice = st.radio(
                 t("common.source"),
                 list(SOURCE_CHOICES),
-                format_func=lambda c: t(f"common.source.{SOURCE_CHOICES[c]}"),
+                format_func=lambda choice: show_source(SOURCE_CHOICES[str(choice)]),
                 key="source_choice",
                 label_visibility="collapsed",
             )

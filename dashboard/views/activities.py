@@ -3,7 +3,7 @@
 import pandas as pd
 import streamlit as st
 
-from common import lang_query, page_setup, paginate, t
+from common import lang_query, page_setup, paginate, t, t_options
 from ropa_kg.app.views import ACTIVITY_FILTERS as FILTERS
 from ropa_kg.app.views import FINDINGS_CHOICES, activity_options, filter_activities
 
@@ -21,7 +21,7 @@ with st.container(border=True):
     with_findings = cols[1].selectbox(
         t("activities.findings"),
         list(FINDINGS_CHOICES),
-        format_func=lambda c: t(f"activities.choice.{c}"),
+        format_func=t_options("activities.choice."),
         key="filter_findings",
     )
 

@@ -4,7 +4,7 @@ and filterable; a notice's or controller's finding names the activities it affec
 import pandas as pd
 import streamlit as st
 
-from common import SEVERITY_ICONS, page_setup, t
+from common import SEVERITY_ICONS, page_setup, t, t_options
 from ropa_kg.app.views import SEVERITY_NAMES, compliance_sections, filter_findings, finding_table
 
 record = page_setup("compliance.title")
@@ -31,7 +31,7 @@ with st.container(border=True):
     severities = cols[0].multiselect(
         t("compliance.severity"),
         list(SEVERITY_NAMES),
-        format_func=lambda s: t(f"severity.{s}"),
+        format_func=t_options("severity."),
         key="c_severity",
     )
     rule_ids = cols[1].multiselect(t("compliance.rule"), sorted({str(r["rule"]) for r in rows}), key="c_rule")

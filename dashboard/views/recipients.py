@@ -4,7 +4,7 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from common import SEVERITY_COLOURS, page_setup, paginate, t
+from common import SEVERITY_COLOURS, page_setup, paginate, t, t_options
 from ropa_kg.app.views import flows_per_country, recipient_rows, transfer_rows
 
 record = page_setup("recipients.title")
@@ -12,7 +12,7 @@ record = page_setup("recipients.title")
 role_filter = st.multiselect(
     t("recipients.role"),
     ["processor", "joint controller", "recipient"],
-    format_func=lambda role: t(f"role.{role}"),
+    format_func=t_options("role."),
     key="recipient_roles",
 )
 shown = recipient_rows(record, roles=role_filter)

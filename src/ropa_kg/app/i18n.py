@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import os
 import string
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 #: The languages of the interface, the default first.
@@ -640,6 +640,11 @@ class Translator:
     def count(self, key: str, count: int, /, **params: object) -> str:
         """:func:`tr_count` in this language."""
         return tr_count(key, count, self.lang, **params)
+
+    def options(self, prefix: str) -> Callable[[object], str]:
+        """A widget's ``format_func``: an option ``v`` shown as the message ``prefix + str(v)`` in this
+        language (bound now: Streamlit may call it outside the script's run)."""
+        return lambda value: self(f"{prefix}{value}")
 
 
 __all__ = [
