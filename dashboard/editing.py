@@ -1,0 +1,224 @@
+"""What the two editing views (``views/edit.py``, ``views/parties.py``) share: the editing session
+(the versions of the files when an activity or party was opened), the term pickers, the live findings,
+and the preview-and-save panel. Rendering only: the forms' model is :mod:`ropa_kg.app.editor`, the live
+check :mod:`ropa_kg.app.checking`, saving :mod:`ropa_kg.app.saving`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from pathlib import Path
+
+import streamlit as st
+
+from common import SEVERITY_ICONS, _load
+from ropa_kg.app.checking import ActivityCheck
+from ropa_kg.app.editor import FieldSpec, Form, TermOption, party_options, term_options
+from ropa_kg.app.record import Record, severity_name
+from ropa_kg.app.saving import Author, Workspace, plan, save
+from ropa_kg.core.errors import RopaUsageError
+from ropa_kg.render.turtle_edit import Edit, SavePlan
+
+
+def language() -> str:
+    """The language texts are written in (the dashboard's language switch; English by default)."""
+    return str(st.session_state.get("lang", "en"))
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def _options(
+    record_key: str, field_key: str, lang: str, _record: Record, _spec: FieldSpec
+) -> tuple[TermOption, ...]:
+    if _spec.kind == "parties":
+        return party_options(_record, lang=lang)
+    return term_options(_record, _spec, lang=lang)
+
+
+def opened(space: Workspace, subject: str, form: Form) -> tuple[Form, dict[Path, str]]:
+    """The form and the files' versions as this session first saw ``subject``: a save is checked against
+    them, so that a change another tab saved meanwhile is refused, never overwritten. They are forgotten
+    when this session saves (:func:`forget`) or takes the other's change."""
+    key = f"opened:{subject}"
+    known = st.session_state.get(key)
+    if known is None:
+        known = (form, space.versions())
+        st.session_state[key] = known
+    return known[0], known[1]
+
+
+def forget(subject: str | None = None) -> None:
+    """Forget what this session remembers of every opened activity or party (its own save changed the
+    files), and the widgets of ``subject`` (so that they show what was saved)."""
+    for name in [k for k in st.session_state if str(k).startswith("opened:")]:
+        del st.session_state[name]
+    if subject:
+        for name in [k for k in st.session_state if str(k).startswith(f"f:{subject}:")]:
+            del st.session_state[name]
+
+
+def picker(
+    record: Record, spec: FieldSpec, current: Sequence[str], *, subject: str, single: bool = False
+) -> list[str]:
+    """A searchable list of the field's values (label, id, place in the hierarchy); the current values
+    are offered even where they are not below the field's range."""
+    options = _options(record.key, spec.key, language(), record, spec)
+    texts = {o.iri: o.text for o in options}
+    for value in current:
+        texts.setdefault(value, f"{record.label_of(value)} · {record.node_id(value)}")
+    keys = sorted(texts, key=lambda iri: texts[iri].lower())
+    label = f"{spec.heading} ({spec.article})" if spec.article else spec.heading
+    if single:
+        choice = st.selectbox(
+            label,
+            ["", *keys],
+            index=(keys.index(current[0]) + 1) if current else 0,
+            format_func=lambda iri: texts.get(iri, "(none)") if iri else "(none)",
+            key=f"f:{subject}:{spec.key}",
+            help=spec.help or None,
+        )
+        return [choice] if choice else []
+    return st.multiselect(
+        label,
+        keys,
+        default=list(current),
+        format_func=lambda iri: texts[iri],
+        key=f"f:{subject}:{spec.key}",
+        help=spec.help or None,
+    )
+
+
+def show_check(record: Record, check: ActivityCheck) -> None:
+    """The live findings of the activity being edited."""
+    st.subheader(f"Findings as you edit ({len(check.findings)})")
+    st.caption(
+        f"Re-checked in {check.seconds:.2f} s on this activity and what it links to ({check.triples:,} "
+        "triples). A duty of the notice or controller is judged here on this activity alone; saving "
+        "re-checks the whole record."
+    )
+    if not check.findings:
+        st.success("No finding on this activity.")
+    for finding in check.findings:
+        icon = SEVERITY_ICONS[severity_name(finding.severity)]
+        st.markdown(f"{icon} **{finding.rule_id}** ({severity_name(finding.severity)}): {finding.message}")
+    if check.linked:
+        with st.expander(f"On what it links to ({len(check.linked)})"):
+            for finding in check.linked:
+                icon = SEVERITY_ICONS[severity_name(finding.severity)]
+                st.markdown(
+                    f"{icon} **{finding.rule_id}** on {record.name(finding.focus_node)}: {finding.message}"
+                )
+
+
+def _preview(change: SavePlan) -> None:
+    if not change.changes:
+        st.info("Nothing to save: the record already says this.")
+        return
+    for file_change in change.changes:
+        how = "patched in place" if file_change.method == "patch" else "rewritten (its comments are not kept)"
+        kind = "new file" if file_change.before is None else how
+        st.markdown(f"**{file_change.path.name}**: {kind}")
+        st.code(file_change.unified_diff() or "(deleted)", language="diff")
+
+
+def save_panel(
+    record: Record,
+    space: Workspace,
+    edit: Edit,
+    *,
+    versions: dict[Path, str],
+    near: str,
+    key: str,
+    then: str | None = None,
+) -> None:
+    """The preview of ``edit`` as file changes, and the Save button (with a git commit when the folder is
+    a repository). A save over files changed since ``versions`` is refused with a message."""
+    try:
+        change = plan(space, edit, versions=versions, near=near)
+    except (RopaUsageError, ValueError) as exc:
+        st.error(f"Cannot save this: {exc}")
+        return
+    with st.expander(f"Preview the change ({len(change.changes)} files)", expanded=False):
+        _preview(change)
+    author = _author(space, key)
+    if st.button("Save", key=f"save:{key}", type="primary", disabled=not change.changes):
+        try:
+            saved = save(space, change, author=author, message=_message(record, near))
+        except RopaUsageError as exc:
+            st.error(f"Not saved: {exc}")
+            return
+        forget(near)
+        _load.clear()  # type: ignore[attr-defined]  # st.cache_resource adds clear()
+        done = f"Saved {', '.join(saved.files)}" + (f" (commit {saved.commit[:10]})" if saved.commit else "")
+        st.session_state["saved_message"] = done
+        if then:
+            st.session_state[then] = near
+        st.rerun()
+
+
+def write(
+    space: Workspace,
+    edit: Edit,
+    *,
+    done: str,
+    versions: dict[Path, str] | None = None,
+    near: str | None = None,
+    select: str | None = None,
+) -> None:
+    """Save ``edit`` at once (add, copy, delete, review, approve), reload the record and say ``done``;
+    a refused save shows why and changes nothing."""
+    try:
+        save(space, plan(space, edit, versions=versions, near=near))
+    except (RopaUsageError, ValueError) as exc:
+        st.error(f"Not saved: {exc}")
+        return
+    if near:
+        forget(near)
+    _load.clear()  # type: ignore[attr-defined]  # st.cache_resource adds clear()
+    st.session_state["saved_message"] = done
+    if select:
+        st.session_state["edit_choice"] = select
+    st.rerun()
+
+
+def _message(record: Record, subject: str) -> str:
+    return f"Edit {record.label_of(subject)} ({record.node_id(subject)}) in the dashboard"
+
+
+def _author(space: Workspace, key: str) -> Author | None:
+    from ropa_kg.app.history import is_repository
+
+    if not is_repository(space.folder):
+        return None
+    commit = st.checkbox("Commit the change to git", value=True, key=f"commit:{key}")
+    name = st.text_input("Your name (the commit's author)", key="author_name")
+    email = st.text_input("Your e-mail", key="author_email")
+    if commit and name.strip() and email.strip():
+        return Author(name.strip(), email.strip())
+    if commit:
+        st.caption("Give your name and e-mail to commit; without them the files are saved uncommitted.")
+    return None
+
+
+def saved_notice() -> None:
+    """The message of the last save (shown once, after the page reloads the record)."""
+    message = st.session_state.pop("saved_message", None)
+    if message:
+        st.success(message)
+
+
+def today() -> dt.date:
+    return dt.date.today()
+
+
+__all__ = [
+    "forget",
+    "language",
+    "opened",
+    "picker",
+    "save_panel",
+    "saved_notice",
+    "show_check",
+    "today",
+    "write",
+]
