@@ -32,9 +32,10 @@ from ropa_kg.core.terms import node_text
 from ropa_kg.load import vocabulary
 from ropa_kg.load.graph import collect_files
 from ropa_kg.load.store import load_file, load_store, relabel_blank_nodes
+from ropa_kg.query.queries import execute_oxigraph, resolve
 from ropa_kg.render.describe import Describer
 from ropa_kg.render.diff import ActivityChange, ActivityRef, FieldChange, FindingRef, PartyChange, RecordDiff
-from ropa_kg.render.export import REGISTER_COLUMNS, register_table
+from ropa_kg.render.export import REGISTER_COLUMNS, REGISTER_QUERY
 from ropa_kg.render.report import JSON_SCHEMA_VERSION, BaselineSummary, finding_fingerprint
 from ropa_kg.rules.validation import ValidationResult, sort_findings, validate
 from ropa_kg.sparql.results import LIST_SEPARATOR, compact_iri, term_text
@@ -166,8 +167,10 @@ def _written(paths: Sequence[str | Path]) -> ox.Store:
 
 
 def _register(store: ox.Store) -> dict[str, Statements]:
-    """Activity IRI -> register column -> its values (the register's cells split at ``" | "``)."""
-    table = register_table(store)
+    """Activity IRI -> register column -> its values (the register's cells split at ``" | "``), the
+    query's parameters at their defaults (English)."""
+    query = resolve(REGISTER_QUERY)
+    table = execute_oxigraph(query, store, query.bindings())
     columns = list(table.columns)
     out: dict[str, Statements] = {}
     for row in table.rows:

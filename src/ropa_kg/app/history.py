@@ -63,7 +63,7 @@ def _git(folder: Path, *args: str, extra_env: dict[str, str] | None = None) -> b
     except subprocess.TimeoutExpired as exc:
         raise RopaUsageError(f"git {args[0]} took longer than {GIT_TIMEOUT:.0f} s in {folder}") from exc
     if done.returncode != 0:
-        message = done.stderr.decode("utf-8", "replace").strip().splitlines()
+        message = (done.stderr or done.stdout).decode("utf-8", "replace").strip().splitlines()
         raise RopaUsageError(
             f"git {args[0]} failed in {folder}: {message[-1] if message else done.returncode}"
         )
