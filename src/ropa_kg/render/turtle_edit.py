@@ -1,0 +1,1253 @@
+"""Saving an edit of the record as reviewable Turtle: the changed triples patched into the files they
+came from, everything else in those files (comments, sections, layout, order) left byte for byte.
+
+Hand-written, because no library edits Turtle in place: rdflib (and pyoxigraph) parse a file into
+triples and serialise a graph anew, which drops every comment and reorders everything, so a one-field
+edit of a hand-written record would show up in a pull request as a rewrite of the whole file. Here a
+small Turtle 1.1 tokenizer and reader locate each statement's subject, predicates and objects as spans
+of the text, and an edit becomes a few text replacements:
+
+* a removed object leaves its ``,``-list; a predicate that loses its only object goes with its line (and
+  the line's trailing comment); a statement that loses every triple goes; the ``;``/``.`` punctuation
+  is fixed, trailing comments stay where they were;
+* an added triple goes on a new line after the last line of the same predicate of its subject, else
+  before the end of the subject's statement, indented like its neighbours, written with the file's own
+  prefixes (a ``@prefix`` line is added for a new namespace that has a well-known prefix in
+  :data:`ropa_kg.core.namespaces.PREFIXES`); a subject the file does not describe gets a new block.
+
+Every patch is verified: the patched text is parsed with rdflib and must be isomorphic to the file's
+graph minus the removed plus the added triples. When it is not, or when the reader meets something it
+does not handle, the file is rewritten canonically (:func:`canonical_turtle`, ``method="rewrite"``: its
+comments are lost, and the change's :attr:`FileChange.notice` says so).
+
+Blank nodes in an edit's triples are matched by the content labels :func:`ropa_kg.load.graph.load_graph`
+gives them (:mod:`ropa_kg.core.blank_nodes`); the editor removes blank nodes but never adds new ones.
+
+Saving (:func:`apply_plan`) refuses, with :class:`SaveConflictError`, when a file changed on disk since
+the versions the plan was made from (two browser tabs editing the same activity), and writes all files
+through temporary files renamed into place.
+"""
+
+from __future__ import annotations
+
+import difflib
+import hashlib
+import os
+import re
+import tempfile
+from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urljoin
+
+from rdflib import BNode, Graph, Literal, URIRef
+from rdflib.compare import isomorphic
+from rdflib.namespace import RDF, XSD
+from rdflib.term import Node
+
+from ropa_kg.core.blank_nodes import stable_labels
+from ropa_kg.core.errors import RopaInputError, RopaUsageError
+from ropa_kg.core.namespaces import PREFIXES
+from ropa_kg.core.terms import to_oxigraph
+from ropa_kg.load.graph import declared_prefixes, literals_as_written, parse_into, relabel_blank_nodes
+from ropa_kg.load.safe_input import no_network
+from ropa_kg.render.export import write_atomically
+
+Triple = tuple[Node, URIRef, Node]
+
+#: The two ways a file is saved: surgically, or as a canonical re-serialisation (comments lost).
+PATCH = "patch"
+REWRITE = "rewrite"
+
+
+class SaveConflictError(RopaUsageError):
+    """A file changed on disk since the editor opened it: the save is refused, nothing is written."""
+
+
+@dataclass(frozen=True)
+class Edit:
+    """The triples an edit takes out and puts in (the editor mints IRIs; it never adds blank nodes)."""
+
+    removed: tuple[Triple, ...] = ()
+    added: tuple[Triple, ...] = ()
+
+
+@dataclass(frozen=True)
+class FileChange:
+    """One file's bytes before and after the save (``before`` None: a new file; ``after`` None: the
+    file is deleted), and how the new bytes were made (:data:`PATCH` or :data:`REWRITE`)."""
+
+    path: Path
+    before: bytes | None
+    after: bytes | None
+    method: str
+    folder: Path | None = None
+
+    @property
+    def name(self) -> str:
+        """The path relative to the record folder (the path itself when outside it)."""
+        if self.folder is not None:
+            try:
+                return self.path.relative_to(self.folder).as_posix()
+            except ValueError:
+                pass
+        return self.path.as_posix()
+
+    @property
+    def notice(self) -> str:
+        """What the reviewer must know beyond the diff ("" when nothing)."""
+        if self.method == REWRITE and self.before is not None:
+            return (
+                f"{self.name} is rewritten canonically (the edit could not be patched into it): "
+                "its comments and layout are lost"
+            )
+        if self.after is None:
+            return f"{self.name} is deleted (the edit removes every triple it states)"
+        if self.before is None:
+            return f"{self.name} is a new file"
+        return ""
+
+    def unified_diff(self) -> str:
+        """The change as a unified diff (paths relative to the record folder, ``/dev/null`` for a new or
+        deleted file), preceded by the :attr:`notice` as ``#`` lines when there is one."""
+        before = (self.before or b"").decode("utf-8").splitlines(keepends=True)
+        after = (self.after or b"").decode("utf-8").splitlines(keepends=True)
+        lines = list(
+            difflib.unified_diff(
+                before,
+                after,
+                fromfile="/dev/null" if self.before is None else f"a/{self.name}",
+                tofile="/dev/null" if self.after is None else f"b/{self.name}",
+            )
+        )
+        text = "".join(
+            line if line.endswith("\n") else line + "\n\\ No newline at end of file\n" for line in lines
+        )
+        return (f"# {self.notice}\n" if self.notice else "") + text
+
+
+@dataclass(frozen=True)
+class SavePlan:
+    """The files a save writes (sorted by path; empty when the edit changes nothing) and the sha256 of
+    each as the plan saw it ("" for a file that did not exist)."""
+
+    changes: tuple[FileChange, ...] = ()
+    base: Mapping[Path, str] = field(default_factory=dict)
+
+    def unified_diff(self) -> str:
+        """The preview: every change's diff, in path order."""
+        return "".join(change.unified_diff() for change in self.changes)
+
+
+# --- versions and saving ----------------------------------------------------------------------------
+
+
+def file_versions(paths: Iterable[Path]) -> dict[Path, str]:
+    """The sha256 (hex) of each file's bytes, ``""`` for a file that does not exist.
+
+    Raises:
+        RopaUsageError: a file exists but cannot be read.
+    """
+    out: dict[Path, str] = {}
+    for path in paths:
+        try:
+            out[path] = hashlib.sha256(path.read_bytes()).hexdigest()
+        except FileNotFoundError:
+            out[path] = ""
+        except OSError as exc:
+            raise RopaUsageError(f"{path}: cannot read: {exc.strerror or exc}") from exc
+    return out
+
+
+def check_versions(plan: SavePlan) -> None:
+    """Check that every file the plan touches still has the version the plan was made from.
+
+    Raises:
+        SaveConflictError: a file changed (or appeared, or went) since; names the first such file.
+    """
+    current = file_versions(change.path for change in plan.changes)
+    for path in sorted(current):
+        if current[path] != plan.base.get(path, ""):
+            raise SaveConflictError(
+                f"{path} changed since you opened it (another tab or person saved it): "
+                "nothing was saved; reload the activity and make the edit again"
+            )
+
+
+def apply_plan(plan: SavePlan) -> None:
+    """Write the plan's files: first check their versions (:func:`check_versions`), then write every
+    new content to a temporary file beside its target, then rename them all into place and delete the
+    files the plan deletes. A failure while renaming puts back the files already replaced (best effort
+    all-or-nothing); a failure before leaves every file as it was.
+
+    Raises:
+        SaveConflictError: a file changed since the plan was made; nothing is written.
+        RopaUsageError: a file cannot be written.
+    """
+    check_versions(plan)
+    temps: list[tuple[FileChange, Path | None]] = []
+    try:
+        for change in plan.changes:
+            temps.append((change, None if change.after is None else _temp_file(change.path, change.after)))
+    except RopaUsageError:
+        _remove_temps(temps)
+        raise
+    done: list[FileChange] = []
+    for index, (change, temp) in enumerate(temps):
+        try:
+            if temp is None:
+                change.path.unlink(missing_ok=True)
+            else:
+                os.replace(temp, change.path)
+        except OSError as exc:
+            _remove_temps(temps[index:])
+            _roll_back(done)
+            raise RopaUsageError(f"{change.path}: cannot write: {exc.strerror or exc}") from exc
+        done.append(change)
+
+
+def _temp_file(target: Path, data: bytes) -> Path:
+    """``data`` in a new temporary file in ``target``'s folder (mode as a new file would have)."""
+    folder = target.parent
+    if not folder.is_dir():
+        raise RopaUsageError(f"{target}: the folder {folder} does not exist")
+    try:
+        with tempfile.NamedTemporaryFile(dir=folder, prefix=f".{target.name}.", delete=False) as handle:
+            temp = Path(handle.name)
+            try:
+                handle.write(data)
+            except OSError:
+                temp.unlink(missing_ok=True)
+                raise
+        umask = os.umask(0)
+        os.umask(umask)
+        temp.chmod(0o666 & ~umask)
+    except OSError as exc:
+        raise RopaUsageError(f"{target}: cannot write: {exc.strerror or exc}") from exc
+    return temp
+
+
+def _remove_temps(temps: Iterable[tuple[FileChange, Path | None]]) -> None:
+    for _, temp in temps:
+        if temp is not None:
+            temp.unlink(missing_ok=True)
+
+
+def _roll_back(done: Iterable[FileChange]) -> None:
+    """Put back the files already replaced (best effort: a failure here is not reported)."""
+    for change in done:
+        try:
+            if change.before is None:
+                change.path.unlink(missing_ok=True)
+            else:
+                write_atomically(change.before, change.path)
+        except (OSError, RopaUsageError):
+            continue
+
+
+# --- canonical Turtle -------------------------------------------------------------------------------
+
+
+def canonical_turtle(graph: Graph, *, prefixes: Mapping[str, str]) -> bytes:
+    """``graph`` as Turtle in a canonical order (triples inserted sorted, as
+    :func:`ropa_kg.render.export.sorted_graph` does) with ``prefixes`` bound (only those used appear);
+    blank nodes referenced once are written inline. The same graph gives the same bytes."""
+    ordered = Graph(bind_namespaces="none")
+    for prefix, namespace in sorted(prefixes.items()):
+        ordered.bind(prefix, URIRef(namespace), override=True, replace=True)
+    for triple in sorted(graph, key=lambda t: (t[0].n3(), t[1].n3(), t[2].n3())):
+        ordered.add(triple)
+    return ordered.serialize(format="turtle").encode("utf-8")
+
+
+# --- tokens -----------------------------------------------------------------------------------------
+
+_BASE_CHARS = (
+    "A-Za-z\u00c0-\u00d6\u00d8-\u00f6\u00f8-\u02ff\u0370-\u037d\u037f-\u1fff\u200c-\u200d"
+    "\u2070-\u218f\u2c00-\u2fef\u3001-\ud7ff\uf900-\ufdcf\ufdf0-\ufffd\U00010000-\U000effff"
+)
+_U_CHARS = _BASE_CHARS + "_"
+_CHARS = _U_CHARS + r"\-0-9\u00b7\u0300-\u036f\u203f-\u2040"
+_PLX = r"%[0-9A-Fa-f]{2}|\\[_~.\-!$&'()*+,;=/?#@%]"
+_PN_PREFIX = rf"[{_BASE_CHARS}](?:[{_CHARS}.]*[{_CHARS}])?"
+_PN_LOCAL = rf"(?:[{_U_CHARS}:0-9]|{_PLX})(?:(?:[{_CHARS}.:]|{_PLX})*(?:[{_CHARS}:]|{_PLX}))?"
+_LONG_STRING = r"""'''(?:[^'\\]|\\.|'(?!''))*'''|\"\"\"(?:[^"\\]|\\.|"(?!""))*\"\"\""""
+_SHORT_STRING = r"""'(?:[^'\\\n\r]|\\.)*'|"(?:[^"\\\n\r]|\\.)*\""""
+_TOKEN = re.compile(
+    r"(?P<ws>\s+)"
+    r"|(?P<comment>#[^\n\r]*)"
+    r"|(?P<directive>@(?:prefix|base)\b)"
+    r'|(?P<iri><(?:[^<>"{}|^`\\\x00-\x20]|\\u[0-9A-Fa-f]{4}|\\U[0-9A-Fa-f]{8})*>)'
+    rf"|(?P<string>{_LONG_STRING}|{_SHORT_STRING})"
+    r"|(?P<langtag>@[A-Za-z]+(?:-[A-Za-z0-9]+)*)"
+    rf"|(?P<bnode>_:[{_U_CHARS}0-9](?:[{_CHARS}.]*[{_CHARS}])?)"
+    rf"|(?P<pname>(?:{_PN_PREFIX})?:(?:{_PN_LOCAL})?)"
+    r"|(?P<number>[+-]?(?:\d+\.\d*[eE][+-]?\d+|\.\d+[eE][+-]?\d+|\d+[eE][+-]?\d+|\d*\.\d+|\d+))"
+    r"|(?P<word>[A-Za-z][A-Za-z0-9_]*)"
+    r"|(?P<punct>\^\^|[\[\](),;.])",
+    re.DOTALL,
+)
+_LAYOUT = frozenset({"ws", "comment"})
+
+
+class _Unsupported(Exception):
+    """The reader or the patcher cannot handle this text or edit: the file is rewritten instead."""
+
+
+@dataclass(frozen=True)
+class _Token:
+    kind: str
+    text: str
+    start: int
+
+    @property
+    def end(self) -> int:
+        return self.start + len(self.text)
+
+
+def _tokens(text: str) -> list[_Token]:
+    """The Turtle tokens of ``text`` (layout included), or :class:`_Unsupported`."""
+    out: list[_Token] = []
+    pos = 0
+    while pos < len(text):
+        match = _TOKEN.match(text, pos)
+        if match is None or match.lastgroup is None:
+            raise _Unsupported(f"cannot read the text at offset {pos}")
+        out.append(_Token(match.lastgroup, match.group(), pos))
+        pos = match.end()
+    return out
+
+
+# --- reading: statements, property lists, spans -----------------------------------------------------
+
+
+@dataclass
+class _Obj:
+    """An object of a predicate: its span in the text and its term (``plist``: a ``[ ... ]`` object's
+    own property list)."""
+
+    start: int
+    end: int
+    term: Node
+    plist: _PList | None = None
+
+
+@dataclass
+class _Item:
+    """One predicate and its objects (``p o1, o2``)."""
+
+    start: int
+    verb: Node
+    objects: list[_Obj] = field(default_factory=list)
+
+    @property
+    def end(self) -> int:
+        return self.objects[-1].end
+
+
+@dataclass
+class _PList:
+    """A property list: a statement's (``top``, closed by ``.``) or a ``[ ... ]``'s (closed by ``]``)."""
+
+    subject: Node
+    items: list[_Item]
+    close: int
+    top: bool
+    start: int
+    owner: _Obj | None = None
+    parent: _PList | None = None
+    statement: _Statement | None = None
+
+
+@dataclass
+class _Statement:
+    start: int
+    end: int
+    subject: Node
+    plists: list[_PList]
+
+
+@dataclass
+class _Document:
+    """What the reader found in a file."""
+
+    tokens: list[_Token]
+    statements: list[_Statement]
+    plists: list[_PList]
+    triples: list[tuple[Node, Node, Node]]
+    prefixes: dict[str, str]
+    ambiguous: set[str]
+    last_directive_end: int | None
+    sparql_style: bool
+    short_booleans: bool
+    short_integers: bool
+
+
+_ECHAR = re.compile(r"\\(u[0-9A-Fa-f]{4}|U[0-9A-Fa-f]{8}|[tbnrf\"'\\])")
+_ECHARS = {"t": "\t", "b": "\b", "n": "\n", "r": "\r", "f": "\f", '"': '"', "'": "'", "\\": "\\"}
+_SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.\-]*:")
+
+
+def _unescape(text: str) -> str:
+    return _ECHAR.sub(lambda m: _ECHARS.get(m.group(1)) or chr(int(m.group(1)[1:], 16)), text)
+
+
+class _Reader:
+    """A recursive-descent reader of Turtle 1.1 over the tokens, recording spans and triples."""
+
+    def __init__(self, text: str, base: str) -> None:
+        self.tokens = _tokens(text)
+        self.sig = [t for t in self.tokens if t.kind not in _LAYOUT]
+        self.pos = 0
+        self.base = base
+        self.prefixes: dict[str, str] = {}
+        self.ambiguous: set[str] = set()
+        self.labels: dict[str, BNode] = {}
+        self.statements: list[_Statement] = []
+        self.plists: list[_PList] = []
+        self.triples: list[tuple[Node, Node, Node]] = []
+        self.last_directive_end: int | None = None
+        self.sparql_style = False
+        self.short_booleans = False
+        self.short_integers = False
+
+    def read(self) -> _Document:
+        while self.pos < len(self.sig):
+            self._statement()
+        return _Document(
+            self.tokens,
+            self.statements,
+            self.plists,
+            self.triples,
+            self.prefixes,
+            self.ambiguous,
+            self.last_directive_end,
+            self.sparql_style,
+            self.short_booleans,
+            self.short_integers,
+        )
+
+    # tokens
+    def _peek(self) -> _Token:
+        if self.pos >= len(self.sig):
+            raise _Unsupported("unexpected end of the text")
+        return self.sig[self.pos]
+
+    def _next(self) -> _Token:
+        token = self._peek()
+        self.pos += 1
+        return token
+
+    def _expect(self, text: str) -> _Token:
+        token = self._next()
+        if token.kind != "punct" or token.text != text:
+            raise _Unsupported(f"expected {text!r} at offset {token.start}")
+        return token
+
+    def _is(self, text: str) -> bool:
+        return (
+            self.pos < len(self.sig)
+            and self.sig[self.pos].kind == "punct"
+            and self.sig[self.pos].text == text
+        )
+
+    # statements
+    def _statement(self) -> None:
+        token = self._peek()
+        if token.kind == "directive":
+            self._directive(token.text[1:], dotted=True)
+        elif token.kind == "word" and token.text.lower() in {"prefix", "base"}:
+            self.sparql_style = True
+            self._directive(token.text.lower(), dotted=False)
+        else:
+            self._triples()
+
+    def _directive(self, which: str, *, dotted: bool) -> None:
+        self._next()
+        if which == "prefix":
+            name = self._next()
+            if name.kind != "pname" or not name.text.endswith(":") or name.text.count(":") != 1:
+                raise _Unsupported(f"bad prefix declaration at offset {name.start}")
+            prefix = name.text[:-1]
+            namespace = self._iri(self._next())
+            if prefix in self.prefixes and self.prefixes[prefix] != namespace:
+                self.ambiguous.add(prefix)
+            self.prefixes[prefix] = namespace
+        else:
+            self.base = self._iri(self._next())
+        end = self._expect(".").end if dotted else self.sig[self.pos - 1].end
+        self.last_directive_end = end
+
+    def _triples(self) -> None:
+        start = self._peek().start
+        plists_before = len(self.plists)
+        if self._is("[") and not self._anon_ahead():
+            subject = self._blank_list(parent=None)
+            outer = self._plist(subject, top=True, start=start, optional=True)
+        else:
+            subject = self._subject()
+            outer = self._plist(subject, top=True, start=start, optional=False)
+        end = self._expect(".").end
+        statement = _Statement(start, end, subject, self.plists[plists_before:])
+        outer.close = end - 1
+        outer.statement = statement
+        if statement.plists[0] is not outer and statement.plists[0].parent is None:
+            statement.plists[0].statement = statement  # the subject's own [ ... ]
+        self.statements.append(statement)
+
+    def _anon_ahead(self) -> bool:
+        nxt = self.sig[self.pos + 1] if self.pos + 1 < len(self.sig) else None
+        return nxt is not None and nxt.kind == "punct" and nxt.text == "]"
+
+    def _subject(self) -> Node:
+        token = self._peek()
+        if token.kind == "punct" and token.text == "[":
+            self._next()
+            self._expect("]")
+            return BNode()
+        if token.kind == "punct" and token.text == "(":
+            return self._collection()
+        self._next()
+        if token.kind == "bnode":
+            return self._label(token.text)
+        return self._iri(token)
+
+    def _plist(self, subject: Node, *, top: bool, start: int, optional: bool) -> _PList:
+        plist = _PList(subject, [], -1, top, start)
+        self.plists.append(plist)
+        closing = "." if top else "]"
+        if optional and self._is(closing):
+            return plist
+        while True:
+            plist.items.append(self._item(plist))
+            if not self._is(";"):
+                break
+            while self._is(";"):
+                self._next()
+            if self._is(closing):
+                break
+        return plist
+
+    def _item(self, plist: _PList) -> _Item:
+        token = self._next()
+        verb: Node = RDF.type if token.kind == "word" and token.text == "a" else self._iri(token)
+        item = _Item(token.start, verb)
+        while True:
+            item.objects.append(self._object(plist, verb))
+            if not self._is(","):
+                return item
+            self._next()
+
+    def _object(self, plist: _PList, verb: Node) -> _Obj:
+        start = self._peek().start
+        if self._is("[") and not self._anon_ahead():
+            obj = _Obj(start, -1, BNode())
+            obj.term = self._blank_list(parent=plist, owner=obj)
+        else:
+            obj = _Obj(start, -1, self._value())
+        obj.end = self.sig[self.pos - 1].end
+        self.triples.append((plist.subject, verb, obj.term))
+        return obj
+
+    def _blank_list(self, *, parent: _PList | None, owner: _Obj | None = None) -> Node:
+        start = self._expect("[").start
+        node = BNode()
+        inner = self._plist(node, top=False, start=start, optional=False)
+        inner.owner, inner.parent = owner, parent
+        inner.close = self._expect("]").start
+        if owner is not None:
+            owner.plist = inner
+        return node
+
+    def _collection(self) -> Node:
+        self._expect("(")
+        members: list[Node] = []
+        while not self._is(")"):
+            if self._is("[") and not self._anon_ahead():
+                members.append(self._blank_list(parent=None))
+            else:
+                members.append(self._value())
+        self._expect(")")
+        head: Node = RDF.nil
+        for member in reversed(members):
+            node = BNode()
+            self.triples.append((node, RDF.first, member))
+            self.triples.append((node, RDF.rest, head))
+            head = node
+        return head
+
+    def _value(self) -> Node:
+        token = self._peek()
+        if token.kind == "punct" and token.text in "[(":
+            return self._subject()
+        self._next()
+        if token.kind == "string":
+            return self._literal(token)
+        if token.kind == "number":
+            self.short_integers |= token.text.isdigit()
+            kind = (
+                XSD.double if "e" in token.text.lower() else XSD.decimal if "." in token.text else XSD.integer
+            )
+            return Literal(token.text, datatype=kind)
+        if token.kind == "word" and token.text in {"true", "false"}:
+            self.short_booleans = True
+            return Literal(token.text, datatype=XSD.boolean)
+        if token.kind == "bnode":
+            return self._label(token.text)
+        return self._iri(token)
+
+    def _literal(self, token: _Token) -> Literal:
+        quote = 3 if token.text[:3] in {'"""', "'''"} else 1
+        lexical = _unescape(token.text[quote:-quote])
+        if self.pos < len(self.sig) and self.sig[self.pos].kind == "langtag":
+            return Literal(lexical, lang=self._next().text[1:])
+        if self._is("^^"):
+            self._next()
+            return Literal(lexical, datatype=self._iri(self._next()))
+        return Literal(lexical)
+
+    def _label(self, text: str) -> BNode:
+        return self.labels.setdefault(text, BNode())
+
+    def _iri(self, token: _Token) -> URIRef:
+        if token.kind == "iri":
+            value = _unescape(token.text[1:-1])
+            return URIRef(value if _SCHEME.match(value) else urljoin(self.base, value))
+        if token.kind == "pname":
+            prefix, _, local = token.text.partition(":")
+            if prefix not in self.prefixes:
+                raise _Unsupported(f"undeclared prefix {prefix!r} at offset {token.start}")
+            return URIRef(self.prefixes[prefix] + re.sub(r"\\(.)", r"\1", local))
+        raise _Unsupported(f"expected an IRI at offset {token.start}")
+
+
+def _relabel(doc: _Document) -> None:
+    """Give the reader's blank nodes the content labels :func:`relabel_blank_nodes` gives a graph's."""
+    labels = stable_labels(
+        doc.triples,
+        is_blank=lambda term: isinstance(term, BNode),
+        text=lambda term: str(to_oxigraph(term)),  # type: ignore[arg-type]  # triples hold terms
+    )
+    if not labels:
+        return
+
+    def new(term: Node) -> Node:
+        return BNode(labels[term]) if isinstance(term, BNode) and term in labels else term
+
+    doc.triples = [(new(s), new(p), new(o)) for s, p, o in doc.triples]
+    for plist in doc.plists:
+        plist.subject = new(plist.subject)
+        for item in plist.items:
+            for obj in item.objects:
+                obj.term = new(obj.term)
+    for statement in doc.statements:
+        statement.subject = new(statement.subject)
+
+
+def _read(text: str, base: str) -> _Document:
+    doc = _Reader(text, base).read()
+    _relabel(doc)
+    return doc
+
+
+# --- writing terms ----------------------------------------------------------------------------------
+
+_SAFE_LOCAL = re.compile(r"[A-Za-z0-9_](?:[A-Za-z0-9_.\-]*[A-Za-z0-9_\-])?")
+_STRING_ESCAPES = {"\\": "\\\\", '"': '\\"', "\n": "\\n", "\r": "\\r", "\t": "\\t", "\b": "\\b", "\f": "\\f"}
+_IRI_UNSAFE = re.compile(r'[\x00-\x20<>"{}|^`\\]')
+
+
+@dataclass
+class _Writer:
+    """Writes terms as a file writes them: its prefixes, its short forms; collects new prefixes."""
+
+    prefixes: dict[str, str]
+    ambiguous: set[str]
+    short_booleans: bool
+    short_integers: bool
+    new_prefixes: dict[str, str] = field(default_factory=dict)
+
+    def term(self, term: Node) -> str:
+        if isinstance(term, URIRef):
+            return self.iri(term)
+        if isinstance(term, Literal):
+            return self.literal(term)
+        raise _Unsupported("a new blank node cannot be patched in")
+
+    def verb(self, term: Node) -> str:
+        return "a" if term == RDF.type else self.term(term)
+
+    def iri(self, iri: URIRef) -> str:
+        value = str(iri)
+        known = {**self.prefixes, **self.new_prefixes}
+        fits = [
+            (len(ns), prefix)
+            for prefix, ns in known.items()
+            if prefix not in self.ambiguous
+            and value.startswith(ns)
+            and _SAFE_LOCAL.fullmatch(value[len(ns) :])
+        ]
+        if fits:
+            _, prefix = min(fits, key=lambda f: (-f[0], f[1]))
+            return f"{prefix}:{value[len(known[prefix]) :]}"
+        for prefix, ns in sorted(PREFIXES.items()):
+            if prefix not in known and value.startswith(str(ns)) and _SAFE_LOCAL.fullmatch(value[len(ns) :]):
+                self.new_prefixes[prefix] = str(ns)
+                return f"{prefix}:{value[len(ns) :]}"
+        return "<" + _IRI_UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04X}", value) + ">"
+
+    def literal(self, literal: Literal) -> str:
+        lexical = str(literal)
+        quoted = '"' + "".join(_escape_char(c) for c in lexical) + '"'
+        if literal.language:
+            return f"{quoted}@{literal.language}"
+        datatype = literal.datatype
+        if datatype is None:
+            return quoted
+        if datatype == XSD.boolean and lexical in {"true", "false"} and self.short_booleans:
+            return lexical
+        if datatype == XSD.integer and re.fullmatch(r"[0-9]+", lexical) and self.short_integers:
+            return lexical
+        return f"{quoted}^^{self.iri(URIRef(datatype))}"
+
+
+def _escape_char(char: str) -> str:
+    if char in _STRING_ESCAPES:
+        return _STRING_ESCAPES[char]
+    if ord(char) < 0x20 or ord(char) == 0x7F:
+        return f"\\u{ord(char):04X}"
+    return char
+
+
+# --- patching ---------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Replace:
+    start: int
+    end: int
+    text: str
+    order: int = 0
+
+
+class _Patcher:
+    """Turns the removals and additions for one file into text replacements on its text."""
+
+    def __init__(
+        self, text: str, doc: _Document, removed: set[Triple], added: Sequence[Triple], beside: Node | None
+    ) -> None:
+        self.text = text
+        self.beside = beside
+        self.dropped: set[int] = set()
+        self.doc = doc
+        self.removed = removed
+        self.added = added
+        self.nl = "\r\n" if "\r\n" in text else "\n"
+        self.writer = _Writer(dict(doc.prefixes), doc.ambiguous, doc.short_booleans, doc.short_integers)
+        self.edits: list[_Replace] = []
+        self.starts = [t.start for t in doc.tokens]
+
+    # the result
+    def patched(self) -> str:
+        anchors, blocks = self._anchors()
+        for plist in self.doc.plists:
+            if self._alive(plist):
+                self._patch_plist(plist, anchors.get(id(plist), {}))
+        self._new_blocks(blocks)
+        self._new_prefixes()
+        return self._apply()
+
+    def _apply(self) -> str:
+        out: list[str] = []
+        pos = 0
+        for edit in sorted(self.edits, key=lambda e: (e.start, e.end, e.order)):
+            if edit.start < pos:
+                raise _Unsupported("overlapping changes")
+            out.append(self.text[pos : edit.start])
+            out.append(edit.text)
+            pos = edit.end
+        out.append(self.text[pos:])
+        return "".join(out)
+
+    def _edit(self, start: int, end: int, text: str) -> None:
+        self.edits.append(_Replace(start, end, text, len(self.edits)))
+
+    # what is kept
+    def _gone(self, plist: _PList, item: _Item, obj: _Obj) -> bool:
+        return (plist.subject, item.verb, obj.term) in self.removed
+
+    def _kept_objects(self, plist: _PList, item: _Item) -> list[int]:
+        return [i for i, obj in enumerate(item.objects) if not self._gone(plist, item, obj)]
+
+    def _kept_items(self, plist: _PList) -> list[int]:
+        return [i for i, item in enumerate(plist.items) if self._kept_objects(plist, item)]
+
+    def _alive(self, plist: _PList) -> bool:
+        """Whether the property list is still in the text (not inside a removed ``[ ... ]`` object)."""
+        while plist.parent is not None and plist.owner is not None:
+            owner_item = next(i for i in plist.parent.items if plist.owner in i.objects)
+            if self._gone(plist.parent, owner_item, plist.owner):
+                return False
+            plist = plist.parent
+        return True
+
+    # where additions go
+    def _anchors(self) -> tuple[dict[int, dict[int, list[Triple]]], dict[Node, list[Triple]]]:
+        anchors: dict[int, dict[int, list[Triple]]] = defaultdict(lambda: defaultdict(list))
+        blocks: dict[Node, list[Triple]] = defaultdict(list)
+        for triple in self.added:
+            found = self._anchor(triple)
+            if found is None:
+                if not isinstance(triple[0], URIRef):
+                    raise _Unsupported("a new blank node cannot be patched in")
+                blocks[triple[0]].append(triple)
+            else:
+                plist, index = found
+                anchors[id(plist)][index].append(triple)
+        return anchors, blocks
+
+    def _anchor(self, triple: Triple) -> tuple[_PList, int] | None:
+        subject, verb = triple[0], triple[1]
+        lists = [
+            p for p in self.doc.plists if p.subject == subject and self._alive(p) and self._kept_items(p)
+        ]
+        same = [
+            (plist.items[i].start, plist, i)
+            for plist in lists
+            for i in self._kept_items(plist)
+            if plist.items[i].verb == verb
+        ]
+        if same:
+            _, plist, index = max(same, key=lambda s: s[0])
+            return plist, index
+        if not lists:
+            return None
+        plist = max(lists, key=lambda p: (len(self._kept_items(p)), p.start))
+        return plist, self._kept_items(plist)[-1]
+
+    # layout helpers
+    def _line_start(self, pos: int) -> int:
+        return self.text.rfind("\n", 0, pos) + 1
+
+    def _line_end(self, pos: int) -> int:
+        found = self.text.find("\n", pos)
+        return len(self.text) if found < 0 else found + 1
+
+    def _starts_line(self, pos: int) -> bool:
+        return self.text[self._line_start(pos) : pos].strip() == ""
+
+    def _rest_of_line(self, pos: int) -> list[_Token] | None:
+        """The tokens from ``pos`` to the end of its line, when they are only layout and punctuation
+        (``;``, ``.``), else None."""
+        eol = self._line_end(pos)
+        index = _bisect(self.starts, pos)
+        out: list[_Token] = []
+        for token in self.doc.tokens[index:]:
+            if token.start >= eol:
+                break
+            if token.kind == "ws" and token.end > eol:
+                break
+            if token.kind not in _LAYOUT and not (token.kind == "punct" and token.text in ";."):
+                return None
+            out.append(token)
+        return out
+
+    def _indent(self, plist: _PList, anchor: int) -> str:
+        candidates = [anchor, *list(range(len(plist.items)))]
+        for index in candidates:
+            start = plist.items[index].start
+            if self._starts_line(start) and start != plist.start:
+                return self.text[self._line_start(start) : start]
+        base = self.text[self._line_start(plist.start) : plist.start]
+        return (base if base.strip() == "" else "") + "    "
+
+    # removals
+    def _patch_plist(self, plist: _PList, additions: Mapping[int, list[Triple]]) -> None:
+        kept = self._kept_items(plist)
+        if not kept:
+            if plist.items and (plist.top or self._statement_empties(plist)):
+                self._drop_statement(plist)
+            elif plist.items:
+                self._edit(plist.start, plist.close + 1, "[]")
+            return
+        closing_gone = False
+        run: list[int] = []
+        for index, item in enumerate(plist.items):
+            objects = self._kept_objects(plist, item)
+            if not objects:
+                run.append(index)
+                continue
+            if run:
+                closing_gone |= self._drop_run(plist, run)
+                run = []
+            if len(objects) < len(item.objects):
+                self._drop_objects(item, objects)
+        if run:
+            closing_gone |= self._drop_run(plist, run)
+        last = kept[-1]
+        fix_closing = closing_gone
+        for index in sorted(additions):
+            moved = self._add(plist, index, additions[index], closing_gone and index == last)
+            fix_closing &= not (moved and index == last)
+        if fix_closing:
+            self._close_after(plist, last)
+
+    def _statement_empties(self, plist: _PList) -> bool:
+        """Whether the statement ``plist`` (a subject's ``[ ... ]``) belongs to keeps no triple."""
+        statement = plist.statement
+        return statement is not None and not any(
+            self._kept_items(p) for p in statement.plists if self._alive(p)
+        )
+
+    def _drop_statement(self, plist: _PList) -> None:
+        statement = plist.statement
+        if statement is None:
+            raise _Unsupported("a blank node's property list would be emptied")
+        if any(self._kept_items(p) for p in statement.plists if self._alive(p)):
+            raise _Unsupported("a statement would lose its subject's own triples only")
+        if id(statement) in self.dropped:
+            return
+        self.dropped.add(id(statement))
+        start, end = statement.start, statement.end
+        rest = self._rest_of_line(end)
+        if self._starts_line(start) and rest is not None and not any(t.kind == "punct" for t in rest):
+            start, end = self._line_start(start), self._line_end(end)
+            before_blank = start == 0 or self.text[self._line_start(start - 1) : start].strip() == ""
+            after = self.text[end : self._line_end(end)]
+            if before_blank and after.strip() == "" and after:
+                end = self._line_end(end)
+        self._edit(start, end, "")
+
+    def _owns_line(self, plist: _PList, index: int) -> tuple[bool, bool]:
+        """Whether item ``index`` is alone on its line(s) (with its ``;``, its comment, and perhaps the
+        statement's closing ``.``), and whether that ``.`` is on its line."""
+        item = plist.items[index]
+        rest = self._rest_of_line(item.end)
+        if not self._starts_line(item.start) or rest is None:
+            return False, False
+        dots = [t for t in rest if t.text == "."]
+        closing = bool(dots) and plist.top and dots[0].start == plist.close
+        return len(dots) == int(closing), closing
+
+    def _drop_run(self, plist: _PList, run: list[int]) -> bool:
+        """Remove the consecutive items ``run``: each alone on its line goes with its line, else the
+        run's text up to the next item (or from the previous item's end when the run ends the list).
+        True when the statement's closing ``.`` went with a removed line."""
+        owned = [self._owns_line(plist, index) for index in run]
+        if all(own for own, _ in owned):
+            for index in run:
+                item = plist.items[index]
+                self._edit(self._line_start(item.start), self._line_end(item.end), "")
+            return any(closing for _, closing in owned)
+        first, last = plist.items[run[0]], plist.items[run[-1]]
+        if run[-1] + 1 < len(plist.items):
+            following = plist.items[run[-1] + 1]
+            if self._starts_line(first.start) and self._starts_line(following.start):
+                self._edit(self._line_start(first.start), self._line_start(following.start), "")
+            else:
+                self._edit(first.start, following.start, "")
+        else:
+            self._edit(plist.items[run[0] - 1].end, last.end, "")
+        return False
+
+    def _drop_objects(self, item: _Item, kept: list[int]) -> None:
+        last = kept[-1]
+        for index, obj in enumerate(item.objects):
+            if index in kept:
+                continue
+            if index < last:
+                self._edit(obj.start, item.objects[index + 1].start, "")
+            else:
+                self._edit(item.objects[index - 1].end, obj.end, "")
+
+    def _close_after(self, plist: _PList, index: int) -> None:
+        """The statement's ``.`` went with a removed line: the ``;`` after item ``index`` becomes it."""
+        item = plist.items[index]
+        position = _bisect(self.starts, item.end)
+        for token in self.doc.tokens[position:]:
+            if token.kind == "punct" and token.text == ";":
+                self._edit(token.start, token.end, ".")
+                return
+            if token.kind not in _LAYOUT:
+                break
+        raise _Unsupported("no ';' to close the statement with")
+
+    # additions
+    def _add(self, plist: _PList, index: int, triples: list[Triple], closing_gone: bool) -> bool:
+        """Add ``triples`` after item ``index``; True when the new lines carry the statement's ``.``."""
+        lines = [f"{self.writer.verb(p)} {self.writer.term(o)}" for _, p, o in sorted(triples, key=_key)]
+        item = plist.items[index]
+        rest = self._rest_of_line(item.end)
+        indent = self._indent(plist, index)
+        if plist.top and rest is not None and any(t.kind == "punct" for t in rest):
+            closing = next((t for t in rest if t.text == "." and t.start == plist.close), None)
+            if closing is not None:
+                self._edit(closing.start, closing.end, ";")
+            ends = closing is not None or closing_gone
+            text = "".join(
+                f"{indent}{line} {'.' if ends and i == len(lines) - 1 else ';'}{self.nl}"
+                for i, line in enumerate(lines)
+            )
+            at = self._line_end(item.end)
+            self._edit(at, at, text if self.text[at - 1 : at] == "\n" else self.nl + text)
+            return ends
+        kept = self._kept_objects(plist, item)
+        end = item.objects[kept[-1]].end
+        single = self.text.count("\n", plist.start, plist.close) == 0
+        sep = " ; " if single else f" ;{self.nl}{indent}"
+        self._edit(end, end, "".join(sep + line for line in lines))
+        return False
+
+    def _new_blocks(self, blocks: Mapping[Node, list[Triple]]) -> None:
+        if not blocks:
+            return
+        text = ""
+        for subject in sorted(blocks, key=lambda s: s.n3()):
+            triples = sorted(blocks[subject], key=_key)
+            text += self.nl + self.writer.term(subject) + self.nl
+            for i, (_, p, o) in enumerate(triples):
+                end = "." if i == len(triples) - 1 else ";"
+                text += f"    {self.writer.verb(p)} {self.writer.term(o)} {end}{self.nl}"
+        at = len(self.text)
+        beside = [s for s in self.doc.statements if s.subject == self.beside and id(s) not in self.dropped]
+        if beside and self._rest_of_line(beside[-1].end) is not None:
+            at = self._line_end(beside[-1].end)
+        if not self.text[:at].endswith("\n"):
+            text = self.nl + text
+        self._edit(at, at, text)
+
+    def _new_prefixes(self) -> None:
+        if not self.writer.new_prefixes:
+            return
+        lines = "".join(
+            (f"PREFIX {p}: <{ns}>" if self.doc.sparql_style else f"@prefix {p}: <{ns}> .") + self.nl
+            for p, ns in sorted(self.writer.new_prefixes.items())
+        )
+        if self.doc.last_directive_end is not None:
+            at = self._line_end(self.doc.last_directive_end)
+            self._edit(at, at, lines if self.text[at - 1 : at] == "\n" else self.nl + lines)
+        else:
+            at = self._line_start(self.doc.statements[0].start) if self.doc.statements else len(self.text)
+            self._edit(at, at, lines + self.nl)
+
+
+def _key(triple: Triple) -> tuple[bool, str, str, str]:
+    s, p, o = triple
+    return (p != RDF.type, s.n3(), p.n3(), o.n3())
+
+
+def _bisect(starts: list[int], pos: int) -> int:
+    """The index of the first token starting at or after ``pos``."""
+    lo, hi = 0, len(starts)
+    while lo < hi:
+        mid = (lo + hi) // 2
+        if starts[mid] < pos:
+            lo = mid + 1
+        else:
+            hi = mid
+    return lo
+
+
+# --- planning ---------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Loaded:
+    """One of the record's files as the plan read it: bytes, text, version and graph (blank nodes
+    relabelled by content, as :func:`ropa_kg.load.graph.load_graph` labels them)."""
+
+    path: Path
+    data: bytes
+    version: str
+    graph: Graph
+
+
+def _load(path: Path) -> _Loaded:
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise RopaInputError(f"cannot read: {exc.strerror or exc}", path) from exc
+    graph = Graph()
+    parse_into(graph, path)
+    relabel_blank_nodes(graph)
+    return _Loaded(path, data, hashlib.sha256(data).hexdigest(), graph)
+
+
+def _net(edit: Edit) -> tuple[set[Triple], list[Triple]]:
+    """The edit without the triples it both removes and adds (those do not change)."""
+    both = set(edit.removed) & set(edit.added)
+    added = sorted(set(edit.added) - both, key=_key)
+    return set(edit.removed) - both, added
+
+
+def _describer(subject: Node, loaded: Mapping[Path, _Loaded]) -> Path | None:
+    """The file with the most triples about ``subject`` (ties: the first in path order), or None."""
+    counts = [(len(list(f.graph.triples((subject, None, None)))), path) for path, f in loaded.items()]
+    best = max((count for count, _ in counts), default=0)
+    return next((path for count, path in counts if count == best), None) if best else None
+
+
+def _local_name(iri: Node) -> str:
+    name = re.split(r"[#/]", str(iri).rstrip("#/"))[-1]
+    return re.sub(r"[^A-Za-z0-9._-]+", "-", name).strip(".-") or "activity"
+
+
+def _place(
+    added: Sequence[Triple], loaded: Mapping[Path, _Loaded], folder: Path, new_file_for: URIRef | None
+) -> dict[Path, list[Triple]]:
+    """The file each added triple goes to (triples some file already states go nowhere)."""
+    out: dict[Path, list[Triple]] = defaultdict(list)
+    for triple in added:
+        if any(triple in f.graph for f in loaded.values()):
+            continue
+        target = _describer(triple[0], loaded)
+        if target is None and new_file_for is not None:
+            target = _describer(new_file_for, loaded)
+        if target is None:
+            target = folder / f"{_local_name(new_file_for or triple[0])}.ttl"
+            if target not in loaded and target.exists():
+                raise RopaUsageError(f"{target} exists but is not one of the record's files")
+        out[target].append(triple)
+    return out
+
+
+def _parse_text(text: str, path: Path) -> Graph | None:
+    graph = Graph()
+    try:
+        with no_network(path):
+            graph.parse(data=text, format="turtle", publicID=path.resolve().as_uri())
+    except Exception:  # any parser failure means the patch is not good
+        return None
+    relabel_blank_nodes(graph)
+    return graph
+
+
+def _same_graph(one: Graph, two: Graph) -> bool:
+    """Whether the graphs are isomorphic (triples without blank nodes compared as sets, the rest by
+    rdflib's isomorphism test)."""
+
+    def split(graph: Graph) -> tuple[set[tuple[Node, Node, Node]], Graph]:
+        ground: set[tuple[Node, Node, Node]] = set()
+        blank = Graph()
+        for s, p, o in graph:
+            if isinstance(s, BNode) or isinstance(o, BNode):
+                blank.add((s, p, o))
+            else:
+                ground.add((s, p, o))
+        return ground, blank
+
+    ground_one, blank_one = split(one)
+    ground_two, blank_two = split(two)
+    if ground_one != ground_two or len(blank_one) != len(blank_two):
+        return False
+    return not blank_one or isomorphic(blank_one, blank_two)
+
+
+def _patch(
+    loaded: _Loaded, removed: set[Triple], added: Sequence[Triple], expected: Graph, beside: Node | None
+) -> str | None:
+    """The file's text with the edit patched in, verified against ``expected``; None when the reader
+    or the patcher cannot do it or the result is not the expected graph."""
+    try:
+        text = loaded.data.decode("utf-8")
+        doc = _read(text, loaded.path.resolve().as_uri())
+        if set(doc.triples) != set(loaded.graph):
+            return None  # the reader understood the file differently from rdflib
+        patched = _Patcher(text, doc, removed, added, beside).patched()
+    except (_Unsupported, UnicodeDecodeError, RecursionError):
+        return None
+    result = _parse_text(patched, loaded.path)
+    return patched if result is not None and _same_graph(result, expected) else None
+
+
+def _file_change(
+    loaded: _Loaded,
+    removed: set[Triple],
+    added: Sequence[Triple],
+    *,
+    folder: Path,
+    beside: Node | None,
+) -> FileChange | None:
+    """The change of one existing file, or None when its bytes stay the same."""
+    expected = Graph()
+    for triple in loaded.graph:
+        if triple not in removed:
+            expected.add(triple)
+    for triple in added:
+        expected.add(triple)
+    if not len(expected):
+        return FileChange(loaded.path, loaded.data, None, PATCH, folder)
+    if loaded.path.suffix.lower() != ".ttl":
+        raise RopaUsageError(f"{loaded.path}: only Turtle files can be saved by the editor")
+    patched = _patch(loaded, removed, added, expected, beside)
+    if patched is not None:
+        after, method = patched.encode("utf-8"), PATCH
+    else:
+        after, method = canonical_turtle(expected, prefixes=declared_prefixes([loaded.path])), REWRITE
+    return None if after == loaded.data else FileChange(loaded.path, loaded.data, after, method, folder)
+
+
+def plan_save(
+    edit: Edit,
+    *,
+    files: Sequence[Path],
+    folder: Path,
+    new_file_for: URIRef | None = None,
+    versions: Mapping[Path, str] | None = None,
+) -> SavePlan:
+    """What saving ``edit`` into the record's Turtle ``files`` would write (nothing is written: see
+    :func:`apply_plan`).
+
+    A removed triple leaves every file that states it. An added triple goes into the file that already
+    describes its subject (the most triples with it as subject; ties: the first in path order), else
+    into the file that describes ``new_file_for`` (the activity being edited), else into a new file
+    ``folder/<local name>.ttl`` (of ``new_file_for`` when given, else of the subject) written with
+    :func:`canonical_turtle` and the prefixes the record's files declare. Each existing file is patched
+    (``method="patch"``, verified) or, when that fails, rewritten (``method="rewrite"``); a file that
+    loses every triple is deleted (``after`` None). ``versions`` are the files' hashes when the editor
+    opened them (default: as read now); they become the plan's ``base``.
+
+    Raises:
+        RopaInputError: a file cannot be read or parsed.
+        RopaUsageError: the edit would change a file that is not Turtle, or a new file's name is taken
+            by a file outside the record.
+    """
+    with literals_as_written():
+        loaded = {path: _load(path) for path in sorted(set(files))}
+        removed, added = _net(edit)
+        removals = {path: {t for t in removed if t in f.graph} for path, f in loaded.items()}
+        additions = _place(added, loaded, folder, new_file_for)
+        changes: list[FileChange] = []
+        for path in sorted({p for p, r in removals.items() if r} | set(additions)):
+            if path in loaded:
+                change = _file_change(
+                    loaded[path], removals[path], additions.get(path, []), folder=folder, beside=new_file_for
+                )
+            else:
+                graph = Graph()
+                for triple in additions[path]:
+                    graph.add(triple)
+                after = canonical_turtle(graph, prefixes=declared_prefixes(sorted(loaded)))
+                change = FileChange(path, None, after, REWRITE, folder)
+            if change is not None:
+                changes.append(change)
+    seen = versions or {}
+    base = {c.path: seen.get(c.path, loaded[c.path].version if c.path in loaded else "") for c in changes}
+    return SavePlan(tuple(changes), base)
+
+
+__all__ = [
+    "PATCH",
+    "REWRITE",
+    "Edit",
+    "FileChange",
+    "SaveConflictError",
+    "SavePlan",
+    "Triple",
+    "apply_plan",
+    "canonical_turtle",
+    "check_versions",
+    "file_versions",
+    "plan_save",
+]
