@@ -121,14 +121,14 @@ class SourceSpec:
 
 
 @st.cache_resource(max_entries=4, show_spinner=False)
-def _cached(spec: SourceSpec) -> Record:
+def _load(spec: SourceSpec) -> Record:
     return load_record(list(spec.paths) or None, label=spec.label)
 
 
-def _load(spec: SourceSpec) -> Record:
-    """The record of ``spec``, loaded once (a spinner in the session's language while it loads)."""
+def _loading(spec: SourceSpec) -> Record:
+    """:func:`_load` with a spinner in the session's language while the record loads."""
     with st.spinner(t("common.loading")):
-        return _cached(spec)
+        return _load(spec)
 
 
 def default_spec() -> SourceSpec:
@@ -154,7 +154,7 @@ def describe_error(exc: BaseException, spec: SourceSpec | None = None) -> str:
 def try_load(spec: SourceSpec) -> Record | None:
     """Load ``spec``; on failure show an error box and return None (the current record stays)."""
     try:
-        return _load(spec)
+        return _loading(spec)
     except Exception as exc:
         reason = describe_error(exc, spec)
         st.error(t("common.load_failed", label=source_label(spec.label), reason=reason))
@@ -184,7 +184,7 @@ def switch_source(make: Callable[[], SourceSpec]) -> None:
     spec: SourceSpec | None = None
     try:
         spec = make()
-        _load(spec)
+        _loading(spec)
     except Exception as exc:
         st.session_state["source_error"] = describe_error(exc, spec)
         return

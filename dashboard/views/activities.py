@@ -14,7 +14,10 @@ with st.container(border=True):
     cols = st.columns(3)
     for index, column in enumerate(FILTERS):
         chosen[column] = cols[index % 3].multiselect(
-            t(f"column.{column}"), activity_options(rows, column), key=f"filter_{column}"
+            t(f"column.{column}"),
+            activity_options(rows, column),
+            placeholder=t("common.choose_options"),
+            key=f"filter_{column}",
         )
     cols = st.columns([2, 1])
     text = cols[0].text_input(t("activities.search"), key="filter_text")

@@ -32,15 +32,25 @@ with st.container(border=True):
         t("compliance.severity"),
         list(SEVERITY_NAMES),
         format_func=t_options("severity."),
+        placeholder=t("common.choose_options"),
         key="c_severity",
     )
-    rule_ids = cols[1].multiselect(t("compliance.rule"), sorted({str(r["rule"]) for r in rows}), key="c_rule")
+    rule_ids = cols[1].multiselect(
+        t("compliance.rule"),
+        sorted({str(r["rule"]) for r in rows}),
+        placeholder=t("common.choose_options"),
+        key="c_rule",
+    )
     articles = cols[2].multiselect(
-        t("compliance.article"), sorted({str(r["article"]) for r in rows if r["article"]}), key="c_article"
+        t("compliance.article"),
+        sorted({str(r["article"]) for r in rows if r["article"]}),
+        placeholder=t("common.choose_options"),
+        key="c_article",
     )
     activities = cols[3].multiselect(
         t("compliance.activity"),
         sorted({a for r in rows for a in r["activities"]}),
+        placeholder=t("common.choose_options"),
         key="c_activity",  # type: ignore[attr-defined]
     )
 shown = filter_findings(rows, severities=severities, rules=rule_ids, articles=articles, activities=activities)

@@ -22,6 +22,7 @@ picked = st.multiselect(
     all_activities,
     default=default,
     format_func=record.label_of,
+    placeholder=t("common.choose_options"),
     key="flow_activities",
     help=t("flows.shown_help", count=MAX_ACTIVITIES),
 )

@@ -13,6 +13,7 @@ role_filter = st.multiselect(
     t("recipients.role"),
     ["processor", "joint controller", "recipient"],
     format_func=t_options("role."),
+    placeholder=t("common.choose_options"),
     key="recipient_roles",
 )
 shown = recipient_rows(record, roles=role_filter)

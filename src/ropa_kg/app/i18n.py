@@ -91,6 +91,7 @@ EN: dict[str, str] = {
         "Loaded in {seconds} s"
     ),
     "common.page": "Page (of {pages})",
+    "common.choose_options": "Choose options",
     "common.rows": "Rows {first}-{last} of {total}",
     # --- severities, families, roles, layers (shared by several views) ---
     "severity.violation": "violation",
@@ -360,6 +361,7 @@ FI: dict[str, str] = {
         "{waived} poikkeusluvalla ohitettua  \nLadattu {seconds} sekunnissa"
     ),
     "common.page": "Sivu ({pages} sivusta)",
+    "common.choose_options": "Valitse",
     "common.rows": "Rivit {first}-{last} / {total}",
     "severity.violation": "rikkomus",
     "severity.warning": "varoitus",
