@@ -65,6 +65,11 @@ def t_count(key: str, count: int, /, **params: object) -> str:
     return Translator(current_language()).count(key, count, **params)
 
 
+def num(value: float, /, *, digits: int = 0) -> str:
+    """``value`` as the session's language writes numbers (:func:`ropa_kg.app.i18n.number`)."""
+    return Translator(current_language()).number(value, digits=digits)
+
+
 def t_options(prefix: str) -> Callable[[object], str]:
     """A widget's ``format_func`` showing option ``v`` as the text ``prefix + v`` in the session's language
     (:meth:`Translator.options`)."""
@@ -206,7 +211,7 @@ def sidebar(record: Record) -> None:
                 "common.record_summary",
                 label=source_label(record.label),
                 activities=len(record.activities),
-                triples=f"{len(record.store):,}",
+                triples=num(len(record.store)),
             )
         )
         show_source = t_options("common.source.")
@@ -263,7 +268,7 @@ def sidebar(record: Record) -> None:
                 warnings=counts["warning"],
                 info=counts["info"],
                 waived=counts["waived"],
-                seconds=f"{record.seconds:.2f}",
+                seconds=num(record.seconds, digits=2),
             )
         )
 

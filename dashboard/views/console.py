@@ -3,7 +3,7 @@
 import pandas as pd
 import streamlit as st
 
-from common import describe_error, page_setup, t, t_count
+from common import describe_error, num, page_setup, t, t_count
 from ropa_kg.app.record import Record
 from ropa_kg.query.console import DEFAULT_MAX_ROWS, DEFAULT_TIMEOUT, run_console_query
 from ropa_kg.query.queries import catalogue
@@ -102,7 +102,7 @@ with adhoc_tab:
                 st.error(describe_error(exc))
             else:
                 st.session_state["adhoc_result"] = result
-                st.caption(t("console.seconds", seconds=f"{result.seconds:.2f}"))
+                st.caption(t("console.seconds", seconds=num(result.seconds, digits=2)))
     result = st.session_state.get("adhoc_result")
     if result is not None:
         show(result.table, key="adhoc", truncated=result.truncated)

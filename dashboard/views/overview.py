@@ -5,7 +5,7 @@ from collections import Counter
 import plotly.graph_objects as go
 import streamlit as st
 
-from common import SEVERITY_COLOURS, page_setup, t
+from common import SEVERITY_COLOURS, num, page_setup, t
 from ropa_kg.app.views import SEVERITY_NAMES, family_counts
 
 record = page_setup("overview.title")
@@ -30,7 +30,7 @@ cols[3].metric(t("overview.metric.waived"), counts["waived"])
 st.caption(
     t(
         "overview.caption",
-        triples=f"{stats['triples']:,}",
+        triples=num(stats["triples"]),
         sourced=stats["facts with a source"],
         engine=record.validation.engine,
     )

@@ -625,6 +625,13 @@ def tr_count(key: str, count: int, lang: str = DEFAULT_LANGUAGE, /, **params: ob
     return tr(f"{key}.{'one' if count == 1 else 'other'}", lang, **params)
 
 
+def number(value: float, lang: str = DEFAULT_LANGUAGE, /, *, digits: int = 0) -> str:
+    """``value`` with ``digits`` decimals and grouped thousands as ``lang`` writes them: ``7,872`` and
+    ``4.10`` in English, ``7 872`` and ``4,10`` in Finnish (a no-break space between the groups)."""
+    text = f"{value:,.{digits}f}"
+    return text.replace(",", "\u00a0").replace(".", ",") if lang == "fi" else text
+
+
 def placeholders(text: str) -> frozenset[str]:
     """The names of the ``str.format`` fields in ``text``."""
     return frozenset(name for _, name, _, _ in string.Formatter().parse(text) if name is not None)
@@ -643,6 +650,10 @@ class Translator:
         """:func:`tr_count` in this language."""
         return tr_count(key, count, self.lang, **params)
 
+    def number(self, value: float, /, *, digits: int = 0) -> str:
+        """:func:`number` in this language."""
+        return number(value, self.lang, digits=digits)
+
     def options(self, prefix: str) -> Callable[[object], str]:
         """A widget's ``format_func``: an option ``v`` shown as the message ``prefix + str(v)`` in this
         language (bound now: Streamlit may call it outside the script's run)."""
@@ -660,6 +671,7 @@ __all__ = [
     "LANGUAGE_NAMES",
     "Translator",
     "language",
+    "number",
     "placeholders",
     "tr",
     "tr_count",

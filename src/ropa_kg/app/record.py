@@ -200,7 +200,8 @@ class Record:
             for name in _LANGUAGE_FREE:
                 getattr(self, name)  # computed once, here, and shared with the other languages
             known = replace(self, language=lang)
-            known.__dict__.update({name: self.__dict__[name] for name in _LANGUAGE_FREE})
+            shared = (*_LANGUAGE_FREE, *_SHARED_WHEN_READY)
+            known.__dict__.update({name: self.__dict__[name] for name in shared if name in self.__dict__})
             variants[lang] = known
         return known
 
@@ -585,6 +586,8 @@ _LANGUAGE_FREE = (
     "findings_by_activity",
     "parents",
 )
+#: The same, shared when this record has them already (not computed for the sharing: costlier).
+_SHARED_WHEN_READY = ("store_path", "prefixes", "stats")
 
 
 def _node(iri: str) -> ox.NamedNode | ox.BlankNode:
