@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import os
 import shutil
+from collections.abc import Iterable
 from pathlib import Path
 
 import pytest
@@ -14,15 +15,16 @@ from hypothesis import strategies as st
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.compare import isomorphic
 from rdflib.namespace import DCTERMS, OWL, RDF, SKOS, XSD
+from rdflib.term import Node
 
 from conftest import FUZZ_SCALE, REPO, SHARED
-from ropa_kg.core.errors import RopaUsageError
+from ropa_kg.core.errors import RopaInputError, RopaUsageError
 from ropa_kg.core.namespaces import ALU, DPV, ROPA
 from ropa_kg.load.graph import declared_prefixes, literals_as_written, parse_into, relabel_blank_nodes
-from ropa_kg.render import turtle_edit
 from ropa_kg.render.turtle_edit import (
     Edit,
     SaveConflictError,
+    Triple,
     apply_plan,
     canonical_turtle,
     file_versions,
@@ -69,6 +71,14 @@ def diff_lines(diff: str) -> tuple[list[str], list[str]]:
     return removed, added
 
 
+def readable(path: Path) -> Graph | None:
+    """The file's graph, or None when it is not valid Turtle (a few DPV examples are not)."""
+    try:
+        return graph_of(path)
+    except RopaInputError:
+        return None
+
+
 def graph_of(path: Path) -> Graph:
     """The triples the file states (not :func:`load_graph`'s, which adds what DPV readings infer),
     blank nodes labelled as ``load_graph`` labels them."""
@@ -89,10 +99,14 @@ def expected_graph(before: Graph, edit: Edit) -> Graph:
     return out
 
 
-def closure(graph: Graph, node: BNode) -> list[tuple]:
+def as_triples(triples: Iterable[tuple[Node, Node, Node]]) -> tuple[Triple, ...]:
+    return tuple((s, URIRef(str(p)), o) for s, p, o in triples)
+
+
+def closure(graph: Graph, node: BNode) -> list[Triple]:
     """The triples describing blank node ``node`` and the blank nodes below it."""
-    out = []
-    for triple in graph.triples((node, None, None)):
+    out: list[Triple] = []
+    for triple in as_triples(graph.triples((node, None, None))):
         out.append(triple)
         if isinstance(triple[2], BNode):
             out.extend(closure(graph, triple[2]))
@@ -110,6 +124,7 @@ def test_no_edit_is_an_empty_plan_and_writes_nothing(record: Path) -> None:
         plan = plan_save(edit, files=ttl(record), folder=record)
         assert plan.changes == ()
         assert dict(plan.base) == {}
+        assert plan.unstated == edit.removed
         apply_plan(plan)
     assert {p: p.stat().st_mtime_ns for p in ttl(record)} == mtimes
     assert snapshot(record) == before
@@ -199,9 +214,15 @@ def test_a_new_namespace_gets_a_prefix_line_and_an_unknown_one_a_full_iri(record
         "    owl:sameAs <https://example.net/requests> ;",
         '    skos:note "say \\"hi\\"\\nand\\tgo\\\\" .',
     ]
-    assert removed == ["    dpv:hasTechnicalOrganisationalMeasure dpv:DataSubjectRightsManagement .  # s-rights"]
+    assert removed == [
+        "    dpv:hasTechnicalOrganisationalMeasure dpv:DataSubjectRightsManagement .  # s-rights"
+    ]
     text = plan.changes[0].after.decode()  # type: ignore[union-attr]
-    assert "@prefix xsd: <http://www.w3.org/2001/XMLSchema#> .\n@prefix owl: <http://www.w3.org/2002/07/owl#> .\n" in text
+    prefixes = (
+        "@prefix xsd: <http://www.w3.org/2001/XMLSchema#> .\n"
+        "@prefix owl: <http://www.w3.org/2002/07/owl#> .\n"
+    )
+    assert prefixes in text
 
 
 def test_literals_take_the_short_forms_only_where_the_file_writes_them(record: Path) -> None:
@@ -266,7 +287,7 @@ def test_a_new_activity_gets_its_own_canonical_file(record: Path) -> None:
     for triple in edit.added:
         graph.add(triple)
     assert change.after == canonical_turtle(graph, prefixes=declared_prefixes(ttl(record)))
-    text = change.after.decode()  # type: ignore[union-attr]
+    text = change.after.decode()
     assert text.startswith("@prefix alu: <https://w3id.org/ropa-kg/data/alumeco#> .\n")
     assert "@prefix pd:" not in text  # only the prefixes it uses
     assert "--- /dev/null\n+++ b/Payroll.ttl\n" in change.unified_diff()
@@ -276,7 +297,7 @@ def test_a_new_activity_gets_its_own_canonical_file(record: Path) -> None:
 
 def test_deleting_every_triple_of_an_activity_file_deletes_the_file(record: Path) -> None:
     own = record / "rights-requests.ttl"
-    edit = Edit(removed=tuple(graph_of(own)))
+    edit = Edit(removed=as_triples(graph_of(own)))
     plan = plan_save(edit, files=ttl(record), folder=record)
     by_name = {c.path.name: c for c in plan.changes}
     assert by_name["rights-requests.ttl"].after is None
@@ -290,10 +311,15 @@ def test_deleting_every_triple_of_an_activity_file_deletes_the_file(record: Path
 def test_the_same_edit_gives_the_same_bytes(record: Path) -> None:
     edit = Edit(
         removed=((ALU.Chat, DPV.hasPersonalData, URIRef("https://w3id.org/dpv/pd#Name")),),
-        added=((ALU.Chat, DCTERMS.modified, Literal("2026-12-01")), (ALU.Chat, DPV.hasPurpose, DPV.Marketing)),
+        added=(
+            (ALU.Chat, DCTERMS.modified, Literal("2026-12-01")),
+            (ALU.Chat, DPV.hasPurpose, DPV.Marketing),
+        ),
     )
     one = plan_save(edit, files=ttl(record), folder=record)
-    two = plan_save(Edit(tuple(reversed(edit.removed)), tuple(reversed(edit.added))), files=ttl(record), folder=record)
+    two = plan_save(
+        Edit(tuple(reversed(edit.removed)), tuple(reversed(edit.added))), files=ttl(record), folder=record
+    )
     assert one == two
 
 
@@ -400,7 +426,12 @@ def edits(draw: st.DrawFn, samples: list[tuple[Path, Graph]]) -> tuple[Path, Gra
         if isinstance(triple[2], BNode):
             removed += [t for t in closure(graph, triple[2]) if t not in removed]
     subjects = sorted({t[0] for t in triples if isinstance(t[0], URIRef)})
-    predicates = sorted({t[1] for t in triples}) + [DCTERMS.modified, OWL.sameAs, URIRef("https://x.example/p")]
+    predicates = [
+        *sorted({URIRef(str(t[1])) for t in triples}),
+        DCTERMS.modified,
+        OWL.sameAs,
+        URIRef("https://x.example/p"),
+    ]
     objects = st.one_of(
         st.sampled_from(sorted({t[2] for t in triples if not isinstance(t[2], BNode)}, key=lambda o: o.n3())),
         st.builds(Literal, st.text(max_size=8)),
@@ -411,15 +442,17 @@ def edits(draw: st.DrawFn, samples: list[tuple[Path, Graph]]) -> tuple[Path, Gra
     new_subjects = st.sampled_from([URIRef("https://x.example/New"), ALU.NewThing])
     added = draw(
         st.lists(
-            st.tuples(st.one_of(st.sampled_from(subjects), new_subjects), st.sampled_from(predicates), objects),
+            st.tuples(
+                st.one_of(st.sampled_from(subjects), new_subjects), st.sampled_from(predicates), objects
+            ),
             max_size=4,
         )
     )
-    return path, graph, Edit(tuple(removed), tuple(added))
+    return path, graph, Edit(as_triples(removed), as_triples(added))
 
 
 @settings(
-    max_examples=40 * FUZZ_SCALE,
+    max_examples=25 * FUZZ_SCALE,
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
@@ -451,21 +484,23 @@ def test_the_reader_understands_every_dpv_example() -> None:
     """Every official DPV example rdflib can read is patched, not rewritten, by an edit of one triple."""
     examples = sorted((SHARED / "dpv-examples").glob("E*.ttl"))
     assert len(examples) >= 80, "the DPV examples live in ../shared/dpv-examples"
-    patched = rewritten = 0
+    patched = rewritten = unreadable = 0
     for path in examples:
-        try:
-            graph = graph_of(path)
-        except Exception:  # a few examples are not valid Turtle
+        graph = readable(path)
+        if graph is None:
+            unreadable += 1
             continue
-        ground = sorted((t for t in graph if not isinstance(t[2], BNode)), key=lambda t: t[0].n3() + t[1].n3())
-        edit = Edit(removed=ground[:1], added=((ground[0][0], DCTERMS.modified, Literal("2026")),))
+        ground = sorted(
+            (t for t in as_triples(graph) if not isinstance(t[2], BNode)), key=lambda t: t[0].n3() + t[1].n3()
+        )
+        edit = Edit(removed=tuple(ground[:1]), added=((ground[0][0], DCTERMS.modified, Literal("2026")),))
         plan = plan_save(edit, files=[path], folder=path.parent)
         if plan.changes[0].method == "patch":
             patched += 1
         else:
             rewritten += 1
-    assert rewritten == 0
-    assert patched >= 80
+    assert (patched, rewritten) == (len(examples) - unreadable, 0)
+    assert unreadable <= 5
 
 
 # --- conflicts and failures -------------------------------------------------------------------------
@@ -495,7 +530,7 @@ def test_the_second_of_two_tabs_is_refused(record: Path) -> None:
     plan_two = plan_save(second, files=ttl(record), folder=record, versions=versions)
     apply_plan(plan_one)
     saved = snapshot(record)
-    with pytest.raises(SaveConflictError, match="chat.ttl changed since you opened it"):
+    with pytest.raises(SaveConflictError, match=r"chat\.ttl changed since you opened it"):
         apply_plan(plan_two)
     late = plan_save(second, files=ttl(record), folder=record, versions=versions)
     with pytest.raises(SaveConflictError):
@@ -506,7 +541,10 @@ def test_the_second_of_two_tabs_is_refused(record: Path) -> None:
 
 def test_a_failure_while_writing_leaves_the_old_bytes(record: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     edit = Edit(
-        removed=((ALU.Chat, DPV.hasPurpose, DPV.CustomerCare), (ALU.RightsRequests, DPV.hasPurpose, DPV.LegalCompliance))
+        removed=(
+            (ALU.Chat, DPV.hasPurpose, DPV.CustomerCare),
+            (ALU.RightsRequests, DPV.hasPurpose, DPV.LegalCompliance),
+        )
     )
     plan = plan_save(edit, files=ttl(record), folder=record)
     assert [c.path.name for c in plan.changes] == ["chat.ttl", "rights-requests.ttl"]
@@ -520,8 +558,8 @@ def test_a_failure_while_writing_leaves_the_old_bytes(record: Path, monkeypatch:
             raise OSError(28, "No space left on device")
         real_replace(source, target)
 
-    monkeypatch.setattr(turtle_edit.os, "replace", failing_replace)
-    with pytest.raises(RopaUsageError, match="rights-requests.ttl: cannot write: No space left on device"):
+    monkeypatch.setattr(os, "replace", failing_replace)
+    with pytest.raises(RopaUsageError, match=r"rights-requests\.ttl: cannot write: No space left on device"):
         apply_plan(plan)
     monkeypatch.undo()
     assert calls[:2] == ["chat.ttl", "rights-requests.ttl"]

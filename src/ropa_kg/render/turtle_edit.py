@@ -35,7 +35,7 @@ import hashlib
 import os
 import re
 import tempfile
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -129,11 +129,15 @@ class FileChange:
 
 @dataclass(frozen=True)
 class SavePlan:
-    """The files a save writes (sorted by path; empty when the edit changes nothing) and the sha256 of
-    each as the plan saw it ("" for a file that did not exist)."""
+    """The files a save writes (sorted by path; empty when the edit changes nothing), the sha256 of
+    each as the plan saw it or as the editor saw it ("" for a file that did not exist), and the
+    removed triples no file states."""
 
     changes: tuple[FileChange, ...] = ()
     base: Mapping[Path, str] = field(default_factory=dict)
+    #: Removed triples that no file states (e.g. facts the DPV readings infer when the record is
+    #: loaded): the save cannot take them out.
+    unstated: tuple[Triple, ...] = ()
 
     def unified_diff(self) -> str:
         """The preview: every change's diff, in path order."""
@@ -1028,7 +1032,7 @@ class _Patcher:
             at = self._line_end(self.doc.last_directive_end)
             self._edit(at, at, lines if self.text[at - 1 : at] == "\n" else self.nl + lines)
         else:
-            at = self._line_start(self.doc.statements[0].start) if self.doc.statements else len(self.text)
+            at = self._line_start(self.doc.statements[0].start) if self.doc.statements else 0
             self._edit(at, at, lines + self.nl)
 
 
@@ -1054,24 +1058,72 @@ def _bisect(starts: list[int], pos: int) -> int:
 
 @dataclass(frozen=True)
 class _Loaded:
-    """One of the record's files as the plan read it: bytes, text, version and graph (blank nodes
-    relabelled by content, as :func:`ropa_kg.load.graph.load_graph` labels them)."""
+    """One of the record's files as the plan read it: bytes, version, graph (blank nodes relabelled by
+    content, as :func:`ropa_kg.load.graph.load_graph` labels them) and what the reader found (``doc``,
+    None when it could not read the file). ``exact``: the graph is rdflib's reading, not the reader's."""
 
     path: Path
     data: bytes
     version: str
-    graph: Graph
+    triples: frozenset[tuple[Node, Node, Node]]
+    doc: _Document | None
+    exact: bool
+    subjects: Counter[Node] = field(init=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "subjects", Counter(s for s, _, _ in self.triples))
+
+
+#: rdflib's readings of files by (path, sha256): its parser is slow, and the editor plans the same
+#: files again and again (preview, save).
+_PARSED: dict[tuple[Path, str], frozenset[tuple[Node, Node, Node]]] = {}
+_PARSED_MAX = 64
 
 
 def _load(path: Path) -> _Loaded:
+    """Read ``path``: the Turtle reader's triples when it can read the file (fast), else rdflib's."""
     try:
         data = path.read_bytes()
     except OSError as exc:
         raise RopaInputError(f"cannot read: {exc.strerror or exc}", path) from exc
-    graph = Graph()
-    parse_into(graph, path)
-    relabel_blank_nodes(graph)
-    return _Loaded(path, data, hashlib.sha256(data).hexdigest(), graph)
+    version = hashlib.sha256(data).hexdigest()
+    if path.suffix.lower() == ".ttl":
+        try:
+            doc = _read(data.decode("utf-8"), path.resolve().as_uri())
+        except (_Unsupported, UnicodeDecodeError, RecursionError):
+            pass
+        else:
+            return _Loaded(path, data, version, frozenset(doc.triples), doc, exact=False)
+    return _Loaded(path, data, version, _rdflib_triples(path, version), None, exact=True)
+
+
+def _rdflib_triples(path: Path, version: str) -> frozenset[tuple[Node, Node, Node]]:
+    """rdflib's reading of ``path`` (whose bytes have sha256 ``version``), cached.
+
+    Raises:
+        RopaInputError: the file cannot be read or parsed.
+    """
+    key = (path.resolve(), version)
+    triples = _PARSED.get(key)
+    if triples is None:
+        graph = Graph()
+        parse_into(graph, path)
+        relabel_blank_nodes(graph)
+        triples = frozenset(graph)
+        if len(_PARSED) >= _PARSED_MAX:
+            _PARSED.pop(next(iter(_PARSED)))
+        _PARSED[key] = triples
+    return triples
+
+
+def _exact(loaded: _Loaded) -> _Loaded:
+    """``loaded`` with rdflib's graph (the authority for a file the save changes); the reader's
+    findings are kept only when they agree with it."""
+    if loaded.exact:
+        return loaded
+    triples = _rdflib_triples(loaded.path, loaded.version)
+    doc = loaded.doc if loaded.doc is not None and loaded.triples == triples else None
+    return _Loaded(loaded.path, loaded.data, loaded.version, triples, doc, exact=True)
 
 
 def _net(edit: Edit) -> tuple[set[Triple], list[Triple]]:
@@ -1083,7 +1135,7 @@ def _net(edit: Edit) -> tuple[set[Triple], list[Triple]]:
 
 def _describer(subject: Node, loaded: Mapping[Path, _Loaded]) -> Path | None:
     """The file with the most triples about ``subject`` (ties: the first in path order), or None."""
-    counts = [(len(list(f.graph.triples((subject, None, None)))), path) for path, f in loaded.items()]
+    counts = [(f.subjects[subject], path) for path, f in loaded.items()]
     best = max((count for count, _ in counts), default=0)
     return next((path for count, path in counts if count == best), None) if best else None
 
@@ -1099,7 +1151,7 @@ def _place(
     """The file each added triple goes to (triples some file already states go nowhere)."""
     out: dict[Path, list[Triple]] = defaultdict(list)
     for triple in added:
-        if any(triple in f.graph for f in loaded.values()):
+        if any(triple in f.triples for f in loaded.values()):
             continue
         target = _describer(triple[0], loaded)
         if target is None and new_file_for is not None:
@@ -1149,13 +1201,11 @@ def _patch(
 ) -> str | None:
     """The file's text with the edit patched in, verified against ``expected``; None when the reader
     or the patcher cannot do it or the result is not the expected graph."""
+    if loaded.doc is None:
+        return None  # the reader could not read the file, or read it differently from rdflib
     try:
-        text = loaded.data.decode("utf-8")
-        doc = _read(text, loaded.path.resolve().as_uri())
-        if set(doc.triples) != set(loaded.graph):
-            return None  # the reader understood the file differently from rdflib
-        patched = _Patcher(text, doc, removed, added, beside).patched()
-    except (_Unsupported, UnicodeDecodeError, RecursionError):
+        patched = _Patcher(loaded.data.decode("utf-8"), loaded.doc, removed, added, beside).patched()
+    except _Unsupported:
         return None
     result = _parse_text(patched, loaded.path)
     return patched if result is not None and _same_graph(result, expected) else None
@@ -1171,7 +1221,7 @@ def _file_change(
 ) -> FileChange | None:
     """The change of one existing file, or None when its bytes stay the same."""
     expected = Graph()
-    for triple in loaded.graph:
+    for triple in loaded.triples:
         if triple not in removed:
             expected.add(triple)
     for triple in added:
@@ -1216,13 +1266,15 @@ def plan_save(
     with literals_as_written():
         loaded = {path: _load(path) for path in sorted(set(files))}
         removed, added = _net(edit)
-        removals = {path: {t for t in removed if t in f.graph} for path, f in loaded.items()}
+        removals = {path: {t for t in removed if t in f.triples} for path, f in loaded.items()}
         additions = _place(added, loaded, folder, new_file_for)
         changes: list[FileChange] = []
         for path in sorted({p for p, r in removals.items() if r} | set(additions)):
             if path in loaded:
+                exact = loaded[path] = _exact(loaded[path])
+                gone = {t for t in removed if t in exact.triples}
                 change = _file_change(
-                    loaded[path], removals[path], additions.get(path, []), folder=folder, beside=new_file_for
+                    exact, gone, additions.get(path, []), folder=folder, beside=new_file_for
                 )
             else:
                 graph = Graph()
@@ -1234,7 +1286,10 @@ def plan_save(
                 changes.append(change)
     seen = versions or {}
     base = {c.path: seen.get(c.path, loaded[c.path].version if c.path in loaded else "") for c in changes}
-    return SavePlan(tuple(changes), base)
+    unstated = tuple(
+        sorted((t for t in removed if not any(t in f.triples for f in loaded.values())), key=_key)
+    )
+    return SavePlan(tuple(changes), base, unstated)
 
 
 __all__ = [
