@@ -184,7 +184,7 @@ def test_text_format(diff: RecordDiff) -> None:
     ) in text
     assert "# New findings: 3\n  [violation] ROPA-A30-RECIPIENTS on Newsletter: " in text
     assert text.endswith(
-        "1 activities added, 1 removed, 2 changed; 1 parties changed; 3 findings new, 4 fixed.\n"
+        "Activities: 1 added, 1 removed, 2 changed; parties: 1 changed; findings: 3 new, 4 fixed.\n"
     )
 
 
@@ -225,10 +225,13 @@ def test_git_revisions(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     (record / "newsletter.ttl").write_text(NEWSLETTER, encoding="utf-8")
     _git(repo, "add", "-A")
     _git(repo, "commit", "-q", "-m", "newsletter instead of the web shop")
-    monkeypatch.chdir(record)  # the current folder holds the record: its path in the repository
-    code, out, _ = run_diff("HEAD~1", "HEAD:record", "--format", "json")
-    assert code == 1, out
-    document = json.loads(out)
+    monkeypatch.chdir(repo)  # no record file here: --path names the record's folder (for HEAD~1)
+    written = tmp_path / "diff.json"
+    code, out, _ = run_diff(
+        "HEAD~1", "HEAD:record", "--path", "record", "--format", "json", "--output", str(written)
+    )
+    assert (code, out) == (1, "")
+    document = json.loads(written.read_text(encoding="utf-8"))
     assert (document["old"], document["new"]) == ("HEAD~1:record", "HEAD:record")
     assert [a["id"] for a in document["activities"]["added"]] == ["alu:Newsletter"]
     assert [a["id"] for a in document["activities"]["removed"]] == ["alu:WebShop"]

@@ -139,6 +139,10 @@ def test_resolve_revision(record: Path, tmp_path: Path) -> None:
     plain = resolve_revision("HEAD", cwd=record)
     assert plain is not None and plain.path == "record"  # the current folder holds the record
     assert plain.commit == git(record, "rev-parse", "HEAD").strip()
+    at_root = resolve_revision("HEAD~1", cwd=record.parent)
+    assert at_root is not None and at_root.path == "data/alumeco"  # no record file at the top: the default
+    named = resolve_revision("HEAD~1", cwd=record.parent, path="record/")
+    assert named is not None and (named.path, named.description) == ("record", "HEAD~1:record")
     assert resolve_revision("no-such-branch", cwd=record) is None
     assert resolve_revision("HEAD", cwd=tmp_path) is None
 

@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 import pyoxigraph as ox
+from rdflib.namespace import DCTERMS, RDFS, SKOS
 
 from ropa_kg.core.errors import RopaInputError
 from ropa_kg.core.findings import Finding
@@ -92,6 +93,16 @@ PARTY_TYPES: tuple[str, ...] = tuple(
     )
 )
 
+#: How a diff names the properties that neither the record nor DPV labels.
+PROPERTY_LABELS: dict[str, str] = {
+    RDF_TYPE: "type",
+    str(SKOS.prefLabel): "label",
+    str(RDFS.label): "label (rdfs)",
+    str(RDFS.comment): "comment",
+    str(DCTERMS.description): "description",
+    str(DCTERMS.title): "title",
+}
+
 #: (property -> values) of one node
 Statements = Mapping[str, frozenset[str]]
 
@@ -138,7 +149,8 @@ def read_side(
 
     def name(text: str) -> str:
         if text not in labels:
-            labels[text] = describer.label(text, default=vocabulary.label(text) or compact_iri(text))
+            fallback = PROPERTY_LABELS.get(text) or vocabulary.label(text) or compact_iri(text)
+            labels[text] = describer.label(text, default=fallback)
         return labels[text]
 
     register = _register(store)
@@ -198,8 +210,13 @@ def _statements(
         if predicate in skip or predicate == str(ROPA.displayName):
             continue
         value = quad.object
-        found[predicate].add(value.value if isinstance(value, ox.Literal) else name(node_text(value)))
+        found[predicate].add(_literal(value) if isinstance(value, ox.Literal) else name(node_text(value)))
     return {p: frozenset(v) for p, v in found.items()}
+
+
+def _literal(value: ox.Literal) -> str:
+    """A literal as a diff shows it: its text, and its language in brackets when it has one."""
+    return f"{value.value} ({value.language})" if value.language else value.value
 
 
 def _parties(store: ox.Store, activities: Iterable[str]) -> set[str]:
@@ -408,6 +425,7 @@ __all__ = [
     "ACTIVITY_FIELDS",
     "PARTY_LINKS",
     "PARTY_TYPES",
+    "PROPERTY_LABELS",
     "REGISTER_PROPERTIES",
     "ActivityChange",
     "ActivityRef",

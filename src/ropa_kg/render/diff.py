@@ -117,18 +117,18 @@ def _named(ref: ActivityRef) -> str:
 
 def _summary(diff: RecordDiff) -> str:
     return (
-        f"{len(diff.added)} activities added, {len(diff.removed)} removed, {len(diff.changed)} changed; "
-        f"{len(diff.parties)} parties changed; {len(diff.new_findings)} findings new, "
+        f"Activities: {len(diff.added)} added, {len(diff.removed)} removed, {len(diff.changed)} changed; "
+        f"parties: {len(diff.parties)} changed; findings: {len(diff.new_findings)} new, "
         f"{len(diff.fixed_findings)} fixed"
     )
 
 
-def _field_lines(fields: tuple[FieldChange, ...], indent: str, bullet: str = "") -> list[str]:
+def _field_lines(fields: tuple[FieldChange, ...], indent: str) -> list[str]:
     lines: list[str] = []
     for change in fields:
-        lines.append(f"{indent}{bullet}{change.label}:")
-        lines += [f"{indent}  {bullet}+ {value}" for value in change.added]
-        lines += [f"{indent}  {bullet}- {value}" for value in change.removed]
+        lines.append(f"{indent}{change.label}:")
+        lines += [f"{indent}  + {value}" for value in change.added]
+        lines += [f"{indent}  - {value}" for value in change.removed]
     return lines
 
 
