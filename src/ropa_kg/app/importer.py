@@ -159,6 +159,16 @@ _ART6_WORDS: tuple[tuple[str, str], ...] = (
     ("official authority", "A6-1-e"),
     ("contract", "A6-1-b"),
     ("consent", "A6-1-a"),
+    # the same in Finnish
+    ("oikeutettu etu", "A6-1-f"),
+    ("oikeutetun edun", "A6-1-f"),
+    ("lakisäätei", "A6-1-c"),
+    ("oikeudellinen velvoite", "A6-1-c"),
+    ("elintärke", "A6-1-d"),
+    ("yleisen edun", "A6-1-e"),
+    ("julkisen vallan", "A6-1-e"),
+    ("sopimu", "A6-1-b"),
+    ("suostumu", "A6-1-a"),
 )
 _ART9_WORDS: tuple[tuple[str, str], ...] = (
     ("explicit consent", "A9-2-a"),
@@ -174,6 +184,10 @@ _ART9_WORDS: tuple[tuple[str, str], ...] = (
     ("social care", "A9-2-h"),
     ("archiving", "A9-2-j"),
     ("research", "A9-2-j"),
+    ("nimenomai", "A9-2-a"),
+    ("työoikeu", "A9-2-b"),
+    ("oikeusvaatimu", "A9-2-f"),
+    ("terveydenhuol", "A9-2-h"),
 )
 _ARTICLE_POINT = re.compile(r"\b(?:art(?:icle)?\.?\s*)?([69])\s*\(\s*([12])\s*\)\s*\(\s*([a-j])\s*\)", re.I)
 _ARTICLE_DASH = re.compile(r"\bart(?:icle)?\.?\s*([69])\s*\(\s*([12])\s*-\s*([a-j])\s*\)", re.I)
@@ -184,15 +198,59 @@ _ISO_DURATION = re.compile(
 _PROSE_DURATION = re.compile(
     r"^(\d+)\s*(year|month|week|day)s?(?:\s+(?:after|from|following)\s+(?:the\s+)?(.+?))?\.?$", re.I
 )
-_RETENTION = re.compile(r"^(?:until (?P<event>.+?)|(?P<dur>\S+)|\(no value\))(?: from (?P<start>.+))?$")
-_RECIPIENT = re.compile(
-    r"^(?P<who>.+) \((?P<roles>(?:recipient|processor|joint controller)(?:, [a-z ]+)*)\)$"
+_RETENTION = re.compile(
+    r"^(?:(?:until|kunnes) (?P<event>.+?)|(?P<dur>\S+)|\(no value\)|\(ei arvoa\))"
+    r"(?:(?: from| alkaen:) (?P<start>.+))?$"
 )
+_RECIPIENT = re.compile(
+    r"^(?P<who>.+) \((?P<roles>(?:recipient|processor|joint controller|vastaanottaja"
+    r"|henkilötietojen käsittelijä|yhteisrekisterinpitäjä)(?:, [^()]+)*)\)$"
+)
+#: The register's fixed texts (English and Finnish): what each states. ``derived`` texts follow from other
+#: columns (nothing to write); the others name the statement written.
+_STATED: dict[str, dict[str, str]] = {
+    "dpo": {"none designated (stated)": "noDPO", "ei nimetty (ilmoitettu)": "noDPO"},
+    "recipients": {"none (stated)": "noRecipients", "ei vastaanottajia (ilmoitettu)": "noRecipients"},
+    "thirdCountryTransfers": {
+        "none: no recipients (stated)": "derived",
+        "ei siirtoja: ei vastaanottajia (ilmoitettu)": "derived",
+        "none: every recipient is in the EEA": "inEEA",
+        "ei siirtoja: kaikki vastaanottajat ovat ETA-alueella": "inEEA",
+    },
+    "art9Condition": {
+        "not applicable: special categories excluded (stated)": "specialCategoriesExcluded",
+        "ei sovelleta: erityiset henkilötietoryhmät rajattu pois (ilmoitettu)": "specialCategoriesExcluded",
+        "not applicable: ordinary data, no special categories (stated)": "noSpecialCategoryData",
+        (
+            "ei sovelleta: tavanomaisia tietoja, ei erityisiä henkilötietoryhmiä (ilmoitettu)"
+        ): "noSpecialCategoryData",
+        "not applicable: no special categories recorded": "derived",
+        "ei sovelleta: ei erityisiä henkilötietoryhmiä kirjattu": "derived",
+    },
+    "legitimateInterestAssessment": {"recorded": "recorded", "kirjattu": "recorded"},
+}
+_NO_MECHANISM = frozenset({"NO MECHANISM", "EI SIIRTOPERUSTETTA"})
+_ROLES_FI = {
+    "vastaanottaja": "recipient",
+    "henkilötietojen käsittelijä": "processor",
+    "yhteisrekisterinpitäjä": "joint controller",
+}
 _TRANSFER = re.compile(r"^(?P<who>.+) \((?P<country>[^()]*)\): (?P<mech>.+)$")
 _DPO = re.compile(r"^(?P<name>.*?)(?: <(?P<contact>[^<>]*)>)?$")
 _COMPACT = re.compile(r"^([A-Za-z][\w.-]*):([^\s/][^\s]*)$")
 _FULL_IRI = re.compile(r"^[a-z][a-z0-9+.-]*://[^\s<>\"{}|\\^`]+$", re.I)
 _EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+#: Country names a sheet writes that are not DPV's labels (``loc:US`` is "United States of America").
+_COUNTRY_ALIASES = {
+    "united states": "US",
+    "usa": "US",
+    "u.s.": "US",
+    "uk": "GB",
+    "united kingdom": "GB",
+    "great britain": "GB",
+    "russia": "RU",
+    "south korea": "KR",
+}
 _ROLE = {"recipient": DPV.hasRecipient, "processor": DPV.hasDataProcessor}
 
 
@@ -337,7 +395,7 @@ def _best_heading_row(sheet: Sheet, layout: str) -> tuple[int, dict[str, int]]:
             key = known.get(_norm(cell)) if cell else None
             if key and key not in columns:
                 columns[key] = index
-        if len(columns) >= 2 and len(columns) > len(best[1]):
+        if (len(columns) >= 2 or "name" in columns) and len(columns) > len(best[1]):
             best = (number, columns)
     return best
 
@@ -401,6 +459,8 @@ class _Vocabulary:
     short_labels: dict[str, tuple[str, ...]]
     #: term -> its types and broader concepts and classes
     parents: dict[str, frozenset[str]]
+    #: folded Finnish label (``ontology/dpv-terms.ttl``, ``ontology/ropa.ttl``) -> terms
+    fi_labels: dict[str, tuple[str, ...]]
 
 
 _LABEL_PREDICATES = frozenset({str(SKOS.prefLabel), str(RDFS.label)})
@@ -418,11 +478,14 @@ def _vocabulary() -> _Vocabulary:
     labels: defaultdict[str, set[str]] = defaultdict(set)
     short: defaultdict[str, set[str]] = defaultdict(set)
     parents: defaultdict[str, set[str]] = defaultdict(set)
-    for source in (vocabulary.index_path(), ontology_dir() / "ropa.ttl"):
+    finnish: defaultdict[str, set[str]] = defaultdict(set)
+    for source in (vocabulary.index_path(), ontology_dir() / "ropa.ttl", ontology_dir() / "dpv-terms.ttl"):
         for quad in ox.parse(path=source, format=ox.RdfFormat.TURTLE):
             subject, predicate, obj = quad.subject.value, quad.predicate.value, quad.object
             if predicate in _PARENT_PREDICATES and isinstance(obj, ox.NamedNode):
                 parents[subject].add(obj.value)
+            elif predicate in _LABEL_PREDICATES and isinstance(obj, ox.Literal) and obj.language == "fi":
+                finnish[_fold(obj.value)].add(subject)
             elif (
                 predicate in _LABEL_PREDICATES
                 and isinstance(obj, ox.Literal)
@@ -430,12 +493,14 @@ def _vocabulary() -> _Vocabulary:
             ):
                 labels[_fold(obj.value)].add(subject)
                 stripped = _ARTICLE_CODE.sub("", obj.value)
-                if stripped != obj.value:
-                    short[_fold(stripped)].add(subject)
+                loose = re.sub(r"\s*\([^)]*\)", "", stripped).strip()
+                for variant in {stripped, loose} - {obj.value, ""}:
+                    short[_fold(variant)].add(subject)
     return _Vocabulary(
         labels={k: tuple(sorted(v)) for k, v in labels.items()},
         short_labels={k: tuple(sorted(v)) for k, v in short.items()},
         parents={k: frozenset(v) for k, v in parents.items()},
+        fi_labels={k: tuple(sorted(v)) for k, v in finnish.items()},
     )
 
 
@@ -496,6 +561,7 @@ class _Builder:
         self.used: dict[URIRef, str] = {}  # minted IRI -> what it was minted for
         self.minted: dict[tuple[str, str], URIRef] = {}  # (kind, folded label) -> IRI
         self.vocab = _vocabulary()
+        self.loose = False
 
     # -- small helpers
     def label(self, text: str) -> Literal:
@@ -525,15 +591,21 @@ class _Builder:
 
     # -- terms
     def lookup(self, text: str, column: _TermColumn) -> str | None:
-        """The DPV or project term ``text`` names: an IRI, a compact IRI or a label."""
+        """The DPV or project term ``text`` names: an IRI, a compact IRI or a label (any case, English or
+        Finnish); when ``loose`` (a sheet written by hand), also a label without its article code or
+        parenthesised parts ("Right of access" for "A15 Right of Access")."""
         iri = expand_iri(text)
         if iri is not None:
             return iri if _is_vocabulary(iri) else None
         folded = _fold(text)
-        found = self.vocab.labels.get(folded) or self.vocab.short_labels.get(folded)
-        if not found:
+        found = self.vocab.labels.get(folded) or self.vocab.fi_labels.get(folded)
+        if not found and self.loose:
             stripped = _fold(_ARTICLE_CODE.sub("", text))
-            found = self.vocab.short_labels.get(stripped) or self.vocab.labels.get(stripped)
+            found = (
+                self.vocab.short_labels.get(folded)
+                or self.vocab.short_labels.get(stripped)
+                or self.vocab.labels.get(stripped)
+            )
         return _choose(found or (), column, self.vocab)
 
     def term(self, row: _Row, key: str, heading: str, text: str) -> URIRef:
@@ -691,6 +763,7 @@ class _Importer:
         self.path = path
         self.controllers: dict[URIRef, list[URIRef]] = {}
         self.transfer_rows: list[tuple[URIRef, URIRef, frozenset[URIRef]]] = []
+        self.in_eea: list[URIRef] = []
 
     def heading(self, key: str) -> str:
         return self.table.headings.get(key, key)
@@ -703,6 +776,7 @@ class _Importer:
         for row in rows:
             self.read_row(row)
         self.place_mechanisms()
+        self.place_in_eea()
         self.parts(rows)
 
     def activity(self, row: _Row) -> None:
@@ -743,7 +817,9 @@ class _Importer:
         """The values that say something ("n/a", "none" and nameless nodes are reported and dropped)."""
         kept = []
         for value in values:
-            if value.casefold() in _NOTHING and not (key == "dpo" and value == "none designated (stated)"):
+            if value in _STATED.get(key, {}):
+                kept.append(value)
+            elif value.casefold() in _NOTHING:
                 self.b.note(row.number, self.heading(key), value, "skipped", detail="says nothing")
             elif value == "(unnamed)":
                 self.b.note(row.number, self.heading(key), value, "skipped", detail="a node without a name")
@@ -754,6 +830,8 @@ class _Importer:
     def terms(self, row: _Row, key: str, values: Sequence[str]) -> None:
         column = _TERM_COLUMNS[key]
         for value in self.useful(row, key, values):
+            if self.stated(row, key, value):
+                continue
             self.b.graph.add((row.activity, column.prop, self.b.term(row, key, self.heading(key), value)))
 
     def art6_gdpr(self, row: _Row, values: Sequence[str]) -> None:
@@ -765,6 +843,38 @@ class _Importer:
                     self.b.term(row, "art6Basis", self.heading("art6BasisGdpr"), value),
                 )
             )
+
+    def stated(self, row: _Row, key: str, value: str) -> bool:
+        """Write what a fixed text of the register states (True), or False for any other value."""
+        meaning = _STATED.get(key, {}).get(value)
+        if meaning is None:
+            return False
+        if meaning == "derived":
+            self.b.note(
+                row.number, self.heading(key), value, "skipped", detail="follows from the other columns"
+            )
+        elif meaning == "inEEA":
+            self.in_eea.append(row.activity)
+            self.b.note(
+                row.number, self.heading(key), value, "record", detail="recipients located in loc:EEA"
+            )
+        else:
+            self.b.graph.add((row.activity, ROPA[meaning], Literal(True)))
+            self.b.note(row.number, self.heading(key), value, "record", detail=f"ropa:{meaning}")
+        return True
+
+    def place_in_eea(self) -> None:
+        """The recipients of an activity whose register says every recipient is in the EEA, and whose
+        country the register does not show: located in the EEA (``dpv:hasLocation loc:EEA``)."""
+        g = self.b.graph
+        for activity in self.in_eea:
+            own = set(g.objects(activity, DPV.hasDataController))
+            nodes = {*g.objects(activity, DPV.hasRecipient), *g.objects(activity, DPV.hasDataProcessor)}
+            for group in g.objects(activity, DPV.hasJointDataControllers):
+                nodes.update(set(g.objects(group, DPV.hasDataController)) - own)
+            for node in sorted(nodes, key=str):
+                if isinstance(node, URIRef) and g.value(node, DPV.hasCountry) is None:
+                    g.add((node, DPV.hasLocation, LOC.EEA))
 
     def comment(self, row: _Row, key: str, values: Sequence[str]) -> None:
         """A column this tool has no model for: kept as an ``rdfs:comment`` on the activity."""
@@ -804,7 +914,7 @@ class _Importer:
         g = self.b.graph
         for value in self.useful(row, "dpo", values):
             for controller in self.controllers.get(row.activity, []):
-                if value == "none designated (stated)":
+                if _STATED["dpo"].get(value) == "noDPO":
                     g.add((controller, ROPA.noDataProtectionOfficer, Literal(True)))
                     continue
                 match = _DPO.match(value)
@@ -850,14 +960,18 @@ class _Importer:
     # -- (d) recipients
     def recipients(self, row: _Row, values: Sequence[str]) -> None:
         for value in self.useful(row, "recipients", values):
-            if value == "none (stated)":
+            if _STATED["recipients"].get(value) == "noRecipients":
                 self.b.graph.add((row.activity, ROPA.noRecipients, Literal(True)))
                 self.b.note(
                     row.number, self.heading("recipients"), value, "record", detail="ropa:noRecipients"
                 )
                 continue
             match = _RECIPIENT.match(value)
-            roles = [r.strip() for r in match.group("roles").split(",")] if match else []
+            roles = (
+                [_ROLES_FI.get(r.strip(), r.strip()) for r in match.group("roles").split(",")]
+                if match
+                else []
+            )
             if self.table.layout == "ico" and value.casefold().endswith("(processor)"):
                 roles = ["processor"]
             name = match.group("who") if match and roles else value
@@ -905,6 +1019,8 @@ class _Importer:
         """The register's transfers: ``recipient (country): mechanisms``; the mechanisms are placed once
         every row is read (:meth:`place_mechanisms`)."""
         for value in self.useful(row, "thirdCountryTransfers", values):
+            if self.stated(row, "thirdCountryTransfers", value):
+                continue
             match = _TRANSFER.match(value)
             country = self.country(match.group("country")) if match else None
             if match is None or country is None:
@@ -915,7 +1031,7 @@ class _Importer:
             )
             self.b.graph.add((node, DPV.hasCountry, country))
             text = match.group("mech")
-            mechanisms = frozenset() if text == "NO MECHANISM" else frozenset(self.mechanisms(row, text))
+            mechanisms = frozenset() if text in _NO_MECHANISM else frozenset(self.mechanisms(row, text))
             self.transfer_rows.append((row.activity, node, mechanisms))
             self.b.note(
                 row.number,
@@ -970,8 +1086,9 @@ class _Importer:
     def country(self, text: str) -> URIRef | None:
         """A country by its code (``US``), its English name or its IRI."""
         iri = expand_iri(text)
-        if iri is None and vocabulary.is_known(str(LOC) + text):
-            iri = str(LOC) + text
+        code = _COUNTRY_ALIASES.get(_fold(text), text)
+        if iri is None and vocabulary.is_known(str(LOC) + code):
+            iri = str(LOC) + code
         if iri is None:
             found = [t for t in self.b.vocab.labels.get(_fold(text), ()) if t.startswith(str(LOC))]
             iri = found[0] if found else None
@@ -1036,7 +1153,11 @@ class _Importer:
         elif prose:
             duration = f"P{prose.group(1)}{prose.group(2)[0].upper()}"
             start = prose.group(3)
-        if duration is None and event is None and not (exported and value.startswith("(no value)")):
+        if (
+            duration is None
+            and event is None
+            and not (exported and value.startswith(("(no value)", "(ei arvoa)")))
+        ):
             g.add((node, RDF.type, DPV.StorageCondition))
             g.add((node, DCTERMS.description, self.b.label(value)))
             self.b.note(
@@ -1088,7 +1209,7 @@ class _Importer:
                 g.add((node, RDFS.seeAlso, URIRef(value)))
             elif self.table.layout == "ico":
                 g.add((node, DCTERMS.description, self.b.label(value)))
-            elif value != "recorded":
+            elif value not in _STATED["legitimateInterestAssessment"]:
                 g.add((node, ROPA.conclusion, self.b.label(value)))
             self.b.note(
                 row.number,
@@ -1166,7 +1287,8 @@ def _contact_block(table: _Table) -> dict[str, dict[str, str]]:
 
 
 def _files(builder: _Builder, rows: Sequence[_Row]) -> dict[str, bytes]:
-    """One Turtle file per activity (its triples and the nodes only it has) and ``record.ttl`` (the rest)."""
+    """One Turtle file per activity (its triples and the nodes only it has) and ``record.ttl`` (the rest,
+    when there is any)."""
     graphs: dict[URIRef, Graph] = {row.activity: Graph() for row in rows}
     shared = Graph()
     for triple in builder.graph:
@@ -1182,7 +1304,8 @@ def _files(builder: _Builder, rows: Sequence[_Row]) -> dict[str, bytes]:
             name += "-2"
         taken.add(name.casefold())
         names[f"{name}.ttl"] = _turtle(graphs[row.activity], namespaces)
-    names["record.ttl"] = _turtle(shared, namespaces)
+    if len(shared):  # (a file without triples is not a record file: the loader refuses it)
+        names["record.ttl"] = _turtle(shared, namespaces)
     return dict(sorted(names.items()))
 
 
@@ -1242,6 +1365,7 @@ def read_import(
     where = Path(path)
     table = _locate(read_spreadsheet(where, data=data), where)
     builder = _Builder(sheet=table.sheet.name, base=base, prefix=prefix, language=language)
+    builder.loose = table.layout == "ico"
     rows = _rows(table, builder, where)
     if not rows:
         raise RopaInputError(
