@@ -130,6 +130,20 @@ def test_findings_new_and_fixed(diff: RecordDiff) -> None:
         ("ROPA-A30-DATA-VAGUE", f"{ALU}WebShop", "ordinary personal data"),
         ("ROPA-A30-RETENTION", f"{ALU}WebShop", None),
     ]
+    # a notice's or controller's finding on both sides: the activities it affects now and no longer
+    moved = [(c.finding.rule_id, c.finding.focus_node, c.added, c.removed) for c in diff.changed_findings]
+    both = (("Newsletter",), ("Web shop",))
+    assert moved == [
+        ("ROPA-A30-CONTROLLER-GROUP", f"{ALU}Alumeco", *both),
+        ("ROPA-A30-JOINT-CONTROLLERS", f"{ALU}AlumecoGroupJointControllers", *both),
+        ("ROPA-RIGHT-COMPLAINT", f"{ALU}PrivacyPolicy", *both),
+        ("ROPA-RIGHT-OBJECT-MARKETING", f"{ALU}PrivacyPolicy", ("Newsletter",), ()),
+        ("ROPA-LI-BOILERPLATE", f"{ALU}Alumeco", (), ("Web shop",)),
+        ("ROPA-RIGHT-PARTIAL", f"{ALU}PrivacyPolicy", *both),
+        ("ROPA-A37-DPO", f"{ALU}Alumeco", *both),
+        ("ROPA-NOTICE-CHANGES", f"{ALU}PrivacyPolicy", *both),
+        ("ROPA-NOTICE-VERSION", f"{ALU}PrivacyPolicy", *both),
+    ]
     # the key is rule, focus node and value, as SARIF's fingerprint: the message takes no part
     assert diff.fixed_findings[2].key == (
         f"ROPA-A30-DATA-VAGUE|{ALU}WebShop|https://w3id.org/ropa-kg/ontology#OrdinaryPersonalData"
@@ -164,6 +178,11 @@ def test_cli_json_exit_1_same_bytes_as_library(diff: RecordDiff, modified: Path)
             "removed": ["Customer Care"],
         }
     ]
+    marketing = next(
+        c for c in document["findings"]["changed"] if c["rule_id"] == "ROPA-RIGHT-OBJECT-MARKETING"
+    )
+    assert (marketing["affects_added"], marketing["affects_removed"]) == (["Newsletter"], [])
+    assert "Newsletter" in marketing["affects"] and "Web shop" not in marketing["affects"]
     assert [f["rule_id"] for f in document["findings"]["new"]] == [
         "ROPA-A30-RECIPIENTS",
         "ROPA-A6-LEGAL-BASIS",
@@ -184,7 +203,8 @@ def test_text_format(diff: RecordDiff) -> None:
     ) in text
     assert "# New findings: 3\n  [violation] ROPA-A30-RECIPIENTS on Newsletter: " in text
     assert text.endswith(
-        "Activities: 1 added, 1 removed, 2 changed; parties: 1 changed; findings: 3 new, 4 fixed.\n"
+        "Activities: 1 added, 1 removed, 2 changed; parties: 1 changed; findings: 3 new, 4 fixed, "
+        "9 affecting other activities.\n"
     )
 
 
@@ -199,6 +219,10 @@ def test_markdown_format(diff: RecordDiff) -> None:
     ) in md
     assert "### New findings (3)\n\n| Severity | Rule | On | Message |\n|---|---|---|---|\n" in md
     assert "| warning | `ROPA-A30-DATA-VAGUE` | Web shop (ordinary personal data) | GDPR Art. 30(1)(c)" in md
+    assert (
+        "| Severity | Rule | On | Now affects | No longer affects |\n|---|---|---|---|---|\n"
+        "| violation | `ROPA-A30-CONTROLLER-GROUP` | Alumeco group | Newsletter | Web shop |\n"
+    ) in md
 
 
 def test_no_change_exits_0_and_bad_input_2(tmp_path: Path) -> None:

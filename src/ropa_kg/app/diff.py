@@ -35,7 +35,15 @@ from ropa_kg.load.graph import collect_files
 from ropa_kg.load.store import load_file, load_store, relabel_blank_nodes
 from ropa_kg.query.queries import execute_oxigraph, resolve
 from ropa_kg.render.describe import Describer
-from ropa_kg.render.diff import ActivityChange, ActivityRef, FieldChange, FindingRef, PartyChange, RecordDiff
+from ropa_kg.render.diff import (
+    ActivityChange,
+    ActivityRef,
+    FieldChange,
+    FindingChange,
+    FindingRef,
+    PartyChange,
+    RecordDiff,
+)
 from ropa_kg.render.export import REGISTER_COLUMNS, REGISTER_QUERY
 from ropa_kg.render.report import JSON_SCHEMA_VERSION, BaselineSummary, finding_fingerprint
 from ropa_kg.rules.validation import ValidationResult, sort_findings, validate
@@ -250,6 +258,7 @@ def finding_ref(finding: Finding, name: Any) -> FindingRef:
         focus=name(finding.focus_node),
         value=shown,
         message=finding.message,
+        affects=tuple(sorted(name(a) for a in finding.affects)),
     )
 
 
@@ -336,7 +345,21 @@ def diff_sides(old: RecordSide, new: RecordSide) -> RecordDiff:
         parties=_party_changes(old, new),
         new_findings=_sorted_findings(f for k, f in new.findings.items() if k not in old.findings),
         fixed_findings=_sorted_findings(f for k, f in old.findings.items() if k not in new.findings),
+        changed_findings=_finding_changes(old, new),
     )
+
+
+def _finding_changes(old: RecordSide, new: RecordSide) -> tuple[FindingChange, ...]:
+    """The findings on both sides whose affected activities differ (a notice's or controller's), in
+    the findings' order."""
+    changes: dict[str, FindingChange] = {}
+    for key, after in new.findings.items():
+        before = old.findings.get(key)
+        if before is not None and before.affects != after.affects:
+            added = tuple(sorted(set(after.affects) - set(before.affects)))
+            removed = tuple(sorted(set(before.affects) - set(after.affects)))
+            changes[key] = FindingChange(finding=after, added=added, removed=removed)
+    return tuple(changes[f.key] for f in _sorted_findings(c.finding for c in changes.values()))
 
 
 def diff_records(
@@ -431,6 +454,7 @@ __all__ = [
     "ActivityRef",
     "Baseline",
     "FieldChange",
+    "FindingChange",
     "FindingRef",
     "PartyChange",
     "RecordDiff",

@@ -68,6 +68,19 @@ class FindingRef:
     focus: str
     value: str | None
     message: str
+    #: a notice's or controller's finding: the labels of the activities it affects, sorted
+    affects: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class FindingChange:
+    """A notice's or controller's finding on both sides whose affected activities differ: ``finding``
+    as it is on the new side, the activities it affects now and did not (``added``), and no longer
+    (``removed``)."""
+
+    finding: FindingRef
+    added: tuple[str, ...]
+    removed: tuple[str, ...]
 
 
 @dataclass(frozen=True)
@@ -82,6 +95,7 @@ class RecordDiff:
     parties: tuple[PartyChange, ...] = ()
     new_findings: tuple[FindingRef, ...] = ()
     fixed_findings: tuple[FindingRef, ...] = ()
+    changed_findings: tuple[FindingChange, ...] = ()
 
     @property
     def has_changes(self) -> bool:
@@ -93,6 +107,7 @@ class RecordDiff:
             or self.parties
             or self.new_findings
             or self.fixed_findings
+            or self.changed_findings
         )
 
 
@@ -119,7 +134,7 @@ def _summary(diff: RecordDiff) -> str:
     return (
         f"Activities: {len(diff.added)} added, {len(diff.removed)} removed, {len(diff.changed)} changed; "
         f"parties: {len(diff.parties)} changed; findings: {len(diff.new_findings)} new, "
-        f"{len(diff.fixed_findings)} fixed"
+        f"{len(diff.fixed_findings)} fixed, {len(diff.changed_findings)} affecting other activities"
     )
 
 
@@ -135,6 +150,10 @@ def _field_lines(fields: tuple[FieldChange, ...], indent: str) -> list[str]:
 def _finding_text(finding: FindingRef) -> str:
     value = f" [{finding.value}]" if finding.value else ""
     return f"[{finding.severity}] {finding.rule_id} on {finding.focus}{value}: {finding.message}"
+
+
+def _affects_text(change: FindingChange) -> str:
+    return ", ".join([f"+ {a}" for a in change.added] + [f"- {a}" for a in change.removed])
 
 
 def render_diff_text(diff: RecordDiff) -> str:
@@ -161,6 +180,12 @@ def render_diff_text(diff: RecordDiff) -> str:
             lines.append(f"# {title}: {len(findings)}")
             lines += [f"  {_finding_text(f)}" for f in findings]
             lines.append("")
+    if diff.changed_findings:
+        lines.append(f"# Findings affecting other activities: {len(diff.changed_findings)}")
+        for moved in diff.changed_findings:
+            f = moved.finding
+            lines.append(f"  [{f.severity}] {f.rule_id} on {f.focus}: {_affects_text(moved)}")
+        lines.append("")
     lines.append(_summary(diff) + ".")
     return "\n".join(lines) + "\n"
 
@@ -185,13 +210,16 @@ def _finding_json(finding: FindingRef) -> dict[str, Any]:
         "focus_label": finding.focus,
         "value": finding.value,
         "message": finding.message,
+        "affects": list(finding.affects),
     }
 
 
 def render_diff_json(diff: RecordDiff) -> str:
     """A JSON document (``schema_version`` 1): ``old``, ``new``, ``changes`` (true when anything
     differs), ``activities`` (``added``, ``removed``, ``changed`` with their ``fields``), ``parties``
-    and ``findings`` (``new``, ``fixed``, each with its matching ``key``)."""
+    and ``findings`` (``new``, ``fixed``, each with its matching ``key``; ``changed``: a notice's or
+    controller's findings whose affected activities differ, with ``affects_added`` and
+    ``affects_removed``)."""
     document = {
         "schema_version": DIFF_SCHEMA_VERSION,
         "old": diff.old,
@@ -208,6 +236,14 @@ def render_diff_json(diff: RecordDiff) -> str:
         "findings": {
             "new": [_finding_json(f) for f in diff.new_findings],
             "fixed": [_finding_json(f) for f in diff.fixed_findings],
+            "changed": [
+                {
+                    **_finding_json(c.finding),
+                    "affects_added": list(c.added),
+                    "affects_removed": list(c.removed),
+                }
+                for c in diff.changed_findings
+            ],
         },
     }
     return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
@@ -237,6 +273,24 @@ def _md_findings(title: str, findings: tuple[FindingRef, ...]) -> list[str]:
     return [*lines, ""]
 
 
+def _md_affects(changes: tuple[FindingChange, ...]) -> list[str]:
+    if not changes:
+        return []
+    lines = [
+        f"### Findings affecting other activities ({len(changes)})",
+        "",
+        "| Severity | Rule | On | Now affects | No longer affects |",
+        "|---|---|---|---|---|",
+    ]
+    for c in changes:
+        f = c.finding
+        lines.append(
+            f"| {f.severity} | `{f.rule_id}` | {_cell(f.focus)} | {_cell(', '.join(c.added))} "
+            f"| {_cell(', '.join(c.removed))} |"
+        )
+    return [*lines, ""]
+
+
 def render_diff_markdown(diff: RecordDiff) -> str:
     """Markdown for a pull-request comment: a heading and the summary, then sections for activities
     (added, removed, changed, with the values of each field as lists), parties, and the findings new
@@ -254,6 +308,7 @@ def render_diff_markdown(diff: RecordDiff) -> str:
         lines += [f"### Party {party.status}: {_named(party.party)}", "", *_md_fields(party.fields), ""]
     lines += _md_findings("New findings", diff.new_findings)
     lines += _md_findings("Fixed findings", diff.fixed_findings)
+    lines += _md_affects(diff.changed_findings)
     return "\n".join(lines).rstrip("\n") + "\n"
 
 
@@ -263,6 +318,7 @@ __all__ = [
     "ActivityChange",
     "ActivityRef",
     "FieldChange",
+    "FindingChange",
     "FindingRef",
     "PartyChange",
     "RecordDiff",
