@@ -36,6 +36,7 @@ from ropa_kg.render.export import REGISTER_COLUMNS, register, to_csv, to_xlsx
 ROOT = Path(__file__).resolve().parent.parent
 ALUMECO = ROOT / "data" / "alumeco"
 BLANK = ROOT / "tests" / "fixtures" / "blank" / "record.ttl"
+KETTU = ROOT / "tests" / "fixtures" / "blank" / "kettu.ttl"
 DAY = dt.date(2026, 1, 31)
 EX = "https://example.org/ropa#"
 
@@ -63,7 +64,7 @@ def alumeco_exports() -> tuple[bytes, bytes]:
 def generated_record(tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.mktemp("generated") / "generated.ttl"
     out = io.StringIO()
-    generate(out, activities=60, organisations=3, seed=7, fault_rate=0.3)
+    generate(out, activities=40, organisations=3, seed=7, fault_rate=0.3)
     path.write_text(out.getvalue(), encoding="utf-8")
     return path
 
@@ -84,20 +85,21 @@ def test_alumeco_export_import_export_is_byte_identical(
 
 def test_generated_record_round_trips_in_both_formats(generated_record: Path, tmp_path: Path) -> None:
     original = _exports([generated_record])
-    assert original[0].count(b"\r\n") == 61  # the heading and 60 activities, faults injected
+    assert original[0].count(b"\r\n") == 41  # the heading and 40 activities, faults injected
     assert _round_trip(tmp_path, "generated.csv", original[0]) == original
     assert _round_trip(tmp_path, "generated.xlsx", original[1]) == original
 
 
 def test_the_cli_round_trip_with_source_date_epoch(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """``ropa export`` -> ``ropa import`` -> ``ropa export``: the same bytes (the XLSX names its source,
-    so both exports are run on a folder called ``record``)."""
+    so both exports are run on a folder called ``record``; a small record, as the import validates it)."""
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "1767225600")
     runner = CliRunner()
     first, second = tmp_path / "first", tmp_path / "second"
     first.mkdir()
     second.mkdir()
-    shutil.copytree(ALUMECO, first / "record")
+    (first / "record").mkdir()
+    shutil.copy(KETTU, first / "record" / "kettu.ttl")
     monkeypatch.chdir(first)
     assert runner.invoke(main, ["export", "record", "-o", "../one.xlsx"]).exit_code == 0
     result = runner.invoke(main, ["import", "../one.xlsx", "-o", "../second/record"])
@@ -105,6 +107,11 @@ def test_the_cli_round_trip_with_source_date_epoch(tmp_path: Path, monkeypatch: 
     monkeypatch.chdir(second)
     assert runner.invoke(main, ["export", "record", "-o", "../two.xlsx"]).exit_code == 0
     assert (tmp_path / "one.xlsx").read_bytes() == (tmp_path / "two.xlsx").read_bytes()
+    assert sorted(p.name for p in (second / "record").iterdir()) == [
+        "Archive.ttl",
+        "PayrollHR.ttl",
+        "record.ttl",
+    ]
 
 
 def test_blank_node_record_reaches_a_fixed_point(tmp_path: Path) -> None:
@@ -488,11 +495,15 @@ def test_merged_heading_cell(ico_workbook: IcoFactory, tmp_path: Path) -> None:
     assert "sheet 'Template', row 9, column B (Purpose of processing)" in message and "merged" in message
 
 
-def test_unreadable_files(tmp_path: Path) -> None:
+def test_unreadable_files(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     (tmp_path / "notes.pdf").write_bytes(b"%PDF-1.4")
     assert "(.xlsx or .csv)" in _refused(tmp_path / "notes.pdf", tmp_path)
     (tmp_path / "fake.xlsx").write_text("Activity ID,Processing activity\n", encoding="utf-8")
     assert "not an XLSX workbook" in _refused(tmp_path / "fake.xlsx", tmp_path)
+    (tmp_path / "big.csv").write_text("Processing activity\nOne\n", encoding="utf-8")
+    monkeypatch.setenv("ROPA_MAX_FILE_BYTES", "10")
+    assert "larger than the size limit (10 bytes)" in _refused(tmp_path / "big.csv", tmp_path)
+    monkeypatch.delenv("ROPA_MAX_FILE_BYTES")
     (tmp_path / "latin1.csv").write_bytes(
         "Processing activity,Purposes of processing\nPäivä,x\n".encode("latin-1")
     )

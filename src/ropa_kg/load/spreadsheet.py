@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ropa_kg.core.errors import RopaInputError
+from ropa_kg.load.safe_input import max_file_bytes
 
 __all__ = ["CellRange", "Sheet", "read_csv", "read_spreadsheet", "read_xlsx"]
 
@@ -56,15 +57,21 @@ def read_spreadsheet(path: Path | str, *, data: bytes | None = None) -> tuple[Sh
     told by the bytes (an XLSX file is a zip archive), not only by the name.
 
     Raises:
-        RopaInputError: the file cannot be read, is neither an XLSX workbook nor a CSV file, or the CSV
-            file is not UTF-8.
+        RopaInputError: the file cannot be read, is larger than the loaders' size limit
+            (:func:`ropa_kg.load.safe_input.max_file_bytes`), is neither an XLSX workbook nor a CSV file,
+            or the CSV file is not UTF-8.
     """
     where = Path(path)
+    limit = max_file_bytes()
     if data is None:
         try:
+            if where.stat().st_size > limit:
+                raise RopaInputError(f"the file is larger than the size limit ({limit:,} bytes)", where)
             data = where.read_bytes()
         except OSError as exc:
             raise RopaInputError(f"cannot read the file: {exc.strerror or exc}", where) from exc
+    if len(data) > limit:
+        raise RopaInputError(f"the file is larger than the size limit ({limit:,} bytes)", where)
     if data[:4] == b"PK\x03\x04":
         return read_xlsx(data, where)
     if where.suffix.lower() in {".xlsx", ".xlsm"}:
