@@ -744,6 +744,8 @@ class _Patcher:
         self.text = text
         self.beside = beside
         self.dropped: set[int] = set()
+        #: Added triples that take the place of a removed predicate's line, by property list and item.
+        self.replacing: dict[int, dict[int, list[Triple]]] = defaultdict(lambda: defaultdict(list))
         self.doc = doc
         self.removed = removed
         self.added = added
@@ -807,15 +809,17 @@ class _Patcher:
                     raise _Unsupported("a new blank node cannot be patched in")
                 blocks[triple[0]].append(triple)
             else:
-                plist, index = found
-                anchors[id(plist)][index].append(triple)
+                plist, index, replace = found
+                (self.replacing if replace else anchors)[id(plist)][index].append(triple)
         return anchors, blocks
 
-    def _anchor(self, triple: Triple) -> tuple[_PList, int] | None:
+    def _anchor(self, triple: Triple) -> tuple[_PList, int, bool] | None:
+        """Where an added triple goes: after the last kept item of its predicate; else in place of a
+        removed item of its predicate (a replaced value stays where it was); else after the last item
+        of the subject's longest property list (``True``: in place). None: a new block."""
         subject, verb = triple[0], triple[1]
-        lists = [
-            p for p in self.doc.plists if p.subject == subject and self._alive(p) and self._kept_items(p)
-        ]
+        alive = [p for p in self.doc.plists if p.subject == subject and self._alive(p)]
+        lists = [p for p in alive if self._kept_items(p)]
         same = [
             (plist.items[i].start, plist, i)
             for plist in lists
@@ -824,11 +828,39 @@ class _Patcher:
         ]
         if same:
             _, plist, index = max(same, key=lambda s: s[0])
-            return plist, index
+            return plist, index, False
+        for plist in alive:
+            for index, item in enumerate(plist.items):
+                if item.verb == verb and self._replaceable(plist, index):
+                    return plist, index, True
         if not lists:
             return None
         plist = max(lists, key=lambda p: (len(self._kept_items(p)), p.start))
-        return plist, self._kept_items(plist)[-1]
+        return plist, self._kept_items(plist)[-1], False
+
+    def _runs(self, plist: _PList) -> list[list[int]]:
+        """The runs of consecutive items that lose all their objects."""
+        kept = set(self._kept_items(plist))
+        runs: list[list[int]] = []
+        for index in range(len(plist.items)):
+            if index in kept:
+                continue
+            if runs and runs[-1][-1] == index - 1:
+                runs[-1].append(index)
+            else:
+                runs.append([index])
+        return runs
+
+    def _replaceable(self, plist: _PList, index: int) -> bool:
+        """Whether removed item ``index`` can be replaced in place: its run of removed items is alone
+        on its lines, or it is a run on its own."""
+        run = next((r for r in self._runs(plist) if index in r), None)
+        if run is None:
+            return False
+        return len(run) == 1 or all(self._owns_line(plist, i)[0] for i in run)
+
+    def _keeps(self, plist: _PList) -> bool:
+        return bool(self._kept_items(plist)) or bool(self.replacing.get(id(plist)))
 
     # layout helpers
     def _line_start(self, pos: int) -> int:
@@ -869,26 +901,21 @@ class _Patcher:
     # removals
     def _patch_plist(self, plist: _PList, additions: Mapping[int, list[Triple]]) -> None:
         kept = self._kept_items(plist)
-        if not kept:
+        if not self._keeps(plist):
             if plist.items and (plist.top or self._statement_empties(plist)):
                 self._drop_statement(plist)
             elif plist.items:
                 self._edit(plist.start, plist.close + 1, "[]")
             return
         closing_gone = False
-        run: list[int] = []
-        for index, item in enumerate(plist.items):
-            objects = self._kept_objects(plist, item)
-            if not objects:
-                run.append(index)
-                continue
-            if run:
-                closing_gone |= self._drop_run(plist, run)
-                run = []
-            if len(objects) < len(item.objects):
-                self._drop_objects(item, objects)
-        if run:
+        for run in self._runs(plist):
             closing_gone |= self._drop_run(plist, run)
+        for index in kept:
+            objects = self._kept_objects(plist, plist.items[index])
+            if len(objects) < len(plist.items[index].objects):
+                self._drop_objects(plist.items[index], objects)
+        if not kept:
+            return
         last = kept[-1]
         fix_closing = closing_gone
         for index in sorted(additions):
@@ -900,15 +927,13 @@ class _Patcher:
     def _statement_empties(self, plist: _PList) -> bool:
         """Whether the statement ``plist`` (a subject's ``[ ... ]``) belongs to keeps no triple."""
         statement = plist.statement
-        return statement is not None and not any(
-            self._kept_items(p) for p in statement.plists if self._alive(p)
-        )
+        return statement is not None and not any(self._keeps(p) for p in statement.plists if self._alive(p))
 
     def _drop_statement(self, plist: _PList) -> None:
         statement = plist.statement
         if statement is None:
             raise _Unsupported("a blank node's property list would be emptied")
-        if any(self._kept_items(p) for p in statement.plists if self._alive(p)):
+        if any(self._keeps(p) for p in statement.plists if self._alive(p)):
             raise _Unsupported("a statement would lose its subject's own triples only")
         if id(statement) in self.dropped:
             return
@@ -935,16 +960,31 @@ class _Patcher:
         return len(dots) == int(closing), closing
 
     def _drop_run(self, plist: _PList, run: list[int]) -> bool:
-        """Remove the consecutive items ``run``: each alone on its line goes with its line, else the
-        run's text up to the next item (or from the previous item's end when the run ends the list).
-        True when the statement's closing ``.`` went with a removed line."""
+        """Remove the consecutive items ``run``: each alone on its line goes with its line (or is
+        replaced by the lines of the triples that take its place), else the run's text up to the next
+        item (or from the previous item's end when the run ends the list). True when the statement's
+        closing ``.`` went with a removed line."""
+        replacing = self.replacing.get(id(plist), {})
         owned = [self._owns_line(plist, index) for index in run]
         if all(own for own, _ in owned):
+            closing = any(closing for _, closing in owned)
+            carrier = max((i for i in run if i in replacing), default=None) if closing else None
             for index in run:
                 item = plist.items[index]
-                self._edit(self._line_start(item.start), self._line_end(item.end), "")
-            return any(closing for _, closing in owned)
+                lines = self._lines(replacing.get(index, []))
+                indent = self.text[self._line_start(item.start) : item.start]
+                text = "".join(
+                    f"{indent}{line} {'.' if index == carrier and i == len(lines) - 1 else ';'}{self.nl}"
+                    for i, line in enumerate(lines)
+                )
+                self._edit(self._line_start(item.start), self._line_end(item.end), text)
+            return closing and carrier is None
         first, last = plist.items[run[0]], plist.items[run[-1]]
+        if run[0] in replacing:  # a run of one item: its text is replaced, its punctuation stays
+            single = self.text.count("\n", plist.start, plist.close) == 0
+            sep = " ; " if single else f" ;{self.nl}{self._indent(plist, run[0])}"
+            self._edit(first.start, first.end, sep.join(self._lines(replacing[run[0]])))
+            return False
         if run[-1] + 1 < len(plist.items):
             following = plist.items[run[-1] + 1]
             if self._starts_line(first.start) and self._starts_line(following.start):
@@ -980,7 +1020,7 @@ class _Patcher:
     # additions
     def _add(self, plist: _PList, index: int, triples: list[Triple], closing_gone: bool) -> bool:
         """Add ``triples`` after item ``index``; True when the new lines carry the statement's ``.``."""
-        lines = [f"{self.writer.verb(p)} {self.writer.term(o)}" for _, p, o in sorted(triples, key=_key)]
+        lines = self._lines(triples)
         item = plist.items[index]
         rest = self._rest_of_line(item.end)
         indent = self._indent(plist, index)
@@ -1002,6 +1042,10 @@ class _Patcher:
         sep = " ; " if single else f" ;{self.nl}{indent}"
         self._edit(end, end, "".join(sep + line for line in lines))
         return False
+
+    def _lines(self, triples: Iterable[Triple]) -> list[str]:
+        """The ``predicate object`` texts of ``triples``, in a stable order."""
+        return [f"{self.writer.verb(p)} {self.writer.term(o)}" for _, p, o in sorted(triples, key=_key)]
 
     def _new_blocks(self, blocks: Mapping[Node, list[Triple]]) -> None:
         if not blocks:
@@ -1080,13 +1124,32 @@ _PARSED: dict[tuple[Path, str], frozenset[tuple[Node, Node, Node]]] = {}
 _PARSED_MAX = 64
 
 
+#: The reader's findings by (path, sha256), for the same reason (they are never modified).
+_READ: dict[tuple[Path, Path, str], _Loaded] = {}
+
+
 def _load(path: Path) -> _Loaded:
-    """Read ``path``: the Turtle reader's triples when it can read the file (fast), else rdflib's."""
+    """Read ``path``: the Turtle reader's triples when it can read the file (fast), else rdflib's.
+
+    Raises:
+        RopaInputError: the file cannot be read, or rdflib cannot parse it.
+    """
     try:
         data = path.read_bytes()
     except OSError as exc:
         raise RopaInputError(f"cannot read: {exc.strerror or exc}", path) from exc
     version = hashlib.sha256(data).hexdigest()
+    key = (path, path.resolve(), version)
+    loaded = _READ.get(key)
+    if loaded is None:
+        loaded = _read_file(path, data, version)
+        if len(_READ) >= _PARSED_MAX:
+            _READ.pop(next(iter(_READ)))
+        _READ[key] = loaded
+    return loaded
+
+
+def _read_file(path: Path, data: bytes, version: str) -> _Loaded:
     if path.suffix.lower() == ".ttl":
         try:
             doc = _read(data.decode("utf-8"), path.resolve().as_uri())
