@@ -353,9 +353,10 @@ def materialise(root: Path, rev: str, record: str) -> Iterator[Path]:
 def commit_files(
     folder: Path | str, paths: Sequence[Path | str], *, author_name: str, author_email: str, message: str
 ) -> str:
-    """Commit exactly ``paths`` (new, changed or deleted files; nothing else that is staged) in the
-    repository holding ``folder``, with that author (also the committer when the repository has no
-    ``user.email``); returns the new commit's hash.
+    """Commit exactly ``paths`` (new, changed or deleted files; relative ones are taken from
+    ``folder``; nothing else that is staged) in the repository holding ``folder``, with that author
+    (also the committer when the repository has no ``user.email``); returns the new commit's hash.
+    Hooks run as for any commit.
 
     Raises:
         RopaUsageError: an empty author, e-mail or message; ``folder`` is not in a git repository; a
