@@ -620,3 +620,61 @@ def test_a_failure_while_writing_leaves_the_old_bytes(record: Path, monkeypatch:
     monkeypatch.undo()
     assert calls[:2] == ["chat.ttl", "rights-requests.ttl"]
     assert snapshot(record) == before  # chat.ttl was put back, and no temporary file is left
+
+
+def test_a_file_deleted_by_another_tab_is_a_conflict(record: Path) -> None:
+    versions = file_versions(ttl(record))
+    own = record / "rights-requests.ttl"
+    apply_plan(plan_save(Edit(removed=as_triples(graph_of(own))), files=ttl(record), folder=record))
+    edit = Edit(added=((ALU.RightsRequests, DCTERMS.modified, Literal("2026")),))
+    with pytest.raises(SaveConflictError, match=r"rights-requests\.ttl changed since you opened it"):
+        plan_save(edit, files=sorted(versions), folder=record, versions=versions)
+
+
+# --- other people's Turtle --------------------------------------------------------------------------
+
+OTHER = (
+    "PREFIX ex: <https://example.com/ns#>\r\n"
+    "PREFIX dpv: <https://w3id.org/dpv#>\r\n"
+    "\r\n"
+    "# a comment that stays\r\n"
+    "_:p a dpv:Process ; ex:steps ( ex:one [ ex:n 2 ] ) ;\r\n"
+    '    ex:note """two\r\n'
+    'lines""" ;\r\n'
+    "    dpv:hasPurpose dpv:Marketing, dpv:Sales .\r\n"
+    "ex:x ex:p ex:y"
+    " ."
+)
+
+
+def test_crlf_sparql_prefixes_collections_and_long_strings(tmp_path: Path) -> None:
+    path = tmp_path / "other.ttl"
+    path.write_bytes(OTHER.encode())
+    graph = graph_of(path)
+    (process,) = graph.subjects(RDF.type, DPV.Process)
+    edit = Edit(
+        removed=((process, DPV.hasPurpose, DPV.Sales),),
+        added=(
+            (process, OWL.sameAs, URIRef("https://example.com/ns#same")),
+            (URIRef("https://example.com/ns#x"), OWL.versionInfo, Literal("1", datatype=XSD.integer)),
+        ),
+    )
+    plan = plan_save(edit, files=[path], folder=tmp_path)
+    (change,) = plan.changes
+    assert change.method == "patch"
+    text = change.after.decode()  # type: ignore[union-attr]
+    assert text.startswith(
+        "PREFIX ex: <https://example.com/ns#>\r\nPREFIX dpv: <https://w3id.org/dpv#>\r\n"
+        "PREFIX owl: <http://www.w3.org/2002/07/owl#>\r\n\r\n# a comment that stays\r\n"
+    )
+    assert (
+        '    ex:note """two\r\nlines""" ;\r\n'
+        "    dpv:hasPurpose dpv:Marketing ;\r\n"
+        "    owl:sameAs ex:same .\r\n" in text
+    )
+    # the file writes integers short (ex:n 2), and ends without a newline
+    assert text.endswith("ex:x ex:p ex:y ;\r\n    owl:versionInfo 1 .\r\n")
+    result = Graph()
+    with literals_as_written():
+        result.parse(data=text, format="turtle")
+    assert same_graph(result, expected_graph(graph, edit))

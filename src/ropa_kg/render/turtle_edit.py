@@ -1301,6 +1301,20 @@ def _file_change(
     return None if after == loaded.data else FileChange(loaded.path, loaded.data, after, method, folder)
 
 
+def _check_present(files: Iterable[Path], versions: Mapping[Path, str] | None) -> None:
+    """A file the editor opened that is gone now was deleted by another save: a conflict.
+
+    Raises:
+        SaveConflictError: such a file.
+    """
+    for path in sorted(set(files)):
+        if versions is not None and versions.get(path) and not path.exists():
+            raise SaveConflictError(
+                f"{path} changed since you opened it (it was deleted): nothing was saved; "
+                "reload the activity and make the edit again"
+            )
+
+
 def plan_save(
     edit: Edit,
     *,
@@ -1323,10 +1337,12 @@ def plan_save(
 
     Raises:
         RopaInputError: a file cannot be read or parsed.
+        SaveConflictError: a file of ``versions`` was deleted since.
         RopaUsageError: the edit would change a file that is not Turtle, or a new file's name is taken
             by a file outside the record.
     """
     with literals_as_written():
+        _check_present(files, versions)
         loaded = {path: _load(path) for path in sorted(set(files))}
         removed, added = _net(edit)
         removals = {path: {t for t in removed if t in f.triples} for path, f in loaded.items()}
