@@ -458,6 +458,11 @@ def test_cli_reports_json_findings_and_fail_on(ico_workbook: IcoFactory, tmp_pat
     )
     assert failing.exit_code == 1
     assert "findings:" in failing.stdout and "kept as a note:" in failing.stdout
+    assert "  Purpose of processing: 'Marketing' (-> dpv:Marketing) - row 10\n" in failing.stdout
+    assert sorted(findings["rule_severity"]) == sorted(findings["by_rule"])
+    assert findings["rule_severity"]["ROPA-A30-RECIPIENTS"] == "violation"
+    recipients = findings["by_rule"]["ROPA-A30-RECIPIENTS"]
+    assert f"  ROPA-A30-RECIPIENTS (violation): {recipients}\n" in failing.stdout
     again = runner.invoke(main, ["import", str(path), "-o", str(tmp_path / "out")])
     assert again.exit_code == 2 and "must be an empty folder" in again.stderr
     assert "Exit codes" in runner.invoke(main, ["import", "--help"]).stdout

@@ -302,6 +302,8 @@ class FindingsSummary:
     by_severity: Mapping[str, int]
     by_rule: Mapping[str, int]
     worst: Severity | None
+    #: rule id -> the severity of its findings (the worst, when they differ)
+    rule_severity: Mapping[str, str] = field(default_factory=dict)
 
     def failing(self, threshold: Severity | None) -> bool:
         """True when a finding is at or above ``threshold`` (None: never)."""
@@ -1056,7 +1058,7 @@ class _Importer:
             for mechanism in mechanisms - on_recipient[node]:
                 self.b.graph.add((activity, DPV.hasLegalBasis, mechanism))
 
-    def mechanisms(self, row: _Row, text: str) -> list[URIRef]:
+    def mechanisms(self, row: _Row, text: str, key: str = "thirdCountryTransfers") -> list[URIRef]:
         column = _TermColumn(DPV.hasLegalBasis, _TRANSFER_TOOL, (str(EU_GDPR), str(DPV)))
         whole = self.b.lookup(text, column)
         parts = [text] if whole else [p.strip() for p in text.split(", ") if p.strip()]
@@ -1072,7 +1074,7 @@ class _Importer:
                 found.append(node)
                 self.b.note(
                     row.number,
-                    self.heading("thirdCountryTransfers"),
+                    self.heading(key),
                     part,
                     "new term",
                     str(node),
@@ -1080,7 +1082,7 @@ class _Importer:
                 )
             else:
                 found.append(URIRef(term))
-                self.b.note(row.number, self.heading("thirdCountryTransfers"), part, "mapped", term)
+                self.b.note(row.number, self.heading(key), part, "mapped", term)
         return found
 
     def country(self, text: str) -> URIRef | None:
@@ -1114,7 +1116,7 @@ class _Importer:
                 f"a recipient in it: {node}",
             )
             for safeguard in safeguards:
-                for mechanism in self.mechanisms(row, safeguard):
+                for mechanism in self.mechanisms(row, safeguard, "safeguards"):
                     self.b.graph.add((node, ROPA.hasTransferMechanism, mechanism))
         if safeguards and not values:
             self.comment(row, "safeguards", safeguards)
@@ -1424,11 +1426,15 @@ def summarise_findings(folder: Path | str) -> FindingsSummary:
     findings = result.findings
     by_severity = Counter(f.severity.name.lower() for f in findings)
     by_rule = Counter(f.rule_id for f in findings)
+    worst_of: dict[str, Severity] = {}
+    for finding in findings:
+        worst_of[finding.rule_id] = max(finding.severity, worst_of.get(finding.rule_id, finding.severity))
     return FindingsSummary(
         total=len(findings),
         by_severity={s: by_severity.get(s, 0) for s in ("violation", "warning", "info")},
         by_rule=dict(sorted(by_rule.items())),
         worst=max((f.severity for f in findings), default=None),
+        rule_severity={rule: worst_of[rule].name.lower() for rule in sorted(worst_of)},
     )
 
 
@@ -1503,7 +1509,8 @@ def _grouped(items: Sequence[MappedValue]) -> list[str]:
     """One line per (column, value, detail): the rows it is on."""
     rows: dict[tuple[str, str, str], list[int]] = {}
     for v in items:
-        rows.setdefault((v.column, v.text, v.detail), []).append(v.row)
+        detail = f"-> {_compact(v.term)}" if v.outcome == "mapped" and v.term and not v.detail else v.detail
+        rows.setdefault((v.column, v.text, detail), []).append(v.row)
     lines = []
     for (column, text, detail), numbers in rows.items():
         where = "row" if len(numbers) == 1 else "rows"
@@ -1530,6 +1537,7 @@ def render_report(report: ImportReport, fmt: str = "text") -> str:
                 "total": report.findings.total,
                 "by_severity": dict(report.findings.by_severity),
                 "by_rule": dict(report.findings.by_rule),
+                "rule_severity": dict(report.findings.rule_severity),
             },
         }
         return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
@@ -1541,6 +1549,7 @@ def render_report(report: ImportReport, fmt: str = "text") -> str:
         "values: " + ", ".join(f"{counts[o]} {o}" for o in OUTCOMES),
     ]
     for outcome, title in (
+        ("mapped", "mapped to DPV and project terms"),
         ("new term", "kept as a new term"),
         ("note", "kept as a note"),
         ("skipped", "not kept"),
@@ -1553,5 +1562,7 @@ def render_report(report: ImportReport, fmt: str = "text") -> str:
     lines.append(
         f"findings: {summary.total} (" + ", ".join(f"{n} {s}" for s, n in summary.by_severity.items()) + ")"
     )
-    lines.extend(f"  {rule}: {n}" for rule, n in summary.by_rule.items())
+    lines.extend(
+        f"  {rule} ({summary.rule_severity.get(rule, '')}): {n}" for rule, n in summary.by_rule.items()
+    )
     return "\n".join(lines) + "\n"
