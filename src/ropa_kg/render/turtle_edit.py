@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import difflib
 import hashlib
+import itertools
 import os
 import re
 import tempfile
@@ -879,7 +880,7 @@ class _Patcher:
         eol = self._line_end(pos)
         index = _bisect(self.starts, pos)
         out: list[_Token] = []
-        for token in self.doc.tokens[index:]:
+        for token in itertools.islice(self.doc.tokens, index, None):
             if token.start >= eol:
                 break
             if token.kind == "ws" and token.end > eol:
@@ -1009,7 +1010,7 @@ class _Patcher:
         """The statement's ``.`` went with a removed line: the ``;`` after item ``index`` becomes it."""
         item = plist.items[index]
         position = _bisect(self.starts, item.end)
-        for token in self.doc.tokens[position:]:
+        for token in itertools.islice(self.doc.tokens, position, None):
             if token.kind == "punct" and token.text == ";":
                 self._edit(token.start, token.end, ".")
                 return
