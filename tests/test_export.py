@@ -25,6 +25,7 @@ from ropa_kg.render.export import (
     cover,
     export_bytes,
     find_chromium,
+    period_words,
     register_table,
 )
 from ropa_kg.sparql.results import term_text
@@ -202,6 +203,13 @@ def test_cover_of_a_signed_record(signed_record: list[str]) -> None:
     cover_html = page[page.index('<section class="cover">') : page.index("</section>")]
     assert "<tr><th>Approved by</th><td>Maija Meikäläinen, CEO</td></tr>" in cover_html
     assert "<tr><th>Version</th><td>2.1</td></tr>" in cover_html
+    assert "<tr><th>Review period</th><td>P6M (6 months)</td></tr>" in cover_html
+    assert dict(finnish.fields("fi"))["Tarkistusväli"] == "P6M (6 kuukautta)"
+    assert (period_words("P1Y6M"), period_words("P1Y", "fi"), period_words("P30D")) == (
+        "1 year 6 months",
+        "1 vuosi",
+        None,
+    )
     assert 'class="empty"' not in cover_html
 
 

@@ -301,13 +301,15 @@ class Cover:
     review_period: str | None = None
 
     def fields(self, lang: str = "en") -> list[tuple[str, str | None]]:
-        """(label, value or None) in the cover's order, labelled in ``lang``; the review period, when not
-        stated, says the default the rules apply."""
+        """(label, value or None) in the cover's order, labelled in ``lang``; the review period is spelled
+        out ("P1Y6M (1 year 6 months)") and, when not stated, says the default the rules apply."""
         words = TEXTS[check_language(lang)]
         period = self.review_period
         if period is None:
             default = _PERIOD_WORDS[lang].get(DEFAULT_REVIEW_PERIOD, DEFAULT_REVIEW_PERIOD)
             period = words["review default"].format(period=default)
+        elif spelled := period_words(period, lang):
+            period = f"{period} ({spelled})"
         return [
             (words["organisation"], self.organisation),
             (words["version"], self.version),
@@ -317,6 +319,26 @@ class Cover:
             (words["approved"], self.approved),
             (words["review period"], period),
         ]
+
+
+_PERIOD = re.compile(r"P(?:(\d+)Y)?(?:(\d+)M)?")
+_UNITS: dict[str, tuple[tuple[str, str], tuple[str, str]]] = {
+    "en": (("year", "years"), ("month", "months")),
+    "fi": (("vuosi", "vuotta"), ("kuukausi", "kuukautta")),
+}
+
+
+def period_words(period: str, lang: str = "en") -> str | None:
+    """A review period in years and months as words (``"P1Y6M"``: "1 year 6 months", in Finnish "1 vuosi
+    6 kuukautta"); None for any other form (which ROPA-REVIEW-OVERDUE reads as the default)."""
+    match = _PERIOD.fullmatch(period.strip())
+    if match is None or not any(match.groups()):
+        return None
+    parts = []
+    for amount, (one, many) in zip(match.groups(), _UNITS[check_language(lang)], strict=True):
+        if amount is not None:
+            parts.append(f"{int(amount)} {one if int(amount) == 1 else many}")
+    return " ".join(parts)
 
 
 def cover(store: ox.Store, *, lang: str = "en") -> Cover:
@@ -942,6 +964,7 @@ __all__ = [
     "findings_by_activity",
     "graph_bytes",
     "html_to_pdf",
+    "period_words",
     "register",
     "register_table",
     "sorted_graph",
