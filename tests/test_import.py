@@ -16,7 +16,7 @@ import pytest
 from click.testing import CliRunner
 from openpyxl import Workbook
 from rdflib import BNode, Graph, Literal, URIRef
-from rdflib.namespace import DCTERMS, RDF, RDFS, SKOS, XSD
+from rdflib.namespace import DCTERMS, OWL, RDF, RDFS, SKOS, XSD
 
 from ropa_kg.app.cli import main
 from ropa_kg.app.generate import generate
@@ -31,7 +31,7 @@ from ropa_kg.core.errors import RopaInputError, RopaUsageError
 from ropa_kg.core.namespaces import DPV, EU_GDPR, LOC, PD, ROPA
 from ropa_kg.load.store import load_store
 from ropa_kg.render import export as export_module
-from ropa_kg.render.export import REGISTER_COLUMNS, register, to_csv, to_xlsx
+from ropa_kg.render.export import REGISTER_COLUMNS, cover, register, to_csv, to_xlsx
 
 ROOT = Path(__file__).resolve().parent.parent
 ALUMECO = ROOT / "data" / "alumeco"
@@ -41,18 +41,20 @@ DAY = dt.date(2026, 1, 31)
 EX = "https://example.org/ropa#"
 
 
-def _exports(paths: list[Path]) -> tuple[bytes, bytes]:
-    """The CSV and XLSX register of the record in ``paths`` (the XLSX with a fixed date and source)."""
-    reg = register(load_store([str(p) for p in paths]))
-    return to_csv(reg), to_xlsx(reg, source="the record", date=DAY)
+def _exports(paths: list[Path], lang: str = "en") -> tuple[bytes, bytes]:
+    """The CSV and XLSX register of the record in ``paths`` in ``lang`` (the XLSX with its cover, a fixed
+    date and source), as ``ropa export`` writes them."""
+    store = load_store([str(p) for p in paths])
+    reg = register(store, lang=lang)
+    return to_csv(reg), to_xlsx(reg, source="the record", date=DAY, front=cover(store, lang=lang))
 
 
-def _round_trip(tmp: Path, name: str, data: bytes) -> tuple[bytes, bytes]:
+def _round_trip(tmp: Path, name: str, data: bytes, lang: str = "en") -> tuple[bytes, bytes]:
     """Import the export ``data`` (a file called ``name``) into a folder and export that folder."""
     source = tmp / name
     source.write_bytes(data)
-    target = write_import(read_import(source), tmp / f"{name}-record")
-    return _exports([target])
+    target = write_import(read_import(source, language=lang), tmp / f"{name}-record")
+    return _exports([target], lang)
 
 
 @pytest.fixture(scope="module")
@@ -79,15 +81,79 @@ def test_alumeco_export_import_export_is_byte_identical(
     csv_bytes, xlsx_bytes = alumeco_exports
     original = csv_bytes if fmt == "csv" else xlsx_bytes
     again = _round_trip(tmp_path, f"register.{fmt}", original)
-    assert again == alumeco_exports
+    # the CSV gives the same CSV; the XLSX, which also has the cover (the record's dct:modified), both
+    assert again == alumeco_exports if fmt == "xlsx" else again[0] == csv_bytes
     assert b"alu:CustomerRelations" in again[0] and b"P5Y from viimeinen" in again[0]
 
 
 def test_generated_record_round_trips_in_both_formats(generated_record: Path, tmp_path: Path) -> None:
     original = _exports([generated_record])
     assert original[0].count(b"\r\n") == 41  # the heading and 40 activities, faults injected
-    assert _round_trip(tmp_path, "generated.csv", original[0]) == original
+    assert _round_trip(tmp_path, "generated.csv", original[0])[0] == original[0]
     assert _round_trip(tmp_path, "generated.xlsx", original[1]) == original
+
+
+def test_finnish_registers_round_trip(generated_record: Path, tmp_path: Path) -> None:
+    """A register exported in Finnish (headings, the record's Finnish labels, Finnish fixed texts) reads
+    back to a record whose Finnish export is the same bytes."""
+    for path in (ALUMECO, generated_record):
+        original = _exports([path], "fi")
+        assert original[0].decode("utf-8-sig").startswith("Käsittelytoimen tunniste,")
+        assert _round_trip(tmp_path, f"{path.stem}-fi.csv", original[0], "fi")[0] == original[0]
+        assert _round_trip(tmp_path, f"{path.stem}-fi.xlsx", original[1], "fi") == original
+
+
+SIGNED_OFF = """
+@prefix dct: <http://purl.org/dc/terms/> .
+@prefix dpv: <https://w3id.org/dpv#> .
+@prefix ex: <https://example.org/kettu#> .
+@prefix owl: <http://www.w3.org/2002/07/owl#> .
+@prefix ropa: <https://w3id.org/ropa-kg/ontology#> .
+@prefix skos: <http://www.w3.org/2004/02/skos/core#> .
+@prefix xsd: <http://www.w3.org/2001/XMLSchema#> .
+
+ex:Record a dpv:ROPA ;
+    dct:subject ex:Group ;
+    owl:versionInfo "2.1" ;
+    dct:modified "2026-11-30"^^xsd:date ;
+    dpv:hasResponsibleEntity ex:Owner ;
+    ropa:approvedBy ex:Board ;
+    dct:dateAccepted "2026-11-15"^^xsd:date ;
+    ropa:reviewPeriod "P6M"^^xsd:duration .
+ex:Group skos:prefLabel "Kettu Group"@en .
+ex:Owner skos:prefLabel "Tiina Omistaja"@en .
+ex:Board skos:prefLabel "The board of Kettu Oy"@en .
+"""
+
+
+def test_the_cover_reads_back_to_the_records_sign_off(tmp_path: Path) -> None:
+    record = tmp_path / "signed"
+    record.mkdir()
+    shutil.copy(KETTU, record / "kettu.ttl")
+    (record / "record.ttl").write_text(SIGNED_OFF, encoding="utf-8")
+    original = _exports([record])
+    assert _round_trip(tmp_path, "signed.xlsx", original[1]) == original
+    result = read_import(tmp_path / "signed.xlsx")
+    shared = Graph().parse(data=result.files["record.ttl"], format="turtle")
+    node = URIRef(EX + "Record")
+    assert shared.value(node, RDF.type) == DPV.ROPA
+    assert shared.value(node, OWL.versionInfo) == Literal("2.1")
+    assert shared.value(node, DCTERMS.modified) == Literal("2026-11-30", datatype=XSD.date)
+    assert shared.value(node, DCTERMS.dateAccepted) == Literal("2026-11-15", datatype=XSD.date)
+    assert shared.value(node, ROPA.reviewPeriod) == Literal("P6M", datatype=XSD.duration)
+    assert shared.value(shared.value(node, DPV.hasResponsibleEntity), DPV.hasName) == Literal(
+        "Tiina Omistaja"
+    )
+    assert shared.value(shared.value(node, ROPA.approvedBy), DPV.hasName) == Literal("The board of Kettu Oy")
+    assert shared.value(shared.value(node, DCTERMS.subject), DPV.hasName) == Literal("Kettu Group")
+    # a cover that only shows the controllers (the record names no organisation) adds no record node
+    plain = read_import(_write(tmp_path / "kettu.xlsx", _exports([KETTU])[1]))
+    assert b"dpv:ROPA" not in plain.files.get("record.ttl", b"")
+
+
+def _write(path: Path, data: bytes) -> Path:
+    path.write_bytes(data)
+    return path
 
 
 def test_the_cli_round_trip_with_source_date_epoch(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -40,6 +40,15 @@ from ropa_kg.core.errors import RopaInputError, RopaUsageError
 from ropa_kg.core.findings import Severity
 from ropa_kg.core.namespaces import DPV, EU_GDPR, LOC, PREFIXES, ROPA
 from ropa_kg.core.resources import ontology_dir
+from ropa_kg.core.signoff import (
+    ROPA_APPROVED,
+    ROPA_APPROVER,
+    ROPA_MODIFIED,
+    ROPA_OWNER,
+    ROPA_RECORD,
+    ROPA_REVIEW_PERIOD,
+    ROPA_VERSION,
+)
 from ropa_kg.load import vocabulary
 from ropa_kg.load.spreadsheet import Sheet, read_spreadsheet
 from ropa_kg.render import export as export_module
@@ -1285,6 +1294,83 @@ def _contact_block(table: _Table) -> dict[str, dict[str, str]]:
     return dict(block)
 
 
+# --- the register's cover sheet ---------------------------------------------------------------------
+
+#: The cover's fields (``ropa_kg.render.export.cover``): the key of its label in the export's texts, the
+#: property of the record (``dpv:ROPA``) it shows, and whether its value names a party.
+_COVER_FIELDS: tuple[tuple[str, URIRef, bool], ...] = (
+    ("organisation", DCTERMS.subject, True),
+    ("version", ROPA_VERSION, False),
+    ("modified", ROPA_MODIFIED, False),
+    ("owner", ROPA_OWNER, True),
+    ("approver", ROPA_APPROVER, True),
+    ("approved", ROPA_APPROVED, False),
+    ("review period", ROPA_REVIEW_PERIOD, False),
+)
+_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+def _cover_texts() -> tuple[dict[str, str], set[str]]:
+    """The cover's labels in every language the export writes (label -> field key), and the texts that
+    mean "not stated"."""
+    texts: Mapping[str, Mapping[str, str]] = getattr(export_module, "TEXTS", {})
+    labels: dict[str, str] = {}
+    silent: set[str] = set()
+    for words in texts.values():
+        for key, _, _ in _COVER_FIELDS:
+            if key in words:
+                labels[_fold(words[key])] = key
+        silent.update(words[k] for k in ("not stated", "not stated short") if k in words)
+    return labels, silent
+
+
+def _cover_values(sheets: Sequence[Sheet]) -> dict[str, str]:
+    """The stated fields of the cover sheet (field key -> text); empty without a cover sheet."""
+    labels, silent = _cover_texts()
+    names = {_fold(n) for n in ("Cover", "Kansilehti")}
+    found: dict[str, str] = {}
+    for sheet in (s for s in sheets if _fold(s.name) in names):
+        for cells in sheet.rows:
+            texts = [c for c in cells if c]
+            if len(texts) < 2 or _fold(texts[0]) not in labels:
+                continue
+            value = texts[1]
+            if value not in silent and not any(value.startswith(f"{t} (") for t in silent):
+                found.setdefault(labels[_fold(texts[0])], value)
+    return found
+
+
+def _read_cover(sheets: Sequence[Sheet], builder: _Builder) -> None:
+    """The export's cover sheet (``Cover``, ``Kansilehti``), if any: the record's ``dpv:ROPA`` node with
+    the version, dates, owner, approver and review period it states (the organisation only when it is
+    not simply the activities' controllers, which the cover shows when the record names none)."""
+    found = _cover_values(sheets)
+    g = builder.graph
+    controllers = sorted({str(o) for o in g.objects(None, DPV.hasDataController)})
+    derived = ", ".join(sorted(str(g.value(URIRef(c), SKOS.prefLabel)) for c in controllers))
+    if found.get("organisation") == derived:
+        del found["organisation"]
+    if not found:
+        return
+    record, _ = builder.mint("record", "Record")
+    g.add((record, RDF.type, ROPA_RECORD))
+    for key, prop, is_party in _COVER_FIELDS:
+        value = found.get(key)
+        if value is None:
+            continue
+        if is_party:
+            obj: URIRef | Literal = builder.party(value, kind=DPV.Entity)
+        elif prop == ROPA_REVIEW_PERIOD and _ISO_DURATION.match(value.split(" (", 1)[0]):
+            # the cover glosses a period it knows: "P6M (6 months)"
+            obj = Literal(value.split(" (", 1)[0], datatype=XSD.duration)
+        elif _DATE.match(value):
+            obj = Literal(value, datatype=XSD.date)
+        else:
+            obj = Literal(value)
+        g.add((record, prop, obj))
+        builder.note(0, "cover", value, "record", str(record), f"{_compact(str(prop))} of the record")
+
+
 # --- the files -------------------------------------------------------------------------------------
 
 
@@ -1365,7 +1451,8 @@ def read_import(
     """
     _check_base(base, prefix)
     where = Path(path)
-    table = _locate(read_spreadsheet(where, data=data), where)
+    sheets = read_spreadsheet(where, data=data)
+    table = _locate(sheets, where)
     builder = _Builder(sheet=table.sheet.name, base=base, prefix=prefix, language=language)
     builder.loose = table.layout == "ico"
     rows = _rows(table, builder, where)
@@ -1375,6 +1462,8 @@ def read_import(
         )
     contacts = _contact_block(table) if table.layout == "ico" else {}
     _Importer(table, builder, where).run(rows, contacts)
+    if table.layout == "register":
+        _read_cover(sheets, builder)
     return ImportResult(
         source=where.name,
         layout=table.layout,
