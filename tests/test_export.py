@@ -325,3 +325,6 @@ def test_export_view_offers_the_language_and_the_findings(
     at.toggle(key="export_findings").set_value(True).run()
     assert not at.exception
     assert len(at.get("download_button")) == 6
+    (preview,) = [f.value for f in at.dataframe]
+    assert list(preview.columns)[:2] == ["Käsittelytoimen tunniste", "Käsittelytoimi"]
+    assert "Chat-toiminto" in set(preview["Käsittelytoimi"])

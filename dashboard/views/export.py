@@ -7,7 +7,7 @@ import streamlit as st
 from common import current_language, page_setup, source_label, t, t_or
 from ropa_kg.app.record import Record
 from ropa_kg.load.store import rdflib_copy
-from ropa_kg.render.export import EXTENSIONS, LANGUAGES, MEDIA_TYPES, export_bytes
+from ropa_kg.render.export import EXTENSIONS, LANGUAGES, MEDIA_TYPES, export_bytes, register
 
 record = page_setup("export.title")
 #: Above this many activities the register preview is shown on request.
@@ -74,7 +74,7 @@ large = len(record.activities) > LARGE
 if large and not st.toggle(t("export.preview_on"), key="register_preview_on"):
     st.stop()
 with st.expander(t("export.preview"), expanded=large):
-    reg = record.register
+    reg = record.register if lang == "en" else register(record.store, lang=lang)
     import pandas as pd
 
     st.dataframe(
