@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import datetime as dt
+import functools
 import re
 import threading
 from collections.abc import Callable, Iterator, Sequence
@@ -226,7 +227,7 @@ def with_validation_date(
             check_read_only(text, source=f"the SPARQL query of shape <{shape}>", strict=False)
             prefixes = _declared_prefixes(shapes_graph, shape, text)
             # rdflib evaluates it, whatever store holds the graph (oxrdflib binds projected variables only)
-            prepared = translateQuery(parseQuery(text), None, prefixes)
+            prepared = _translated(text, tuple(sorted(prefixes.items())))
             answer = evalQuery(
                 graph, prepared, {Variable(VALIDATION_DATE): Literal(today, datatype=XSD.date)}
             )
@@ -246,6 +247,12 @@ def with_validation_date(
                     )
                 )
     return [*kept, *findings_from_results(sorted_results(results), rules.values())]
+
+
+@functools.lru_cache(maxsize=64)
+def _translated(text: str, prefixes: tuple[tuple[str, str], ...]) -> Any:
+    """rdflib's algebra of the query ``text`` with ``prefixes``, translated once per process."""
+    return translateQuery(parseQuery(text), None, dict(prefixes))
 
 
 def _targets(graph: Graph, shapes_graph: Graph, shape: Node) -> set[Node]:
