@@ -89,25 +89,27 @@ def picker(
 
 
 def show_check(record: Record, check: ActivityCheck) -> None:
-    """The live findings of the activity being edited."""
+    """The live findings of the activity being edited (in a container keyed ``live-findings``)."""
     st.subheader(f"Findings as you edit ({len(check.findings)})")
     st.caption(
         f"Re-checked in {check.seconds:.2f} s on this activity and what it links to ({check.triples:,} "
         "triples). A duty of the notice or controller is judged here on this activity alone; saving "
         "re-checks the whole record."
     )
-    if not check.findings:
-        st.success("No finding on this activity.")
-    for finding in check.findings:
-        icon = SEVERITY_ICONS[severity_name(finding.severity)]
-        st.markdown(f"{icon} **{finding.rule_id}** ({severity_name(finding.severity)}): {finding.message}")
+    with st.container(key="live-findings"):
+        if not check.findings:
+            st.success("No finding on this activity.")
+        for finding in check.findings:
+            icon = SEVERITY_ICONS[severity_name(finding.severity)]
+            st.markdown(
+                f"{icon} **{finding.rule_id}** ({severity_name(finding.severity)}): {finding.message}"
+            )
     if check.linked:
         with st.expander(f"On what it links to ({len(check.linked)})"):
             for finding in check.linked:
                 icon = SEVERITY_ICONS[severity_name(finding.severity)]
-                st.markdown(
-                    f"{icon} **{finding.rule_id}** on {record.name(finding.focus_node)}: {finding.message}"
-                )
+                where = record.name(finding.focus_node)
+                st.markdown(f"{icon} **{finding.rule_id}** on {where}: {finding.message}")
 
 
 def _preview(change: SavePlan) -> None:
@@ -115,10 +117,14 @@ def _preview(change: SavePlan) -> None:
         st.info("Nothing to save: the record already says this.")
         return
     for file_change in change.changes:
-        how = "patched in place" if file_change.method == "patch" else "rewritten (its comments are not kept)"
-        kind = "new file" if file_change.before is None else how
-        st.markdown(f"**{file_change.path.name}**: {kind}")
-        st.code(file_change.unified_diff() or "(deleted)", language="diff")
+        how = file_change.notice or ("patched in place" if file_change.method == "patch" else "rewritten")
+        st.markdown(f"**{file_change.name}**: {how}")
+        st.code(file_change.unified_diff(), language="diff")
+    if change.unstated:
+        st.warning(
+            f"{len(change.unstated)} of the values removed are not written in any file (loading infers "
+            "them from other facts); they stay until the facts they come from are changed."
+        )
 
 
 def save_panel(
@@ -201,10 +207,12 @@ def _author(space: Workspace, key: str) -> Author | None:
 
 
 def saved_notice() -> None:
-    """The message of the last save (shown once, after the page reloads the record)."""
+    """The message of the last save (shown once, after the page reloads the record), in a slot that is
+    there on every run, so that the widgets below keep their place (an expander moved is closed)."""
+    slot = st.empty()
     message = st.session_state.pop("saved_message", None)
     if message:
-        st.success(message)
+        slot.success(message)
 
 
 def today() -> dt.date:

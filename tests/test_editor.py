@@ -150,7 +150,9 @@ def test_a_new_record_from_nothing_validates_as_the_form_showed(tmp_path: Path) 
         country=str(LOC.FI),
     )
     space = folder_workspace(folder)
-    save(space, plan(space, made.edit))
+    save(space, plan(space, made.edit, prefixes=made.prefixes))
+    assert made.prefix == "kettu"
+    assert "kettu:Payroll a dpv:Process" in (folder / "Payroll.ttl").read_text(encoding="utf-8")
     assert sorted(p.name for p in folder.iterdir()) == ["KettuOy.ttl", "Payroll.ttl", "Record.ttl"]
     record = load_record([str(folder)])
     assert record.activities == ["https://example.org/kettu#Payroll"]

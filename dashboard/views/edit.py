@@ -60,7 +60,7 @@ def start_new_record(current: Record) -> None:
                     lang=lang,
                 )
                 space = folder_workspace(Path(folder))
-                save(space, plan(space, made.edit))
+                save(space, plan(space, made.edit, prefixes=made.prefixes))
             except (RopaUsageError, ValueError) as exc:
                 st.error(f"Not created: {exc}")
                 return
@@ -102,7 +102,7 @@ def choose_activity(current: Record, space: Workspace) -> str:
         format_func=lambda a: f"{names[a]} ({current.node_id(a)})",
         key="edit_activity",
     )
-    with st.popover("New activity"):
+    with st.expander("New activity"):
         new_name = st.text_input("Name of the new activity", key="new_activity_name")
         if st.button("Add the activity", key="add_activity", disabled=not new_name.strip()):
             made = new_activity(current, name=new_name, lang=lang)
@@ -186,12 +186,13 @@ with left:
     activity = choose_activity(record, space)
 current = read_activity(record, activity, lang=lang)
 before, versions = opened(space, activity, current)
+stale = st.container()  # there on every run: the widgets below keep their place
 if current != before:
-    st.warning(
+    stale.warning(
         "This activity changed since you opened it (another tab or person saved it). Saving now will be "
         "refused; reload to take their change."
     )
-    if st.button("Reload and take their change", key="take_theirs"):
+    if stale.button("Reload and take their change", key="take_theirs"):
         forget(activity)
         st.rerun()
 with left:

@@ -29,7 +29,7 @@ except RopaUsageError as exc:
 FIELDS = {spec.key: spec for spec in PARTY_FIELDS}
 ROLE_NAMES = {t: record.label_of(t) for t in PARTY_TYPES}
 
-with st.popover("New party"):
+with st.expander("New party"):
     name = st.text_input("Name", key="new_party_name")
     roles = st.multiselect(
         "Roles", list(PARTY_TYPES), format_func=ROLE_NAMES.__getitem__, key="new_party_roles"

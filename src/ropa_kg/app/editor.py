@@ -596,6 +596,17 @@ class NewRecord:
     activity: str
     edit: Edit
 
+    @property
+    def prefix(self) -> str:
+        """The prefix its files declare for its namespace: the namespace's last word (``kettu`` for
+        ``https://example.org/kettu#``), else ``ex``."""
+        words = re.findall(r"[A-Za-z][A-Za-z0-9]*", self.namespace.rstrip("#/").rsplit("/", 1)[-1])
+        return words[-1].lower() if words else "ex"
+
+    @property
+    def prefixes(self) -> dict[str, str]:
+        return {self.prefix: self.namespace}
+
 
 def new_record(
     *,

@@ -91,15 +91,18 @@ def plan(
     *,
     versions: Mapping[Path, str] | None = None,
     near: str | None = None,
+    prefixes: Mapping[str, str] | None = None,
 ) -> SavePlan:
     """The files ``edit`` changes and their new bytes (:func:`~ropa_kg.render.turtle_edit.plan_save`);
-    triples about new things go into the file of ``near`` (the activity being edited)."""
+    triples about new things go into the file of ``near`` (the activity being edited); a new file
+    declares ``prefixes`` (a new record's own) where the record's files declare none for a namespace."""
     return plan_save(
         edit,
         files=list(space.files),
         folder=space.folder,
         new_file_for=URIRef(near) if near else None,
         versions=versions,
+        prefixes=prefixes,
     )
 
 

@@ -1316,6 +1316,22 @@ def _check_present(files: Iterable[Path], versions: Mapping[Path, str] | None) -
             )
 
 
+def _new_file_prefixes(loaded: Mapping[Path, object], given: Mapping[str, str] | None) -> dict[str, str]:
+    """The prefixes of a new file: the project's well-known ones, then ``given``, then those the record's
+    files declare (each later one wins a prefix or a namespace)."""
+    chosen: dict[str, str] = {}
+    for layer in (
+        {p: str(ns) for p, ns in PREFIXES.items() if p not in {"alu", "sh", "owl"}},
+        dict(given or {}),
+        declared_prefixes(sorted(loaded)),  # type: ignore[arg-type]  # the loaded files' paths
+    ):
+        for prefix, namespace in layer.items():
+            for old in [p for p, ns in chosen.items() if ns == namespace]:
+                del chosen[old]
+            chosen[prefix] = namespace
+    return chosen
+
+
 def plan_save(
     edit: Edit,
     *,
@@ -1323,6 +1339,7 @@ def plan_save(
     folder: Path,
     new_file_for: URIRef | None = None,
     versions: Mapping[Path, str] | None = None,
+    prefixes: Mapping[str, str] | None = None,
 ) -> SavePlan:
     """What saving ``edit`` into the record's Turtle ``files`` would write (nothing is written: see
     :func:`apply_plan`).
@@ -1331,7 +1348,8 @@ def plan_save(
     describes its subject (the most triples with it as subject; ties: the first in path order), else
     into the file that describes ``new_file_for`` (the activity being edited), else into a new file
     ``folder/<local name>.ttl`` (of ``new_file_for`` when given, else of the subject) written with
-    :func:`canonical_turtle` and the prefixes the record's files declare. Each existing file is patched
+    :func:`canonical_turtle` with the prefixes the record's files declare, else ``prefixes`` (a new
+    record's own), else the project's well-known ones (``dpv:``, ``pd:``, ``eu-gdpr:``...). Each existing file is patched
     (``method="patch"``, verified) or, when that fails, rewritten (``method="rewrite"``); a file that
     loses every triple is deleted (``after`` None). ``versions`` are the files' hashes when the editor
     opened them (default: as read now); they become the plan's ``base``.
@@ -1360,7 +1378,7 @@ def plan_save(
                 graph = Graph()
                 for triple in additions[path]:
                     graph.add(triple)
-                after = canonical_turtle(graph, prefixes=declared_prefixes(sorted(loaded)))
+                after = canonical_turtle(graph, prefixes=_new_file_prefixes(loaded, prefixes))
                 change = FileChange(path, None, after, REWRITE, folder)
             if change is not None:
                 changes.append(change)
