@@ -1349,8 +1349,9 @@ def plan_save(
     into the file that describes ``new_file_for`` (the activity being edited), else into a new file
     ``folder/<local name>.ttl`` (of ``new_file_for`` when given, else of the subject) written with
     :func:`canonical_turtle` with the prefixes the record's files declare, else ``prefixes`` (a new
-    record's own), else the project's well-known ones (``dpv:``, ``pd:``, ``eu-gdpr:``...). Each existing file is patched
-    (``method="patch"``, verified) or, when that fails, rewritten (``method="rewrite"``); a file that
+    record's own), else the project's well-known ones (``dpv:``, ``pd:``, ``eu-gdpr:``...). Each
+    existing file is patched (``method="patch"``, verified) or, when that fails, rewritten
+    (``method="rewrite"``); a file that
     loses every triple is deleted (``after`` None). ``versions`` are the files' hashes when the editor
     opened them (default: as read now); they become the plan's ``base``.
 
