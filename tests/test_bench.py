@@ -49,6 +49,7 @@ def test_bench_writes_every_section(tmp_path: Path, monkeypatch: pytest.MonkeyPa
         "## In memory or the on-disk cache?",
         "## Dashboard (Streamlit AppTest",
         "## Peers side by side",
+        "## Editor: the live check of one activity",
     ):
         assert heading in text, heading
     assert re.search(r"^\| overview \(first load\) \| [\d.]+ s \| [\d.]+ s \|$", text, re.M), text
