@@ -37,6 +37,16 @@ if TYPE_CHECKING:
 pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
 
 
+@pytest.fixture(autouse=True)
+def _patient_expect() -> Iterator[None]:
+    """expect() waits 5 s by default, less than a save and a reload on a busy machine."""
+    from playwright.sync_api import expect
+
+    expect.set_options(timeout=60_000)
+    yield
+    expect.set_options(timeout=5_000)
+
+
 @contextmanager
 def dashboard(work: Path, *paths: Path) -> Iterator[Dashboard]:
     if not Path(CHROMIUM).is_file():
