@@ -12,7 +12,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from common import SEVERITY_ICONS, _load
+from common import SEVERITY_ICONS, _load, current_language, num, t, t_or
 from ropa_kg.app.checking import ActivityCheck
 from ropa_kg.app.editor import FieldSpec, Form, TermOption, party_options, term_options
 from ropa_kg.app.record import Record, severity_name
@@ -22,8 +22,21 @@ from ropa_kg.render.turtle_edit import Edit, SavePlan
 
 
 def language() -> str:
-    """The language texts are written in (the dashboard's language switch; English by default)."""
-    return str(st.session_state.get("lang", "en"))
+    """The language texts are written in: the dashboard's (the language switch, ``?lang=``, else
+    ``ROPA_DASHBOARD_LANG``, else English), so that a name typed in Finnish is written with ``@fi``."""
+    return current_language()
+
+
+def field_label(spec: FieldSpec) -> str:
+    """A picker's label in the dashboard's language: its heading and article, ``Purposes (Art.
+    30(1)(b))``; a field the tables have no key for keeps its English heading."""
+    label = f"{spec.heading} ({spec.article})" if spec.article else spec.heading
+    return t_or(f"editing.field.{spec.key}", label)
+
+
+def field_help(spec: FieldSpec) -> str | None:
+    """A picker's help in the dashboard's language, None for none."""
+    return t_or(f"editing.help.{spec.key}", spec.help) if spec.help else None
 
 
 @st.cache_data(max_entries=64, show_spinner=False)
@@ -38,9 +51,15 @@ def _options(
 def opened(space: Workspace, subject: str, form: Form) -> tuple[Form, dict[Path, str]]:
     """The form and the files' versions as this session first saw ``subject``: a save is checked against
     them, so that a change another tab saved meanwhile is refused, never overwritten. They are forgotten
-    when this session saves (:func:`forget`) or takes the other's change."""
+    when this session saves (:func:`forget`) or takes the other's change. A ``form`` in another language
+    than the one remembered (the language was switched) is opened afresh, its widgets cleared: the texts
+    they hold are in the other language."""
     key = f"opened:{subject}"
     known = st.session_state.get(key)
+    if known is not None and known[0].lang != form.lang:
+        for name in [k for k in st.session_state if str(k).startswith(f"f:{subject}:")]:
+            del st.session_state[name]
+        known = None
     if known is None:
         known = (form, space.versions())
         st.session_state[key] = known
@@ -67,15 +86,16 @@ def picker(
     for value in current:
         texts.setdefault(value, f"{record.label_of(value)} · {record.node_id(value)}")
     keys = sorted(texts, key=lambda iri: texts[iri].lower())
-    label = f"{spec.heading} ({spec.article})" if spec.article else spec.heading
+    label = field_label(spec)
+    none = t("editing.none")
     if single:
         choice = st.selectbox(
             label,
             ["", *keys],
             index=(keys.index(current[0]) + 1) if current else 0,
-            format_func=lambda iri: texts.get(iri, "(none)") if iri else "(none)",
+            format_func=lambda iri: texts.get(iri, none) if iri else none,
             key=f"f:{subject}:{spec.key}",
-            help=spec.help or None,
+            help=field_help(spec),
         )
         return [choice] if choice else []
     return st.multiselect(
@@ -84,47 +104,55 @@ def picker(
         default=list(current),
         format_func=lambda iri: texts[iri],
         key=f"f:{subject}:{spec.key}",
-        help=spec.help or None,
+        help=field_help(spec),
     )
 
 
 def show_check(record: Record, check: ActivityCheck) -> None:
     """The live findings of the activity being edited (in a container keyed ``live-findings``)."""
-    st.subheader(f"Findings as you edit ({len(check.findings)})")
-    st.caption(
-        f"Re-checked in {check.seconds:.2f} s on this activity and what it links to ({check.triples:,} "
-        "triples). A duty of the notice or controller is judged here on this activity alone; saving "
-        "re-checks the whole record."
-    )
+    st.subheader(t("editing.findings", count=len(check.findings)))
+    st.caption(t("editing.rechecked", seconds=num(check.seconds, digits=2), triples=num(check.triples)))
     with st.container(key="live-findings"):
         if not check.findings:
-            st.success("No finding on this activity.")
+            st.success(t("editing.no_findings"))
         for finding in check.findings:
-            icon = SEVERITY_ICONS[severity_name(finding.severity)]
+            severity = severity_name(finding.severity)
             st.markdown(
-                f"{icon} **{finding.rule_id}** ({severity_name(finding.severity)}): {finding.message}"
+                t(
+                    "editing.finding",
+                    icon=SEVERITY_ICONS[severity],
+                    rule=finding.rule_id,
+                    severity=t(f"severity.{severity}"),
+                    message=finding.message,
+                )
             )
     if check.linked:
-        with st.expander(f"On what it links to ({len(check.linked)})"):
+        with st.expander(t("editing.linked", count=len(check.linked))):
             for finding in check.linked:
                 icon = SEVERITY_ICONS[severity_name(finding.severity)]
                 where = record.name(finding.focus_node)
-                st.markdown(f"{icon} **{finding.rule_id}** on {where}: {finding.message}")
+                st.markdown(
+                    t(
+                        "editing.linked_finding",
+                        icon=icon,
+                        rule=finding.rule_id,
+                        focus=where,
+                        message=finding.message,
+                    )
+                )
 
 
 def _preview(change: SavePlan) -> None:
     if not change.changes:
-        st.info("Nothing to save: the record already says this.")
+        st.info(t("editing.nothing_to_save"))
         return
     for file_change in change.changes:
-        how = file_change.notice or ("patched in place" if file_change.method == "patch" else "rewritten")
-        st.markdown(f"**{file_change.name}**: {how}")
+        method = "patch" if file_change.method == "patch" else "rewrite"
+        how = file_change.notice or t(f"editing.method.{method}")
+        st.markdown(t("editing.file_change", name=file_change.name, how=how))
         st.code(file_change.unified_diff(), language="diff")
     if change.unstated:
-        st.warning(
-            f"{len(change.unstated)} of the values removed are not written in any file (loading infers "
-            "them from other facts); they stay until the facts they come from are changed."
-        )
+        st.warning(t("editing.unstated", count=len(change.unstated)))
 
 
 def save_panel(
@@ -142,20 +170,22 @@ def save_panel(
     try:
         change = plan(space, edit, versions=versions, near=near)
     except (RopaUsageError, ValueError) as exc:
-        st.error(f"Cannot save this: {exc}")
+        st.error(t("editing.cannot_save", error=exc))
         return
-    with st.expander(f"Preview the change ({len(change.changes)} files)", expanded=False):
+    with st.expander(t("editing.preview", count=len(change.changes)), expanded=False):
         _preview(change)
     author = _author(space, key)
-    if st.button("Save", key=f"save:{key}", type="primary", disabled=not change.changes):
+    if st.button(t("editing.save"), key=f"save:{key}", type="primary", disabled=not change.changes):
         try:
             saved = save(space, change, author=author, message=_message(record, near))
         except RopaUsageError as exc:
-            st.error(f"Not saved: {exc}")
+            st.error(t("editing.not_saved", error=exc))
             return
         forget(near)
         _load.clear()  # type: ignore[attr-defined]  # st.cache_resource adds clear()
-        done = f"Saved {', '.join(saved.files)}" + (f" (commit {saved.commit[:10]})" if saved.commit else "")
+        done = t("editing.saved", files=", ".join(saved.files))
+        if saved.commit:
+            done += t("editing.saved_commit", commit=saved.commit[:10])
         st.session_state["saved_message"] = done
         if then:
             st.session_state[then] = near
@@ -176,7 +206,7 @@ def write(
     try:
         save(space, plan(space, edit, versions=versions, near=near))
     except (RopaUsageError, ValueError) as exc:
-        st.error(f"Not saved: {exc}")
+        st.error(t("editing.not_saved", error=exc))
         return
     if near:
         forget(near)
@@ -188,7 +218,8 @@ def write(
 
 
 def _message(record: Record, subject: str) -> str:
-    return f"Edit {record.label_of(subject)} ({record.node_id(subject)}) in the dashboard"
+    """The commit's message, in English whatever the dashboard's language (the history is shared)."""
+    return f"Edit {record.label_of(subject, lang='en')} ({record.node_id(subject)}) in the dashboard"
 
 
 def _author(space: Workspace, key: str) -> Author | None:
@@ -196,13 +227,13 @@ def _author(space: Workspace, key: str) -> Author | None:
 
     if not is_repository(space.folder):
         return None
-    commit = st.checkbox("Commit the change to git", value=True, key=f"commit:{key}")
-    name = st.text_input("Your name (the commit's author)", key="author_name")
-    email = st.text_input("Your e-mail", key="author_email")
+    commit = st.checkbox(t("editing.commit"), value=True, key=f"commit:{key}")
+    name = st.text_input(t("editing.author_name"), key="author_name")
+    email = st.text_input(t("editing.author_email"), key="author_email")
     if commit and name.strip() and email.strip():
         return Author(name.strip(), email.strip())
     if commit:
-        st.caption("Give your name and e-mail to commit; without them the files are saved uncommitted.")
+        st.caption(t("editing.author_missing"))
     return None
 
 
@@ -220,6 +251,8 @@ def today() -> dt.date:
 
 
 __all__ = [
+    "field_help",
+    "field_label",
     "forget",
     "language",
     "opened",

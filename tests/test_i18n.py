@@ -7,11 +7,13 @@ from __future__ import annotations
 import ast
 import json
 import re
+import shutil
 from pathlib import Path
 
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from ropa_kg.app.editor import ACTIVITY_FIELDS, PARTY_FIELDS
 from ropa_kg.app.i18n import (
     ART30_KEYS,
     EN,
@@ -27,11 +29,16 @@ from ropa_kg.app.i18n import (
 from ropa_kg.app.record import ART30_FIELDS, Record, load_record
 from ropa_kg.app.views import compliance_sections, recipient_rows
 from ropa_kg.core.findings import Family
-from ropa_kg.core.resources import dashboard_dir
+from ropa_kg.core.resources import alumeco_dir, dashboard_dir
 
 APP = str(dashboard_dir() / "app.py")
-#: the views that render every text through the catalogue (the authoring views adopt it later)
-TRANSLATED = ("overview", "activities", "activity", "recipients", "flows", "compliance", "console", "export")
+#: the views that render every text through the catalogue: all twelve
+TRANSLATED = (
+    *("overview", "activities", "activity", "recipients", "flows", "compliance", "console", "export"),
+    *("edit", "parties", "importer", "history"),
+)
+#: the modules the views share, also free of literal text
+SHARED = ("common.py", "editing.py")
 ALU = "https://w3id.org/ropa-kg/data/alumeco#"
 
 
@@ -76,6 +83,26 @@ def test_gdpr_vocabulary_in_finnish() -> None:
     ]
 
 
+def test_editing_vocabulary_in_finnish() -> None:
+    assert [tr(f"{view}.title", "fi") for view in ("edit", "parties", "importer", "history")] == [
+        "Muokkaa käsittelytointa",
+        "Osapuolet",
+        "Tuo laskentataulukko",
+        "Historia",
+    ]
+    assert tr("editing.field.processors", "fi") == "Henkilötietojen käsittelijät (28 art., 30 art. 1 d)"
+    assert tr("editing.field.joint_controllers", "fi") == "Yhteisrekisterinpitäjät (26 art.)"
+    assert tr("editing.field.mechanisms", "fi").startswith("Siirtomekanismi (")
+    assert tr("edit.retention", "fi") == "Säilytysaika (30 art. 1 f; ISO 8601, esim. P5Y, P6M, P30D)"
+    assert [tr(k, "fi") for k in ("editing.save", "edit.approve", "edit.new_activity")] == [
+        "Tallenna",
+        "Hyväksy seloste tänään",
+        "Uusi käsittelytoimi",
+    ]
+    assert tr("editing.preview", "fi", count=1) == "Esikatsele muutosta (1 tiedostoa)"
+    assert tr("edit.name", "fi", lang="fi") == "Nimi (fi)"
+
+
 def test_lookup_fills_placeholders_and_picks_plurals() -> None:
     assert tr("activities.count", "en", shown=1, total=10) == "**1 of 10 activities**"
     assert Translator("fi")("activities.count", shown=1, total=10) == "**1 / 10 käsittelytointa**"
@@ -118,6 +145,25 @@ def test_english_texts_are_todays() -> None:
     pages = re.findall(r'st\.Page\(\s*"views/(\w+)\.py",\s*title="([^"]+)"', app)
     assert len(pages) == 12
     assert {stem: EN[f"nav.{stem}"] for stem, _ in pages} == dict(pages)
+
+
+def test_the_forms_field_labels_are_the_editors() -> None:
+    """Every picker's label (heading and article) and help has a key, its English text the editor's own."""
+    pickers = [spec for spec in (*ACTIVITY_FIELDS, *PARTY_FIELDS) if spec.kind in {"terms", "parties"}]
+    labels = {
+        f"editing.field.{s.key}": f"{s.heading} ({s.article})" if s.article else s.heading for s in pickers
+    }
+    assert {key: EN[key] for key in labels} == labels
+    helps = {f"editing.help.{s.key}": s.help for s in pickers if s.help}
+    assert {key: EN[key] for key in helps} == helps
+    assert sorted(k for k in EN if k.startswith(("editing.field.", "editing.help."))) == sorted(
+        [*labels, *helps]
+    )
+    assert [EN[key] for key in ("editing.save", "edit.name", "editing.preview")] == [
+        "Save",
+        "Name ({lang})",
+        "Preview the change ({count} files)",
+    ]
 
 
 # --- no literal text in the translated views -----------------------------------------------------------
@@ -197,8 +243,9 @@ def test_views_render_no_literal_text(view: str) -> None:
     assert title in EN, title  # the page's title is a key, shown in the session's language
 
 
-def test_common_renders_no_literal_text() -> None:
-    assert untranslated((dashboard_dir() / "common.py").read_text(encoding="utf-8")) == []
+@pytest.mark.parametrize("module", SHARED)
+def test_shared_modules_render_no_literal_text(module: str) -> None:
+    assert untranslated((dashboard_dir() / module).read_text(encoding="utf-8")) == []
 
 
 # --- labels in the chosen language -----------------------------------------------------------------------
@@ -383,3 +430,75 @@ def test_flows_in_finnish() -> None:
     assert spec["layout"]["xaxis"]["ticktext"][:2] == ["Rekisterinpitäjä", "Käsittelytoimi"]
     shown = {text for trace in spec["data"] for text in trace.get("text") or []}
     assert "Chat-toiminto" in shown and "Tanska" in shown
+
+
+# --- the editing views in Finnish --------------------------------------------------------------------------
+
+CHAT = f"{ALU}Chat"
+
+
+def _copy(folder: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    target = folder / "alumeco"
+    if not target.exists():
+        shutil.copytree(alumeco_dir(), target)
+    monkeypatch.setenv("ROPA_DASHBOARD_PATHS", str(target))
+    return target
+
+
+@pytest.fixture(scope="module")
+def shared_copy(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A copy of the record the tests below read and never write (outside any git repository)."""
+    return tmp_path_factory.mktemp("shared")
+
+
+def widget(at: AppTest, kind: str, key: str):  # type: ignore[no-untyped-def]
+    return next(w for w in getattr(at, kind) if w.key == key)
+
+
+def test_edit_in_finnish_writes_finnish_names(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    record = _copy(tmp_path, monkeypatch)
+    at = open_view("views/edit.py", lang="fi", id="alu:Chat")
+    assert [t.value for t in at.title] == ["Muokkaa käsittelytointa"]
+    name = widget(at, "text_input", f"f:{CHAT}:name")
+    assert (name.label, name.value) == ("Nimi (fi)", "Chat-toiminto")
+    assert widget(at, "multiselect", f"f:{CHAT}:purposes").label == "Käsittelyn tarkoitukset (30 art. 1 b)"
+    assert widget(at, "text_input", f"f:{CHAT}:retention").label.startswith("Säilytysaika (30 art. 1 f;")
+    headings = [s.value for s in at.subheader]
+    assert any(h.startswith("Havainnot muokatessa (") for h in headings) and "Tallennus" in headings
+    assert "ROPA-A30-RETENTION" in markdown(at)  # rule ids as the library gives them
+    assert widget(at, "button", f"save:{CHAT}").proto.label == "Tallenna"
+    name.input("Chat-palvelu").run()
+    widget(at, "button", f"save:{CHAT}").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert [s.value for s in at.success] == ["Tallennettu chat.ttl"]
+    text = (record / "chat.ttl").read_text(encoding="utf-8")
+    assert '"Chat-palvelu"@fi' in text and '"Chat-toiminto"@fi' not in text and '"Website chat"@en' in text
+
+
+def test_switching_the_language_reopens_the_form(shared_copy: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    _copy(shared_copy, monkeypatch)
+    at = open_view("views/edit.py", id="alu:Chat")
+    assert widget(at, "text_input", f"f:{CHAT}:name").value == "Website chat"
+    at.sidebar.radio(key="lang_choice").set_value("fi").run()
+    assert not at.exception, [e.value for e in at.exception]
+    name = widget(at, "text_input", f"f:{CHAT}:name")
+    assert (name.label, name.value) == ("Nimi (fi)", "Chat-toiminto")
+    assert [w.value for w in at.warning] == []  # not taken for another tab's change
+
+
+@pytest.mark.parametrize(
+    ("page", "title", "shown"),
+    [
+        ("views/parties.py", "Osapuolet", "Tallennus"),
+        ("views/importer.py", "Tuo laskentataulukko", "Lue seloste takaisin laskentataulukosta"),
+        ("views/history.py", "Historia", "ei ole git-repositorio"),
+    ],
+)
+def test_authoring_view_in_finnish(
+    page: str, title: str, shown: str, shared_copy: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _copy(shared_copy, monkeypatch)
+    at = open_view(page, lang="fi")
+    assert [t.value for t in at.title] == [title]
+    body = "\n".join([markdown(at), *(str(i.value) for i in at.info)])
+    assert shown in body, body

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from common import SourceSpec, page_setup, switch_source
+from common import SourceSpec, page_setup, switch_source, t
 from editing import forget, language, opened, picker, save_panel, saved_notice, show_check, today, write
 from ropa_kg.app.checking import check_activity
 from ropa_kg.app.editor import (
@@ -27,7 +27,7 @@ from ropa_kg.app.record import Record
 from ropa_kg.app.saving import Workspace, copy_record, folder_workspace, plan, save, workspace
 from ropa_kg.core.errors import RopaUsageError
 
-record = page_setup("Edit an activity")
+record = page_setup("edit.title")
 saved_notice()
 lang = language()
 
@@ -39,17 +39,15 @@ def open_folder(folder: Path) -> None:
 
 def start_new_record(current: Record) -> None:
     """The form that writes a new record's first files (a ROPA node, its controller, a first activity)."""
-    with st.expander("Start a new record", expanded=False):
-        folder = st.text_input("Folder for the new record (created if missing)", key="new_folder")
-        namespace = st.text_input("Namespace of its IRIs", "https://example.org/ropa#", key="new_ns")
-        controller = st.text_input("Controller (your organisation)", key="new_controller")
-        contact = st.text_input("Controller's contact (e-mail or address)", key="new_contact")
+    with st.expander(t("edit.new_record"), expanded=False):
+        folder = st.text_input(t("edit.new_folder"), key="new_folder")
+        namespace = st.text_input(t("edit.namespace"), "https://example.org/ropa#", key="new_ns")
+        controller = st.text_input(t("edit.controller"), key="new_controller")
+        contact = st.text_input(t("edit.contact"), key="new_contact")
         country_spec = next(s for s in PARTY_FIELDS if s.key == "country")
         country = picker(current, country_spec, [], subject="new-record", single=True)
-        first = st.text_input("First processing activity", key="new_first")
-        if st.button(
-            "Create the record", key="create_record", disabled=not (folder and controller and first)
-        ):
+        first = st.text_input(t("edit.first_activity"), key="new_first")
+        if st.button(t("edit.create"), key="create_record", disabled=not (folder and controller and first)):
             try:
                 made = new_record(
                     namespace=namespace,
@@ -62,7 +60,7 @@ def start_new_record(current: Record) -> None:
                 space = folder_workspace(Path(folder))
                 save(space, plan(space, made.edit, prefixes=made.prefixes))
             except (RopaUsageError, ValueError) as exc:
-                st.error(f"Not created: {exc}")
+                st.error(t("edit.not_created", error=exc))
                 return
             st.session_state["edit_choice"] = made.activity
             open_folder(Path(folder))
@@ -70,11 +68,9 @@ def start_new_record(current: Record) -> None:
 
 def read_only(current: Record, reason: str) -> None:
     """Why this record cannot be edited, and a copy to edit instead."""
-    st.info(f"This record cannot be edited here: {reason}.")
-    target = st.text_input(
-        "Copy the record's Turtle files to this folder and edit the copy", key="copy_folder"
-    )
-    if st.button("Copy and edit", key="copy_record", disabled=not target):
+    st.info(t("edit.read_only", reason=reason))
+    target = st.text_input(t("edit.copy_folder"), key="copy_folder")
+    if st.button(t("edit.copy_record"), key="copy_record", disabled=not target):
         own = [p for p in current.files if p.suffix == ".ttl" and "ontology" not in p.parts]
         try:
             copy_record(own, Path(target))
@@ -97,16 +93,17 @@ def choose_activity(current: Record, space: Workspace) -> str:
     if found in order:
         st.session_state["edit_activity"] = found
     activity = st.selectbox(
-        "Activity",
+        t("edit.activity"),
         order,
         format_func=lambda a: f"{names[a]} ({current.node_id(a)})",
         key="edit_activity",
     )
-    with st.expander("New activity"):
-        new_name = st.text_input("Name of the new activity", key="new_activity_name")
-        if st.button("Add the activity", key="add_activity", disabled=not new_name.strip()):
+    with st.expander(t("edit.new_activity")):
+        new_name = st.text_input(t("edit.new_activity_name"), key="new_activity_name")
+        if st.button(t("edit.add_activity"), key="add_activity", disabled=not new_name.strip()):
             made = new_activity(current, name=new_name, lang=lang)
-            write(space, made.edit, done=f"Added {new_name.strip()}", near=made.iri, select=made.iri)
+            added = t("edit.added", name=new_name.strip())
+            write(space, made.edit, done=added, near=made.iri, select=made.iri)
     st.query_params["id"] = current.node_id(activity)
     return str(activity)
 
@@ -115,14 +112,16 @@ def form(current: Record, activity: str, before: Form) -> Form:
     """The activity's fields as widgets; the values they hold now."""
     values: dict[str, list[str]] = {}
     name = before.get("name")[0] if before.get("name") else ""
-    values["name"] = [st.text_input(f"Name ({lang})", name, key=f"f:{activity}:name")]
+    values["name"] = [st.text_input(t("edit.name", lang=lang), name, key=f"f:{activity}:name")]
     text = before.get("description")[0] if before.get("description") else ""
-    values["description"] = [st.text_area(f"Description ({lang})", text, key=f"f:{activity}:description")]
+    values["description"] = [
+        st.text_area(t("edit.description", lang=lang), text, key=f"f:{activity}:description")
+    ]
     for spec in ACTIVITY_FIELDS:
         if spec.kind in {"terms", "parties"}:
             values[spec.key] = picker(current, spec, before.get(spec.key), subject=activity)
     retention = st.text_input(
-        "Retention period (Art. 30(1)(f); ISO 8601, e.g. P5Y, P6M, P30D)",
+        t("edit.retention"),
         before.retention,
         key=f"f:{activity}:retention",
     )
@@ -133,44 +132,42 @@ def form(current: Record, activity: str, before: Form) -> Form:
 def more(current: Record, space: Workspace, activity: str, versions: dict[Path, str]) -> None:
     """Copy, delete, review the activity; approve the record."""
     label = current.label_of(activity)
-    with st.expander("Copy, delete, review, approve"):
-        copy_name = st.text_input("Name of the copy", key=f"copy:{activity}")
-        if st.button("Copy this activity", key=f"copy_btn:{activity}", disabled=not copy_name.strip()):
+    with st.expander(t("edit.more")):
+        copy_name = st.text_input(t("edit.copy_name"), key=f"copy:{activity}")
+        if st.button(t("edit.copy"), key=f"copy_btn:{activity}", disabled=not copy_name.strip()):
             made = copy_activity(current, activity, name=copy_name, lang=lang)
             write(
                 space,
                 made.edit,
-                done=f"Copied {label} as {copy_name.strip()}",
+                done=t("edit.copied", label=label, name=copy_name.strip()),
                 near=activity,
                 select=made.iri,
             )
-        sure = st.checkbox(
-            "Yes, delete this activity and the provenance of its facts", key=f"del_ok:{activity}"
-        )
-        if st.button("Delete this activity", key=f"del:{activity}", disabled=not sure):
+        sure = st.checkbox(t("edit.delete_sure"), key=f"del_ok:{activity}")
+        if st.button(t("edit.delete"), key=f"del:{activity}", disabled=not sure):
             write(
                 space,
                 delete_activity(current, activity),
-                done=f"Deleted {label}",
+                done=t("edit.deleted", label=label),
                 versions=versions,
                 near=activity,
             )
-        who = st.text_input("Your name (reviewer or approver)", key="signer")
-        if st.button("Mark this activity reviewed today", key=f"review:{activity}", disabled=not who.strip()):
+        who = st.text_input(t("edit.signer"), key="signer")
+        if st.button(t("edit.review"), key=f"review:{activity}", disabled=not who.strip()):
             review = mark_reviewed(current, activity=activity, reviewer=who, day=today())
             write(
                 space,
                 review,
-                done=f"Recorded the review of {label} by {who}",
+                done=t("edit.reviewed", label=label, who=who),
                 versions=versions,
                 near=activity,
             )
         nodes = record_nodes(current)
-        if st.button("Approve the record today", key="approve", disabled=not (who.strip() and nodes)):
+        if st.button(t("edit.approve"), key="approve", disabled=not (who.strip() and nodes)):
             approval = approve_record(current, record_node=nodes[0], approver=who, day=today())
-            write(space, approval, done=f"The record was approved by {who}", near=nodes[0])
+            write(space, approval, done=t("edit.approved", who=who), near=nodes[0])
         if not nodes:
-            st.caption("The record has no dpv:ROPA node to approve (start a new record to get one).")
+            st.caption(t("edit.no_record_node"))
 
 
 try:
@@ -188,15 +185,12 @@ current = read_activity(record, activity, lang=lang)
 before, versions = opened(space, activity, current)
 stale = st.container()  # there on every run: the widgets below keep their place
 if current != before:
-    stale.warning(
-        "This activity changed since you opened it (another tab or person saved it). Saving now will be "
-        "refused; reload to take their change."
-    )
-    if stale.button("Reload and take their change", key="take_theirs"):
+    stale.warning(t("edit.stale"))
+    if stale.button(t("edit.take_theirs"), key="take_theirs"):
         forget(activity)
         st.rerun()
 with left:
-    st.subheader("Fields")
+    st.subheader(t("edit.fields"))
     after = form(record, activity, before)
 try:
     change = activity_edit(record, before, after)
@@ -204,11 +198,9 @@ except ValueError as exc:
     st.error(str(exc))
     st.stop()
 if change.kept:
-    st.warning(
-        "Kept (the form cannot remove a value without an IRI; edit the file): " + "; ".join(change.kept)
-    )
+    st.warning(t("edit.kept", values="; ".join(change.kept)))
 with right:
     show_check(record, check_activity(record, activity, change.edit))
-st.subheader("Save")
+st.subheader(t("edit.save"))
 save_panel(record, space, change.edit, versions=versions, near=activity, key=activity, then="edit_choice")
 more(record, space, activity, versions)

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from common import page_setup
+from common import page_setup, t, t_or
 from ropa_kg.app.history import (
     ActivityCommit,
     Commit,
@@ -25,7 +25,7 @@ from ropa_kg.core.errors import RopaInputError, RopaUsageError
 RECORD_LIMIT = 50
 ACTIVITY_LIMIT = 10
 
-record = page_setup("History")
+record = page_setup("history.title")
 folder = record_folder(record.paths)
 
 
@@ -35,48 +35,55 @@ def _record_history(folder_text: str, head: str) -> list[Commit]:
     return record_history(folder_text, limit=RECORD_LIMIT)
 
 
-@st.cache_data(max_entries=32, show_spinner="Reading the activity's history...")
+@st.cache_data(max_entries=32, show_spinner=t("history.reading"))
 def _activity_history(folder_text: str, iri: str, head: str) -> list[ActivityCommit]:
     del head
     return activity_history(folder_text, iri, limit=ACTIVITY_LIMIT)
 
 
 if not is_repository(folder):
-    st.info(
-        f"The record folder {folder} is not a git repository, so it has no history to show. "
-        "Keep the record's files in a git repository (git init) to see who changed what and when."
-    )
+    st.info(t("history.no_repository", folder=folder))
     st.stop()
 
 head = head_commit(folder)
 try:
     commits = _record_history(str(folder), head)
 except (RopaUsageError, RopaInputError) as exc:
-    st.error(f"The history cannot be read: {exc}")
+    st.error(t("history.unreadable", error=exc))
     st.stop()
 
-st.subheader("Changes to the record")
-st.caption(f"The last {RECORD_LIMIT} commits touching the record's files in {folder}, newest first.")
+st.subheader(t("history.record"))
+st.caption(t("history.record_caption", count=RECORD_LIMIT, folder=folder))
 if commits:
     st.dataframe(history_rows(commits), hide_index=True)
 else:
-    st.markdown("No commit touches the record's files yet.")
+    st.markdown(t("history.no_commits"))
 
-st.subheader("An activity's history")
-activity = st.selectbox("Activity", record.activities, format_func=record.name, key="history_activity")
+st.subheader(t("history.activity_heading"))
+activity = st.selectbox(
+    t("history.activity"), record.activities, format_func=record.name, key="history_activity"
+)
 if activity:
     try:
         changes = _activity_history(str(folder), activity, head)
     except (RopaUsageError, RopaInputError) as exc:
-        st.error(f"The activity's history cannot be read: {exc}")
+        st.error(t("history.activity_unreadable", error=exc))
         st.stop()
-    st.caption(
-        f"The commits among the last {ACTIVITY_LIMIT} touching the files that mention this activity in "
-        "which it changed, newest first; each compared with its parent commit."
-    )
+    st.caption(t("history.activity_caption", count=ACTIVITY_LIMIT))
     if not changes:
-        st.markdown("No commit changed this activity.")
+        st.markdown(t("history.no_changes"))
     for item in changes:
         c = item.commit
-        st.markdown(f"**{c.date}** · {c.author} <{c.email}> · `{c.short}` · {item.status}: {c.message}")
+        status = t_or(f"history.status.{item.status}", item.status)
+        st.markdown(
+            t(
+                "history.commit",
+                date=c.date,
+                author=c.author,
+                email=c.email,
+                short=c.short,
+                status=status,
+                message=c.message,
+            )
+        )
         st.markdown("\n".join(change_lines(item.fields)))

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from common import SourceSpec, page_setup, switch_source
+from common import SourceSpec, page_setup, switch_source, t
 from ropa_kg.app.importer import (
     DEFAULT_BASE,
     DEFAULT_PREFIX,
@@ -17,21 +17,18 @@ from ropa_kg.app.importer import (
 )
 from ropa_kg.core.errors import RopaInputError, RopaUsageError
 
-record = page_setup("Import a spreadsheet")
+record = page_setup("importer.title")
 
-st.markdown(
-    "Read a register back into a record: the XLSX or CSV that **ropa export** writes, or a spreadsheet "
-    "in the layout of the ICO's ROPA documentation template. See docs/import.md for the mapping."
-)
+st.markdown(t("importer.intro"))
 
-upload = st.file_uploader("Spreadsheet (.xlsx or .csv)", type=["xlsx", "csv"], key="import_upload")
-server_path = st.text_input("…or the path of a spreadsheet on this computer", key="import_path")
-with st.expander("Namespace of the new IRIs"):
-    base = st.text_input("Base IRI", value=DEFAULT_BASE, key="import_base")
-    prefix = st.text_input("Prefix", value=DEFAULT_PREFIX, key="import_prefix")
+upload = st.file_uploader(t("importer.upload"), type=["xlsx", "csv"], key="import_upload")
+server_path = st.text_input(t("importer.path"), key="import_path")
+with st.expander(t("importer.namespace")):
+    base = st.text_input(t("importer.base"), value=DEFAULT_BASE, key="import_base")
+    prefix = st.text_input(t("importer.prefix"), value=DEFAULT_PREFIX, key="import_prefix")
 
 
-@st.cache_data(max_entries=4, show_spinner="Reading and checking the spreadsheet…")
+@st.cache_data(max_entries=4, show_spinner=t("importer.reading"))
 def _preview(name: str, data: bytes, base: str, prefix: str) -> ImportPreview:
     return preview_import(name, data, base=base, prefix=prefix)
 
@@ -43,52 +40,61 @@ elif server_path.strip():
     try:
         source = (Path(server_path.strip()).name, Path(server_path.strip()).read_bytes())
     except OSError as exc:
-        st.error(f"Cannot read {server_path}: {exc.strerror or exc}")
+        st.error(t("importer.cannot_read", path=server_path, error=exc.strerror or exc))
 
 if source is None:
-    st.info("Choose a spreadsheet to see what it maps to.")
+    st.info(t("importer.choose"))
     st.stop()
 
 try:
     preview = _preview(source[0], source[1], base, prefix)
 except (RopaInputError, RopaUsageError) as exc:
-    st.error(f"Cannot import {source[0]}: {exc}")
+    st.error(t("importer.cannot_import", name=source[0], error=exc))
     st.stop()
 
 result = preview.result
 counts = result.counts()
-layout = "ropa export" if result.layout == "register" else "ICO template"
+layout = t("importer.layout.register") if result.layout == "register" else t("importer.layout.ico")
 st.markdown(
-    f"**{len(result.activities)} activities** read from sheet *{result.sheet}* ({layout} layout): "
-    f"{counts['mapped']} values mapped to DPV, {counts['record']} to the record's own nodes, "
-    f"{counts['new term']} kept as new terms, {counts['note']} kept as notes, {counts['skipped']} not kept."
+    t(
+        "importer.summary",
+        activities=len(result.activities),
+        sheet=result.sheet,
+        layout=layout,
+        mapped=counts["mapped"],
+        own=counts["record"],
+        new_terms=counts["new term"],
+        notes=counts["note"],
+        skipped=counts["skipped"],
+    )
 )
 
-st.subheader("What does not map to DPV")
+st.subheader(t("importer.unmapped"))
 unmapped = value_rows(result, ("new term", "note", "skipped"))
 if unmapped:
     st.dataframe(unmapped, hide_index=True, width="stretch")
 else:
-    st.markdown("Every value maps to a DPV term or a node of the record.")
-with st.expander("What maps"):
+    st.markdown(t("importer.all_mapped"))
+with st.expander(t("importer.mapped")):
     st.dataframe(value_rows(result, ("mapped", "record")), hide_index=True, width="stretch")
 
-st.subheader("Findings of the imported record")
+st.subheader(t("importer.findings_heading"))
 findings = preview.findings
-st.markdown(
-    f"{findings.total} findings: "
-    + ", ".join(f"{count} {severity}" for severity, count in findings.by_severity.items())
+parts = ", ".join(
+    t(f"importer.severity.{severity}", count=count) for severity, count in findings.by_severity.items()
 )
+st.markdown(t("importer.findings", total=findings.total, parts=parts))
 if findings.by_rule:
+    rule_column, count_column = t("importer.column.rule"), t("importer.column.findings")
     st.dataframe(
-        [{"rule": rule, "findings": count} for rule, count in findings.by_rule.items()],
+        [{rule_column: rule, count_column: count} for rule, count in findings.by_rule.items()],
         hide_index=True,
         width="stretch",
     )
 
-st.subheader("Write the record")
-target = st.text_input("Folder to write into (empty or new)", key="import_target")
-if st.button("Write the record", key="import_write", disabled=not target.strip()):
+st.subheader(t("importer.write_heading"))
+target = st.text_input(t("importer.target"), key="import_target")
+if st.button(t("importer.write"), key="import_write", disabled=not target.strip()):
     try:
         written = write_import(result, Path(target.strip()))
     except RopaUsageError as exc:
@@ -98,12 +104,12 @@ if st.button("Write the record", key="import_write", disabled=not target.strip()
 
 written_folder = st.session_state.get("import_written")
 if written_folder:
-    st.success(f"Wrote {len(result.files)} files into {written_folder}.")
-    if st.button("Open the imported record", key="import_open"):
+    st.success(t("importer.wrote", count=len(result.files), folder=written_folder))
+    if st.button(t("importer.open"), key="import_open"):
         folder = Path(written_folder)
         switch_source(lambda: SourceSpec("files", folder.name, (str(folder),)))
         error = st.session_state.get("source_error")
         if error:
-            st.error(f"Could not open it: {error}")
+            st.error(t("importer.open_failed", error=error))
         else:
-            st.success(f"The dashboard now shows {folder}.")
+            st.success(t("importer.opened", folder=folder))

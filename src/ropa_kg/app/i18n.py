@@ -321,6 +321,178 @@ EN: dict[str, str] = {
     "export.download": "Download {extension}",
     "export.preview_on": "Preview the register",
     "export.preview": "Preview of the register",
+    # --- editing helpers shared by the edit and parties views (dashboard/editing.py) ---
+    "editing.none": "(none)",
+    "editing.field.controllers": "Controller (Art. 30(1)(a))",
+    "editing.field.purposes": "Purposes (Art. 30(1)(b))",
+    "editing.field.data_subjects": "Categories of data subjects (Art. 30(1)(c))",
+    "editing.field.personal_data": "Categories of personal data (Art. 30(1)(c))",
+    "editing.field.legal_bases": "Legal basis (Art. 6(1))",
+    "editing.field.recipients": "Recipients (Art. 30(1)(d))",
+    "editing.field.processors": "Processors (Art. 28, 30(1)(d))",
+    "editing.field.joint_controllers": "Joint controllers (Art. 26)",
+    "editing.field.measures": "Technical and organisational measures (Art. 30(1)(g), 32)",
+    "editing.field.country": "Country (Art. 30(1)(e))",
+    "editing.field.mechanisms": "Transfer mechanism (Art. 30(1)(e), 44-49)",
+    "editing.field.members": "Members (joint controllers) (Art. 26(1))",
+    "editing.help.joint_controllers": (
+        "a joint-controllers group (made on the Parties page) with its members and arrangement"
+    ),
+    "editing.help.mechanisms": "where the party is outside the EEA: adequacy decision, SCCs, BCRs...",
+    "editing.findings": "Findings as you edit ({count})",
+    "editing.rechecked": (
+        "Re-checked in {seconds} s on this activity and what it links to ({triples} triples). A duty of the "
+        "notice or controller is judged here on this activity alone; saving re-checks the whole record."
+    ),
+    "editing.no_findings": "No finding on this activity.",
+    "editing.finding": "{icon} **{rule}** ({severity}): {message}",
+    "editing.linked": "On what it links to ({count})",
+    "editing.linked_finding": "{icon} **{rule}** on {focus}: {message}",
+    "editing.nothing_to_save": "Nothing to save: the record already says this.",
+    "editing.method.patch": "patched in place",
+    "editing.method.rewrite": "rewritten",
+    "editing.file_change": "**{name}**: {how}",
+    "editing.unstated": (
+        "{count} of the values removed are not written in any file (loading infers them from other facts); "
+        "they stay until the facts they come from are changed."
+    ),
+    "editing.cannot_save": "Cannot save this: {error}",
+    "editing.preview": "Preview the change ({count} files)",
+    "editing.save": "Save",
+    "editing.not_saved": "Not saved: {error}",
+    "editing.saved": "Saved {files}",
+    "editing.saved_commit": " (commit {commit})",
+    "editing.commit": "Commit the change to git",
+    "editing.author_name": "Your name (the commit's author)",
+    "editing.author_email": "Your e-mail",
+    "editing.author_missing": (
+        "Give your name and e-mail to commit; without them the files are saved uncommitted."
+    ),
+    # --- edit an activity ---
+    "edit.title": "Edit an activity",
+    "edit.new_record": "Start a new record",
+    "edit.new_folder": "Folder for the new record (created if missing)",
+    "edit.namespace": "Namespace of its IRIs",
+    "edit.controller": "Controller (your organisation)",
+    "edit.contact": "Controller's contact (e-mail or address)",
+    "edit.first_activity": "First processing activity",
+    "edit.create": "Create the record",
+    "edit.not_created": "Not created: {error}",
+    "edit.read_only": "This record cannot be edited here: {reason}.",
+    "edit.copy_folder": "Copy the record's Turtle files to this folder and edit the copy",
+    "edit.copy_record": "Copy and edit",
+    "edit.activity": "Activity",
+    "edit.new_activity": "New activity",
+    "edit.new_activity_name": "Name of the new activity",
+    "edit.add_activity": "Add the activity",
+    "edit.added": "Added {name}",
+    "edit.name": "Name ({lang})",
+    "edit.description": "Description ({lang})",
+    "edit.retention": "Retention period (Art. 30(1)(f); ISO 8601, e.g. P5Y, P6M, P30D)",
+    "edit.more": "Copy, delete, review, approve",
+    "edit.copy_name": "Name of the copy",
+    "edit.copy": "Copy this activity",
+    "edit.copied": "Copied {label} as {name}",
+    "edit.delete_sure": "Yes, delete this activity and the provenance of its facts",
+    "edit.delete": "Delete this activity",
+    "edit.deleted": "Deleted {label}",
+    "edit.signer": "Your name (reviewer or approver)",
+    "edit.review": "Mark this activity reviewed today",
+    "edit.reviewed": "Recorded the review of {label} by {who}",
+    "edit.approve": "Approve the record today",
+    "edit.approved": "The record was approved by {who}",
+    "edit.no_record_node": "The record has no dpv:ROPA node to approve (start a new record to get one).",
+    "edit.stale": (
+        "This activity changed since you opened it (another tab or person saved it). Saving now will be "
+        "refused; reload to take their change."
+    ),
+    "edit.take_theirs": "Reload and take their change",
+    "edit.fields": "Fields",
+    "edit.kept": "Kept (the form cannot remove a value without an IRI; edit the file): {values}",
+    "edit.save": "Save",
+    # --- parties ---
+    "parties.title": "Parties",
+    "parties.read_only": (
+        "This record cannot be edited here: {reason}. Open the Edit an activity page to copy it."
+    ),
+    "parties.new": "New party",
+    "parties.new_name": "Name",
+    "parties.roles": "Roles",
+    "parties.add": "Add the party",
+    "parties.added": "Added {name}",
+    "parties.none": "The record names no party yet: add one above.",
+    "parties.party": "Party",
+    "parties.name": "Name (Art. 30(1)(a), (d))",
+    "parties.contact": "Contact (Art. 30(1)(a))",
+    "parties.agreement": (
+        "An agreement with this party is in place (Art. 28(3) processing agreement; Art. 26 arrangement for "
+        "joint controllers)"
+    ),
+    "parties.save": "Save",
+    # --- import a spreadsheet ---
+    "importer.title": "Import a spreadsheet",
+    "importer.intro": (
+        "Read a register back into a record: the XLSX or CSV that **ropa export** writes, or a spreadsheet "
+        "in the layout of the ICO's ROPA documentation template. See docs/import.md for the mapping."
+    ),
+    "importer.upload": "Spreadsheet (.xlsx or .csv)",
+    "importer.path": "…or the path of a spreadsheet on this computer",
+    "importer.namespace": "Namespace of the new IRIs",
+    "importer.base": "Base IRI",
+    "importer.prefix": "Prefix",
+    "importer.reading": "Reading and checking the spreadsheet…",
+    "importer.cannot_read": "Cannot read {path}: {error}",
+    "importer.choose": "Choose a spreadsheet to see what it maps to.",
+    "importer.cannot_import": "Cannot import {name}: {error}",
+    "importer.layout.register": "ropa export",
+    "importer.layout.ico": "ICO template",
+    "importer.summary": (
+        "**{activities} activities** read from sheet *{sheet}* ({layout} layout): {mapped} values mapped to "
+        "DPV, {own} to the record's own nodes, {new_terms} kept as new terms, {notes} kept as notes, "
+        "{skipped} not kept."
+    ),
+    "importer.unmapped": "What does not map to DPV",
+    "importer.all_mapped": "Every value maps to a DPV term or a node of the record.",
+    "importer.mapped": "What maps",
+    "importer.findings_heading": "Findings of the imported record",
+    "importer.findings": "{total} findings: {parts}",
+    "importer.severity.violation": "{count} violation",
+    "importer.severity.warning": "{count} warning",
+    "importer.severity.info": "{count} info",
+    "importer.column.rule": "rule",
+    "importer.column.findings": "findings",
+    "importer.write_heading": "Write the record",
+    "importer.target": "Folder to write into (empty or new)",
+    "importer.write": "Write the record",
+    "importer.wrote": "Wrote {count} files into {folder}.",
+    "importer.open": "Open the imported record",
+    "importer.open_failed": "Could not open it: {error}",
+    "importer.opened": "The dashboard now shows {folder}.",
+    # --- history ---
+    "history.title": "History",
+    "history.reading": "Reading the activity's history...",
+    "history.no_repository": (
+        "The record folder {folder} is not a git repository, so it has no history to show. Keep the "
+        "record's files in a git repository (git init) to see who changed what and when."
+    ),
+    "history.unreadable": "The history cannot be read: {error}",
+    "history.record": "Changes to the record",
+    "history.record_caption": (
+        "The last {count} commits touching the record's files in {folder}, newest first."
+    ),
+    "history.no_commits": "No commit touches the record's files yet.",
+    "history.activity_heading": "An activity's history",
+    "history.activity": "Activity",
+    "history.activity_unreadable": "The activity's history cannot be read: {error}",
+    "history.activity_caption": (
+        "The commits among the last {count} touching the files that mention this activity in which it "
+        "changed, newest first; each compared with its parent commit."
+    ),
+    "history.no_changes": "No commit changed this activity.",
+    "history.commit": "**{date}** · {author} <{email}> · `{short}` · {status}: {message}",
+    "history.status.added": "added",
+    "history.status.changed": "changed",
+    "history.status.removed": "removed",
 }
 
 FI: dict[str, str] = {
@@ -592,6 +764,184 @@ FI: dict[str, str] = {
     "export.download": "Lataa {extension}",
     "export.preview_on": "Esikatsele selostetta",
     "export.preview": "Selosteen esikatselu",
+    "editing.none": "(ei mitään)",
+    "editing.field.controllers": "Rekisterinpitäjä (30 art. 1 a)",
+    "editing.field.purposes": "Käsittelyn tarkoitukset (30 art. 1 b)",
+    "editing.field.data_subjects": "Rekisteröityjen ryhmät (30 art. 1 c)",
+    "editing.field.personal_data": "Henkilötietoryhmät (30 art. 1 c)",
+    "editing.field.legal_bases": "Käsittelyperuste (6 art. 1)",
+    "editing.field.recipients": "Vastaanottajat (30 art. 1 d)",
+    "editing.field.processors": "Henkilötietojen käsittelijät (28 art., 30 art. 1 d)",
+    "editing.field.joint_controllers": "Yhteisrekisterinpitäjät (26 art.)",
+    "editing.field.measures": "Tekniset ja organisatoriset turvatoimet (30 art. 1 g, 32 art.)",
+    "editing.field.country": "Maa (30 art. 1 e)",
+    "editing.field.mechanisms": "Siirtomekanismi (30 art. 1 e, 44-49 art.)",
+    "editing.field.members": "Jäsenet (yhteisrekisterinpitäjät) (26 art. 1)",
+    "editing.help.joint_controllers": (
+        "yhteisrekisterinpitäjien ryhmä (luodaan Osapuolet-sivulla) jäsenineen ja järjestelyineen"
+    ),
+    "editing.help.mechanisms": (
+        "kun osapuoli on ETA-alueen ulkopuolella: komission tietosuojan riittävyyttä koskeva päätös, "
+        "vakiolausekkeet, yritystä koskevat sitovat säännöt..."
+    ),
+    "editing.findings": "Havainnot muokatessa ({count})",
+    "editing.rechecked": (
+        "Tarkistettu uudelleen {seconds} sekunnissa tästä käsittelytoimesta ja siitä, mihin se liittyy "
+        "({triples} kolmikkoa). Tietosuojaselosteen tai rekisterinpitäjän velvoitteet arvioidaan tässä "
+        "vain tämän käsittelytoimen perusteella; tallennus tarkistaa koko selosteen uudelleen."
+    ),
+    "editing.no_findings": "Tästä käsittelytoimesta ei ole havaintoja.",
+    "editing.finding": "{icon} **{rule}** ({severity}): {message}",
+    "editing.linked": "Havainnot siitä, mihin se liittyy ({count})",
+    "editing.linked_finding": "{icon} **{rule}** kohteessa {focus}: {message}",
+    "editing.nothing_to_save": "Ei tallennettavaa: seloste sisältää jo nämä tiedot.",
+    "editing.method.patch": "muokattu paikallaan",
+    "editing.method.rewrite": "kirjoitettu uudelleen",
+    "editing.file_change": "**{name}**: {how}",
+    "editing.unstated": (
+        "{count} poistetuista arvoista ei ole kirjoitettu mihinkään tiedostoon (lataus päättelee ne muista "
+        "tiedoista); ne säilyvät, kunnes tiedot, joista ne johdetaan, muuttuvat."
+    ),
+    "editing.cannot_save": "Tätä ei voi tallentaa: {error}",
+    "editing.preview": "Esikatsele muutosta ({count} tiedostoa)",
+    "editing.save": "Tallenna",
+    "editing.not_saved": "Ei tallennettu: {error}",
+    "editing.saved": "Tallennettu {files}",
+    "editing.saved_commit": " (versio {commit})",
+    "editing.commit": "Kirjaa muutos gitiin (commit)",
+    "editing.author_name": "Nimesi (muutoksen tekijä)",
+    "editing.author_email": "Sähköpostiosoitteesi",
+    "editing.author_missing": (
+        "Anna nimesi ja sähköpostiosoitteesi, jotta muutos kirjataan gitiin; ilman niitä tiedostot "
+        "tallennetaan kirjaamatta."
+    ),
+    "edit.title": "Muokkaa käsittelytointa",
+    "edit.new_record": "Aloita uusi seloste",
+    "edit.new_folder": "Uuden selosteen kansio (luodaan, jos sitä ei ole)",
+    "edit.namespace": "Sen IRI-tunnisteiden nimiavaruus",
+    "edit.controller": "Rekisterinpitäjä (oma organisaatiosi)",
+    "edit.contact": "Rekisterinpitäjän yhteystiedot (sähköposti tai osoite)",
+    "edit.first_activity": "Ensimmäinen käsittelytoimi",
+    "edit.create": "Luo seloste",
+    "edit.not_created": "Ei luotu: {error}",
+    "edit.read_only": "Tätä selostetta ei voi muokata täällä: {reason}.",
+    "edit.copy_folder": "Kopioi selosteen Turtle-tiedostot tähän kansioon ja muokkaa kopiota",
+    "edit.copy_record": "Kopioi ja muokkaa",
+    "edit.activity": "Käsittelytoimi",
+    "edit.new_activity": "Uusi käsittelytoimi",
+    "edit.new_activity_name": "Uuden käsittelytoimen nimi",
+    "edit.add_activity": "Lisää käsittelytoimi",
+    "edit.added": "Lisätty {name}",
+    "edit.name": "Nimi ({lang})",
+    "edit.description": "Kuvaus ({lang})",
+    "edit.retention": "Säilytysaika (30 art. 1 f; ISO 8601, esim. P5Y, P6M, P30D)",
+    "edit.more": "Kopioi, poista, tarkista, hyväksy",
+    "edit.copy_name": "Kopion nimi",
+    "edit.copy": "Kopioi tämä käsittelytoimi",
+    "edit.copied": "Kopioitu {label} nimellä {name}",
+    "edit.delete_sure": "Kyllä, poista tämä käsittelytoimi ja sen tietojen alkuperätiedot",
+    "edit.delete": "Poista tämä käsittelytoimi",
+    "edit.deleted": "Poistettu {label}",
+    "edit.signer": "Nimesi (tarkistaja tai hyväksyjä)",
+    "edit.review": "Merkitse käsittelytoimi tarkistetuksi tänään",
+    "edit.reviewed": "Kirjattu käsittelytoimen {label} tarkistus (tarkistaja: {who})",
+    "edit.approve": "Hyväksy seloste tänään",
+    "edit.approved": "Selosteen hyväksyi {who}",
+    "edit.no_record_node": (
+        "Selosteessa ei ole hyväksyttävää dpv:ROPA-solmua (aloita uusi seloste, niin se luodaan)."
+    ),
+    "edit.stale": (
+        "Tämä käsittelytoimi on muuttunut sen jälkeen, kun avasit sen (toinen välilehti tai henkilö "
+        "tallensi sen). Tallennus hylätään nyt; lataa uudelleen, niin saat heidän muutoksensa."
+    ),
+    "edit.take_theirs": "Lataa uudelleen ja ota heidän muutoksensa",
+    "edit.fields": "Tiedot",
+    "edit.kept": (
+        "Säilytetty (lomake ei voi poistaa arvoa, jolla ei ole IRI-tunnistetta; muokkaa tiedostoa): {values}"
+    ),
+    "edit.save": "Tallennus",
+    "parties.title": "Osapuolet",
+    "parties.read_only": (
+        "Tätä selostetta ei voi muokata täällä: {reason}. Kopioi se Muokkaa käsittelytointa -sivulla."
+    ),
+    "parties.new": "Uusi osapuoli",
+    "parties.new_name": "Nimi",
+    "parties.roles": "Roolit",
+    "parties.add": "Lisää osapuoli",
+    "parties.added": "Lisätty {name}",
+    "parties.none": "Selosteessa ei ole vielä yhtään osapuolta: lisää osapuoli yllä.",
+    "parties.party": "Osapuoli",
+    "parties.name": "Nimi (30 art. 1 a ja d)",
+    "parties.contact": "Yhteystiedot (30 art. 1 a)",
+    "parties.agreement": (
+        "Osapuolen kanssa on tehty sopimus (28 artiklan 3 kohdan mukainen käsittelysopimus; "
+        "yhteisrekisterinpitäjillä 26 artiklan mukainen järjestely)"
+    ),
+    "parties.save": "Tallennus",
+    "importer.title": "Tuo laskentataulukko",
+    "importer.intro": (
+        "Lue seloste takaisin laskentataulukosta: XLSX- tai CSV-tiedosto, jonka **ropa export** kirjoittaa, "
+        "tai laskentataulukko ICO:n selostemallipohjan (ROPA documentation template) asettelussa. "
+        "Vastaavuudet kuvataan tiedostossa docs/import.md."
+    ),
+    "importer.upload": "Laskentataulukko (.xlsx tai .csv)",
+    "importer.path": "…tai laskentataulukon polku tällä tietokoneella",
+    "importer.namespace": "Uusien IRI-tunnisteiden nimiavaruus",
+    "importer.base": "Perus-IRI",
+    "importer.prefix": "Etuliite",
+    "importer.reading": "Laskentataulukkoa luetaan ja tarkistetaan…",
+    "importer.cannot_read": "Tiedostoa {path} ei voi lukea: {error}",
+    "importer.choose": "Valitse laskentataulukko, niin näet, mitä DPV:n käsitteitä sen tiedot vastaavat.",
+    "importer.cannot_import": "Tiedostoa {name} ei voi tuoda: {error}",
+    "importer.layout.register": "ropa export",
+    "importer.layout.ico": "ICO:n mallipohja",
+    "importer.summary": (
+        "**{activities} käsittelytointa** luettu taulukosta *{sheet}* (asettelu: {layout}): {mapped} arvoa "
+        "vastaa DPV:n käsitettä, {own} selosteen omaa solmua, {new_terms} säilytetty uusina käsitteinä, "
+        "{notes} säilytetty huomautuksina, {skipped} jätetty pois."
+    ),
+    "importer.unmapped": "Mikä ei vastaa DPV:tä",
+    "importer.all_mapped": "Jokainen arvo vastaa DPV:n käsitettä tai selosteen solmua.",
+    "importer.mapped": "Mikä vastaa DPV:tä",
+    "importer.findings_heading": "Tuodun selosteen havainnot",
+    "importer.findings": "Havainnot ({total}): {parts}",
+    "importer.severity.violation": "rikkomuksia {count}",
+    "importer.severity.warning": "varoituksia {count}",
+    "importer.severity.info": "tietoja {count}",
+    "importer.column.rule": "sääntö",
+    "importer.column.findings": "havainnot",
+    "importer.write_heading": "Selosteen kirjoittaminen",
+    "importer.target": "Kansio, johon seloste kirjoitetaan (tyhjä tai uusi)",
+    "importer.write": "Kirjoita seloste",
+    "importer.wrote": "Kirjoitettu {count} tiedostoa kansioon {folder}.",
+    "importer.open": "Avaa tuotu seloste",
+    "importer.open_failed": "Selostetta ei voitu avata: {error}",
+    "importer.opened": "Nyt näytetään seloste kansiosta {folder}.",
+    "history.title": "Historia",
+    "history.reading": "Luetaan käsittelytoimen historiaa...",
+    "history.no_repository": (
+        "Selosteen kansio {folder} ei ole git-repositorio, joten sillä ei ole näytettävää historiaa. Pidä "
+        "selosteen tiedostot git-repositoriossa (git init), niin näet, kuka muutti mitä ja milloin."
+    ),
+    "history.unreadable": "Historiaa ei voi lukea: {error}",
+    "history.record": "Selosteen muutokset",
+    "history.record_caption": (
+        "Viimeiset {count} muutosta (commit), jotka koskevat selosteen tiedostoja kansiossa {folder}, "
+        "uusin ensin."
+    ),
+    "history.no_commits": "Yksikään muutos ei vielä koske selosteen tiedostoja.",
+    "history.activity_heading": "Käsittelytoimen historia",
+    "history.activity": "Käsittelytoimi",
+    "history.activity_unreadable": "Käsittelytoimen historiaa ei voi lukea: {error}",
+    "history.activity_caption": (
+        "Ne viimeisistä {count} tätä käsittelytointa mainitsevia tiedostoja koskevasta muutoksesta, joissa "
+        "käsittelytoimi muuttui, uusin ensin; kutakin verrataan edeltävään versioon."
+    ),
+    "history.no_changes": "Yksikään muutos ei ole muuttanut tätä käsittelytointa.",
+    "history.commit": "**{date}** · {author} <{email}> · `{short}` · {status}: {message}",
+    "history.status.added": "lisätty",
+    "history.status.changed": "muutettu",
+    "history.status.removed": "poistettu",
 }
 
 #: language -> its message table
