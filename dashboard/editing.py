@@ -200,9 +200,10 @@ def write(
     versions: dict[Path, str] | None = None,
     near: str | None = None,
     select: str | None = None,
+    clear: Sequence[str] = (),
 ) -> None:
     """Save ``edit`` at once (add, copy, delete, review, approve), reload the record and say ``done``;
-    a refused save shows why and changes nothing."""
+    empty the widgets ``clear`` (a new thing's form); a refused save shows why and changes nothing."""
     try:
         save(space, plan(space, edit, versions=versions, near=near))
     except (RopaUsageError, ValueError) as exc:
@@ -214,6 +215,8 @@ def write(
     st.session_state["saved_message"] = done
     if select:
         st.session_state["edit_choice"] = select
+    for key in clear:
+        st.session_state.pop(key, None)
     st.rerun()
 
 

@@ -111,6 +111,7 @@ def screenshot(page: Page, name: str) -> None:
     target = os.environ.get("ROPA_SCREENSHOT_DIR")
     if target:
         Path(target).mkdir(parents=True, exist_ok=True)
+        page.locator('[data-testid="stMain"]').evaluate("main => main.scrollTo(0, 0)")
         page.wait_for_timeout(500)
         page.screenshot(path=str(Path(target) / f"{name}.png"), full_page=True)
 

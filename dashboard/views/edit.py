@@ -83,7 +83,10 @@ def read_only(current: Record, reason: str) -> None:
 def choose_activity(current: Record, space: Workspace) -> str:
     names = {a: current.label_of(a) for a in current.activities}
     order = sorted(names, key=lambda a: (names[a].lower(), a))
-    wanted = st.session_state.pop("edit_choice", None) or st.query_params.get("id")
+    # what a save chose, else (when the page is opened) the address's ?id=; never over the user's choice
+    wanted = st.session_state.pop("edit_choice", None)
+    if wanted is None and "edit_activity" not in st.session_state:
+        wanted = st.query_params.get("id")
     found = None
     if wanted:
         try:
@@ -103,7 +106,7 @@ def choose_activity(current: Record, space: Workspace) -> str:
         if st.button(t("edit.add_activity"), key="add_activity", disabled=not new_name.strip()):
             made = new_activity(current, name=new_name, lang=lang)
             added = t("edit.added", name=new_name.strip())
-            write(space, made.edit, done=added, near=made.iri, select=made.iri)
+            write(space, made.edit, done=added, near=made.iri, select=made.iri, clear=("new_activity_name",))
     st.query_params["id"] = current.node_id(activity)
     return str(activity)
 

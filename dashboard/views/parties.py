@@ -27,6 +27,8 @@ except RopaUsageError as exc:
     st.stop()
 
 FIELDS = {spec.key: spec for spec in PARTY_FIELDS}
+#: the new-party form's widgets, emptied once the party is added
+NEW_PARTY_KEYS = ("new_party_name", "new_party_roles", "f:new-party:country")
 ROLE_NAMES = {t: record.label_of(t) for t in PARTY_TYPES}
 
 with st.expander(t("parties.new")):
@@ -38,7 +40,9 @@ with st.expander(t("parties.new")):
     if st.button(t("parties.add"), key="add_party", disabled=not (name.strip() and roles)):
         made = new_party(record, name=name, types=roles, country=country[0] if country else "")
         st.session_state["party_choice"] = made.iri
-        write(space, made.edit, done=t("parties.added", name=name.strip()), near=made.iri)
+        write(
+            space, made.edit, done=t("parties.added", name=name.strip()), near=made.iri, clear=NEW_PARTY_KEYS
+        )
 
 options = party_options(record, lang=lang)
 if not options:
