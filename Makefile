@@ -1,6 +1,6 @@
 # The two commands a fresh machine needs: `make run` and `make test`.
 # Both create .venv, install the Python packages and the Debian packages the project needs
-# (Chromium for the browser tests, a Java runtime for the HermiT reasoner).
+# (Chromium for the browser tests, a Java runtime for the HermiT reasoner, Virtuoso for the store tests).
 
 PYTHON ?= python3
 VENV   := .venv
@@ -17,11 +17,21 @@ unexport PYTHONDONTWRITEBYTECODE
 
 install: $(STAMP)
 
+# Virtuoso: the second SPARQL store the tests start themselves (their own config, database folder and
+# loopback ports); the package's own system service is stopped and disabled after installing.
 $(SYSTEM_STAMP):
 	@mkdir -p $(VENV)
-	@if ! command -v chromium >/dev/null 2>&1 || ! command -v java >/dev/null 2>&1; then \
-	    echo "Installing Debian packages: chromium default-jre-headless"; \
-	    apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends chromium default-jre-headless; \
+	@packages=""; \
+	command -v chromium >/dev/null 2>&1 || packages="$$packages chromium"; \
+	command -v java >/dev/null 2>&1 || packages="$$packages default-jre-headless"; \
+	command -v virtuoso-t >/dev/null 2>&1 || packages="$$packages virtuoso-opensource"; \
+	if [ -n "$$packages" ]; then \
+	    echo "Installing Debian packages:$$packages"; \
+	    apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $$packages; \
+	fi
+	@if [ -e /etc/init.d/virtuoso-opensource-7 ]; then \
+	    (invoke-rc.d virtuoso-opensource-7 stop; update-rc.d virtuoso-opensource-7 disable; \
+	     systemctl disable --now virtuoso-opensource-7) >/dev/null 2>&1 || true; \
 	fi
 	@touch $@
 

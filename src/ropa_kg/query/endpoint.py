@@ -5,7 +5,10 @@
 * ``ropa load`` replaces a named graph with one HTTP ``PUT`` of the Graph Store Protocol, which a store
   applies atomically (a failed upload leaves the previous graph whole);
 * :class:`OxigraphServer` starts and stops ``oxigraph serve`` on a loopback address with a persistent
-  store folder.
+  store folder;
+* what one store does differently is handled here, once, for every store (tested on Oxigraph and
+  Virtuoso 7.2): the list markers are sent as ASCII ``\\u`` escapes (:func:`portable_lists`), and the
+  literals Virtuoso rewrites come back in their canonical form (:func:`canonical_lexical`).
 
 The default named graph is :data:`DEFAULT_GRAPH_IRI`.
 """
@@ -26,7 +29,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from types import TracebackType
 
-from rdflib import Graph, Literal
+from rdflib import XSD, Graph, Literal
 from SPARQLWrapper import JSON, POST, TURTLE, SPARQLWrapper
 
 from ropa_kg.core.errors import RopaUsageError
@@ -34,7 +37,7 @@ from ropa_kg.query.catalogue import SavedQuery, check_query, resolve
 from ropa_kg.sparql.bind import bind_values
 from ropa_kg.sparql.exists import optimise_query
 from ropa_kg.sparql.guard import QueryForm, check_read_only
-from ropa_kg.sparql.lists import ordered_lists
+from ropa_kg.sparql.lists import ListRewrite, ordered_lists
 from ropa_kg.sparql.results import ResultTable, Term, from_sparql_json
 
 #: The named graph ``ropa load`` writes and ``ropa query --endpoint`` reads unless told otherwise.
@@ -119,12 +122,12 @@ def run_remote(query: SavedQuery, endpoint: Endpoint, bindings: Mapping[str, Ter
     checked = query.check()
     # the same decorrelation as in-process (plain SPARQL 1.1: every engine evaluates a correlated EXISTS
     # once per row)
-    lists = ordered_lists(query.text)  # GROUP_CONCAT items in one order (see sparql_lists)
+    lists = portable_lists(ordered_lists(query.text))  # GROUP_CONCAT items in one order (sparql.lists)
     text = optimise_query(bind_values(lists.text, bindings), bound=frozenset(bindings))
     client = _wrapper(endpoint, text, checked.form)
     if checked.form in {QueryForm.CONSTRUCT, QueryForm.DESCRIBE}:
         client.setReturnFormat(TURTLE)
-        graph = Graph().parse(data=_fetch(client, endpoint), format="turtle")
+        graph = _canonical_graph(Graph().parse(data=_fetch(client, endpoint), format="turtle"))
         return ResultTable.triples(checked.form, graph)  # type: ignore[arg-type]  # graph triples are terms
     client.setReturnFormat(JSON)
     body = _fetch(client, endpoint)
@@ -133,10 +136,68 @@ def run_remote(query: SavedQuery, endpoint: Endpoint, bindings: Mapping[str, Ter
         for row in data.get("results", {}).get("bindings", []):
             for cell in row.values():
                 if cell.get("type") in {"literal", "typed-literal"}:
-                    cell["value"] = lists.fix(cell["value"])
+                    value = canonical_lexical(cell["value"], cell.get("datatype"))
+                    cell["value"] = lists.fix(value)
         return from_sparql_json(checked.form, data)
     except ValueError as exc:
         raise EndpointError(f"{endpoint.query_url} did not answer with SPARQL JSON results: {exc}") from exc
+
+
+#: The characters :func:`portable_lists` marks lists with: ASCII controls but tab, newline and return.
+_PORTABLE_MARKERS = tuple(chr(c) for c in range(0x01, 0x20) if chr(c) not in "\t\n\r")
+
+
+def portable_lists(lists: ListRewrite) -> ListRewrite:
+    """``lists`` with its list markers (private-use characters) replaced by ASCII control characters,
+    written in the query as SPARQL ``\\uXXXX`` escapes.
+
+    Virtuoso 7.2 narrows a ``GROUP_CONCAT`` separator written in the query to an 8-bit string, so a
+    private-use (or any non-Latin-1) separator comes back as ``?`` and the lists could not be split;
+    an escaped ASCII control character survives every store, and record text holds none.
+
+    Raises:
+        RopaUsageError: the query has more lists than there are such characters (28).
+    """
+    if len(lists.markers) > len(_PORTABLE_MARKERS):
+        raise RopaUsageError(
+            f"a query sent to an endpoint can have at most {len(_PORTABLE_MARKERS)} GROUP_CONCAT lists"
+        )
+    text, markers = lists.text, []
+    for (marker, separator), portable in zip(lists.markers, _PORTABLE_MARKERS, strict=False):
+        text = text.replace(marker, f"\\u{ord(portable):04X}")
+        markers.append((portable, separator))
+    return ListRewrite(text, tuple(markers))
+
+
+def canonical_lexical(value: str, datatype: str | None) -> str:
+    """The lexical form of a literal as the record wrote it, where a store answers with its own:
+
+    * ``xsd:boolean`` ``1``/``0`` (Virtuoso 7.2 keeps booleans as integers) -> ``true``/``false``;
+    * ``xsd:duration`` as a bare number (Virtuoso 7.2 converts year-month durations to months on
+      loading, openlink/virtuoso-opensource#936) -> the canonical ``PnYnM`` form (``60`` -> ``P5Y``,
+      ``18`` -> ``P1Y6M``; so a record that writes ``P12M`` reads ``P1Y`` from Virtuoso).
+
+    Any other value comes back as it is.
+    """
+    if datatype == str(XSD.boolean) and value in {"1", "0"}:
+        return "true" if value == "1" else "false"
+    if datatype == str(XSD.duration) and value.lstrip("-").isdigit():
+        sign, months = ("-", -int(value)) if value.startswith("-") else ("", int(value))
+        years, rest = divmod(months, 12)
+        parts = (f"{years}Y" if years else "") + (f"{rest}M" if rest or not years else "")
+        return f"{sign}P{parts}"
+    return value
+
+
+def _canonical_graph(graph: Graph) -> Graph:
+    """``graph`` with :func:`canonical_lexical` applied to its literals (in place; returned)."""
+    for s, p, o in list(graph):
+        if isinstance(o, Literal) and o.datatype is not None:
+            fixed = canonical_lexical(str(o), str(o.datatype))
+            if fixed != str(o):
+                graph.remove((s, p, o))
+                graph.add((s, p, Literal(fixed, datatype=o.datatype)))
+    return graph
 
 
 def _fetch(client: SPARQLWrapper, endpoint: Endpoint) -> bytes:
@@ -382,6 +443,7 @@ __all__ = [
     "Endpoint",
     "EndpointError",
     "OxigraphServer",
+    "canonical_lexical",
     "check_http_url",
     "empty_graph_note",
     "fetch_graph",
@@ -389,6 +451,7 @@ __all__ = [
     "graph_is_empty",
     "graph_store_url_for",
     "oxigraph_executable",
+    "portable_lists",
     "put_graph",
     "run_remote",
     "upload_record",
