@@ -678,3 +678,67 @@ def test_crlf_sparql_prefixes_collections_and_long_strings(tmp_path: Path) -> No
     with literals_as_written():
         result.parse(data=text, format="turtle")
     assert same_graph(result, expected_graph(graph, edit))
+
+
+def test_a_field_of_a_large_generated_record_is_a_one_line_patch(tmp_path: Path) -> None:
+    """A record of 2,000 activities in one file (what the editor's benchmark saves into at 10,000): the
+    plan reads only the statements the edit touches, yet verifies the whole patched file."""
+    from ropa_kg.app.generate import generate
+
+    path = tmp_path / "record.ttl"
+    with path.open("w", encoding="utf-8") as handle:
+        generate(handle, activities=2000, seed=0)
+    gen = "https://w3id.org/ropa-kg/data/generated#"
+    node = URIRef(gen + "a1000-retention")
+    text = path.read_text(encoding="utf-8")
+    old = next(line for line in text.splitlines() if line.startswith("gen:a1000-retention "))
+    assert old == "gen:a1000-retention a dpv:StorageDuration ;"
+    value = text.split(old, 1)[1].split("\n", 2)[1]
+    assert value.startswith('    rdf:value "') and value.endswith('"^^xsd:duration ;')
+    lexical = value.split('"')[1]
+    edit = Edit(
+        removed=((node, RDF.value, Literal(lexical, datatype=XSD.duration)),),
+        added=((node, RDF.value, Literal("P3Y", datatype=XSD.duration)),),
+    )
+    plan = plan_save(edit, files=[path], folder=tmp_path, new_file_for=URIRef(gen + "a1000"))
+    assert [(c.path.name, c.method) for c in plan.changes] == [("record.ttl", "patch")]
+    assert plan.unstated == ()
+    assert diff_lines(plan.unified_diff()) == ([value], ['    rdf:value "P3Y"^^xsd:duration ;'])
+    after = plan.changes[0].after
+    assert after is not None
+    head, tail = text.split(f"{old}\n{value}\n", 1)
+    assert after.decode("utf-8") == f'{head}{old}\n    rdf:value "P3Y"^^xsd:duration ;\n{tail}'
+
+
+def test_literals_match_as_written_and_language_tags_in_any_case(tmp_path: Path) -> None:
+    """``"1.50"^^xsd:decimal`` is not ``"1.5"``; a tag written ``@FI`` is the record's ``@fi``."""
+    path = tmp_path / "record.ttl"
+    path.write_text(
+        "@prefix ex: <https://example.org/x#> .\n"
+        "@prefix xsd: <http://www.w3.org/2001/XMLSchema#> .\n\n"
+        "ex:a ex:price 1.50 ;\n"
+        '    ex:cost "2.50"^^xsd:decimal ;\n'
+        '    ex:name "Hei"@FI ;\n'
+        '    ex:note "x"^^xsd:string .\n',
+        encoding="utf-8",
+    )
+    ex = "https://example.org/x#"
+    a = URIRef(ex + "a")
+
+    def plan(*removed: Triple) -> list[str]:
+        saved = plan_save(Edit(removed=removed), files=[path], folder=tmp_path)
+        assert [c.method for c in saved.changes] == ["patch"] * len(saved.changes)
+        return diff_lines(saved.unified_diff())[0]
+
+    assert plan((a, URIRef(ex + "price"), Literal("1.5", datatype=XSD.decimal, normalize=False))) == []
+    assert plan((a, URIRef(ex + "price"), Literal("1.50", datatype=XSD.decimal, normalize=False)))[0] == (
+        "ex:a ex:price 1.50 ;"
+    )
+    assert plan((a, URIRef(ex + "cost"), Literal("2.50", datatype=XSD.decimal, normalize=False))) == [
+        '    ex:cost "2.50"^^xsd:decimal ;'
+    ]
+    assert plan((a, URIRef(ex + "name"), Literal("Hei", lang="fi"))) == ['    ex:name "Hei"@FI ;']
+    assert plan((a, URIRef(ex + "note"), Literal("x"))) == [
+        '    ex:name "Hei"@FI ;',
+        '    ex:note "x"^^xsd:string .',
+    ]

@@ -30,27 +30,32 @@ through temporary files renamed into place.
 
 from __future__ import annotations
 
+import contextlib
 import difflib
+import functools
+import gc
 import hashlib
 import itertools
 import os
 import re
 import tempfile
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 from urllib.parse import urljoin
 
+import pyoxigraph as ox
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.compare import isomorphic
 from rdflib.namespace import RDF, XSD
 from rdflib.term import Node
 
-from ropa_kg.core.blank_nodes import stable_labels
+from ropa_kg.core.blank_nodes import MAX_ROUNDS, stable_labels
 from ropa_kg.core.errors import RopaInputError, RopaUsageError
 from ropa_kg.core.namespaces import PREFIXES
-from ropa_kg.core.terms import to_oxigraph
+from ropa_kg.core.terms import to_oxigraph, to_rdflib
 from ropa_kg.load.graph import declared_prefixes, literals_as_written, parse_into, relabel_blank_nodes
 from ropa_kg.load.safe_input import no_network
 from ropa_kg.render.export import write_atomically
@@ -311,12 +316,13 @@ class _Token:
         return self.start + len(self.text)
 
 
-def _tokens(text: str) -> list[_Token]:
-    """The Turtle tokens of ``text`` (layout included), or :class:`_Unsupported`."""
+def _tokens(text: str, start: int = 0, end: int | None = None) -> list[_Token]:
+    """The Turtle tokens of ``text[start:end]`` (layout included; offsets in ``text``), or
+    :class:`_Unsupported`."""
     out: list[_Token] = []
-    pos = 0
-    while pos < len(text):
-        match = _TOKEN.match(text, pos)
+    pos, stop = start, len(text) if end is None else end
+    while pos < stop:
+        match = _TOKEN.match(text, pos, stop)
         if match is None or match.lastgroup is None:
             raise _Unsupported(f"cannot read the text at offset {pos}")
         out.append(_Token(match.lastgroup, match.group(), pos))
@@ -401,12 +407,20 @@ def _unescape(text: str) -> str:
 class _Reader:
     """A recursive-descent reader of Turtle 1.1 over the tokens, recording spans and triples."""
 
-    def __init__(self, text: str, base: str) -> None:
-        self.tokens = _tokens(text)
+    def __init__(
+        self,
+        text: str,
+        base: str,
+        *,
+        regions: Sequence[tuple[int, int]] | None = None,
+        prefixes: Mapping[str, str] | None = None,
+    ) -> None:
+        spans = [(0, len(text))] if regions is None else regions
+        self.tokens = [token for start, end in spans for token in _tokens(text, start, end)]
         self.sig = [t for t in self.tokens if t.kind not in _LAYOUT]
         self.pos = 0
         self.base = base
-        self.prefixes: dict[str, str] = {}
+        self.prefixes: dict[str, str] = dict(prefixes or {})
         self.ambiguous: set[str] = set()
         self.labels: dict[str, BNode] = {}
         self.statements: list[_Statement] = []
@@ -603,28 +617,36 @@ class _Reader:
         return self._iri(token)
 
     def _literal(self, token: _Token) -> Literal:
+        """The literal as pyoxigraph reads it (the authority, :func:`_oxigraph_reading`): language tags
+        in lower case, ``xsd:string`` literals plain; the lexical form as written."""
         quote = 3 if token.text[:3] in {'"""', "'''"} else 1
         lexical = _unescape(token.text[quote:-quote])
         if self.pos < len(self.sig) and self.sig[self.pos].kind == "langtag":
-            return Literal(lexical, lang=self._next().text[1:])
+            return Literal(lexical, lang=self._next().text[1:].lower())
         if self._is("^^"):
             self._next()
-            return Literal(lexical, datatype=self._iri(self._next()))
+            datatype = self._iri(self._next())
+            return Literal(lexical) if datatype == XSD.string else Literal(lexical, datatype=datatype)
         return Literal(lexical)
 
     def _label(self, text: str) -> BNode:
         return self.labels.setdefault(text, BNode())
 
     def _iri(self, token: _Token) -> URIRef:
-        if token.kind == "iri":
-            value = _unescape(token.text[1:-1])
-            return URIRef(value if _SCHEME.match(value) else urljoin(self.base, value))
-        if token.kind == "pname":
-            prefix, _, local = token.text.partition(":")
-            if prefix not in self.prefixes:
-                raise _Unsupported(f"undeclared prefix {prefix!r} at offset {token.start}")
-            return URIRef(self.prefixes[prefix] + re.sub(r"\\(.)", r"\1", local))
-        raise _Unsupported(f"expected an IRI at offset {token.start}")
+        return URIRef(_resolve(token, self.prefixes, self.base))
+
+
+def _resolve(token: _Token, prefixes: Mapping[str, str], base: str) -> str:
+    """The IRI an ``iri`` or ``pname`` token stands for, or :class:`_Unsupported`."""
+    if token.kind == "iri":
+        value = _unescape(token.text[1:-1])
+        return value if _SCHEME.match(value) else urljoin(str(base), value)
+    if token.kind == "pname":
+        prefix, _, local = token.text.partition(":")
+        if prefix not in prefixes:
+            raise _Unsupported(f"undeclared prefix {prefix!r} at offset {token.start}")
+        return str(prefixes[prefix]) + (re.sub(r"\\(.)", r"\1", local) if "\\" in local else local)
+    raise _Unsupported(f"expected an IRI at offset {token.start}")
 
 
 def _relabel(doc: _Document) -> None:
@@ -652,6 +674,133 @@ def _relabel(doc: _Document) -> None:
 
 def _read(text: str, base: str) -> _Document:
     doc = _Reader(text, base).read()
+    _relabel(doc)
+    return doc
+
+
+# --- reading only the statements an edit touches ----------------------------------------------------
+
+#: One top-level statement (or directive) with the layout before it, up to its closing ``.``: strings,
+#: IRIs, comments and escapes are skipped whole; a ``.`` followed by layout (or the end) closes it. A
+#: ``.`` glued to the next statement does not split them (the two are read together, which is harmless).
+_CHUNK = re.compile(
+    r"(?:[^\"'<#\\.]++|<[^<>\"{}|^`\\\x00-\x20]*+>|(?>"
+    + _LONG_STRING
+    + "|"
+    + _SHORT_STRING
+    + r")|#[^\n\r]*+|\\.|\.(?![\s#]|\Z))*+\.(?=[\s#]|\Z)",
+    re.DOTALL,
+)
+_LAYOUT_RUN = re.compile(r"(?:\s++|#[^\n\r]*+)*+")
+#: Strings, IRIs, comments and escapes (skipped), or a bare integer (group 1) or boolean (group 2) value.
+_SHORT_FORMS = re.compile(
+    r"(?:<[^<>\"{}|^`\\\x00-\x20]*+>|(?>"
+    + _LONG_STRING
+    + "|"
+    + _SHORT_STRING
+    + r")|#[^\n\r]*+|\\.)|(?<![^\s,;(\[])(?:([0-9]++)|(true|false))\.?(?=[\s,;)\]#]|\Z)",
+    re.DOTALL,
+)
+
+
+def _chunks(text: str) -> list[tuple[int, int]] | None:
+    """The text cut into statements (:data:`_CHUNK`), or None when the cut does not reach the end."""
+    out: list[tuple[int, int]] = []
+    pos = 0
+    while pos < len(text):
+        match = _CHUNK.match(text, pos)
+        if match is None:
+            break
+        out.append((pos, match.end()))
+        pos = match.end()
+    tail = _LAYOUT_RUN.match(text, pos)
+    return out if tail is not None and tail.end() == len(text) else None
+
+
+def _first_token(text: str, start: int, end: int) -> _Token | None:
+    """The first token after the layout at ``start`` (None: only layout before ``end``)."""
+    layout = _LAYOUT_RUN.match(text, start, end)
+    pos = start if layout is None else layout.end()
+    match = _TOKEN.match(text, pos, end)
+    if match is None or match.lastgroup is None:
+        return None
+    return _Token(match.lastgroup, match.group(), pos)
+
+
+def _short_forms(text: str) -> tuple[bool, bool]:
+    """Whether the text writes an integer bare (``5``), and a boolean (``true``), as the reader notes."""
+    integers = booleans = False
+    for match in _SHORT_FORMS.finditer(text):
+        integers |= match.group(1) is not None
+        booleans |= match.group(2) is not None
+        if integers and booleans:
+            break
+    return integers, booleans
+
+
+def _to_read(text: str, base: str, keys: set[str]) -> list[tuple[int, int]] | None:
+    """The spans of the text to read (:func:`_regions`): the :func:`_chunks` of every directive and of
+    every statement whose subject is one of the IRIs ``keys`` (and the first statement when the file has
+    no directive); None when the text cannot be cut into statements."""
+    chunks = _chunks(text)
+    if chunks is None:
+        return None
+    prefixes: dict[str, str] = {}
+    picked: list[int] = []
+    first: int | None = None
+    directives = False
+    for index, (start, end) in enumerate(chunks):
+        token = _first_token(text, start, end)
+        if token is None:
+            return None
+        if token.kind == "directive" or (token.kind == "word" and token.text.lower() in {"prefix", "base"}):
+            reader = _Reader(text, base, regions=[(start, end)], prefixes=prefixes)
+            reader.read()
+            prefixes, base, directives = reader.prefixes, reader.base, True
+            picked.append(index)
+        elif token.kind in {"iri", "pname"} and _resolve(token, prefixes, base) in keys:
+            picked.append(index)
+        first = index if first is None else first
+    if not directives and first is not None and first not in picked:
+        picked.insert(0, first)
+    return _regions(text, chunks, picked)
+
+
+def _regions(text: str, chunks: list[tuple[int, int]], picked: list[int]) -> list[tuple[int, int]]:
+    """The picked chunks, each with the layout after it, and the next chunk too when it starts on the
+    same line (what follows a statement on its line decides how it is patched); adjacent ones merged."""
+    spans: list[list[int]] = []
+    queue = sorted(set(picked))
+    done: set[int] = set()
+    while queue:
+        index = queue.pop(0)
+        if index in done:
+            continue
+        done.add(index)
+        start, end = chunks[index]
+        layout = _LAYOUT_RUN.match(text, end)
+        stop = end if layout is None else layout.end()
+        if stop < len(text) and "\n" not in text[end:stop] and index + 1 < len(chunks):
+            queue = sorted({*queue, index + 1})
+        if spans and spans[-1][1] >= start:
+            spans[-1][1] = max(spans[-1][1], stop)
+        else:
+            spans.append([start, stop])
+    return [(start, end) for start, end in spans]
+
+
+def _read_partial(text: str, base: str, keys: set[str], *, short_forms: bool) -> _Document | None:
+    """The reader's findings in the statements about the IRIs ``keys`` (and the directives) only: a
+    large file is read in a fraction of the time. None when the text cannot be cut into statements or
+    the statements read name a blank node by label (its triples may be anywhere). ``short_forms``: find
+    whether the whole text writes integers and booleans bare (only an added one needs to know)."""
+    regions = _to_read(text, base, keys)
+    if regions is None:
+        return None
+    doc = _Reader(text, base, regions=regions).read()
+    if any(token.kind == "bnode" for token in doc.tokens):
+        return None
+    doc.short_integers, doc.short_booleans = _short_forms(text) if short_forms else (False, False)
     _relabel(doc)
     return doc
 
@@ -1103,20 +1252,60 @@ def _bisect(starts: list[int], pos: int) -> int:
 
 @dataclass(frozen=True)
 class _Loaded:
-    """One of the record's files as the plan read it: bytes, version, graph (blank nodes relabelled by
-    content, as :func:`ropa_kg.load.graph.load_graph` labels them) and what the reader found (``doc``,
-    None when it could not read the file). ``exact``: the graph is rdflib's reading, not the reader's."""
+    """One of the record's files as the plan read it: bytes, version, triples (blank nodes relabelled by
+    content, as :func:`ropa_kg.load.graph.load_graph` labels them) and, when pyoxigraph read the file (a
+    Turtle file it accepts), its reading as pyoxigraph quads (``quads``; None: rdflib read the file)."""
 
     path: Path
     data: bytes
     version: str
-    triples: frozenset[tuple[Node, Node, Node]]
-    doc: _Document | None
-    exact: bool
-    subjects: Counter[Node] = field(init=False, compare=False)
+    quads: frozenset[ox.Quad] | None
+    read_by_rdflib: frozenset[tuple[Node, Node, Node]] = frozenset()
 
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "subjects", Counter(s for s, _, _ in self.triples))
+    @functools.cached_property
+    def subjects(self) -> Counter[object]:
+        """How many triples the file states about each subject (counted on first use)."""
+        if self.quads is not None:
+            return Counter(q.subject for q in self.quads)
+        return Counter(s for s, _, _ in self.read_by_rdflib)
+
+    @functools.cached_property
+    def triples(self) -> frozenset[tuple[Node, Node, Node]]:
+        """The file's triples as rdflib terms (converted on first use)."""
+        return self.read_by_rdflib if self.quads is None else _as_rdflib(self.quads)
+
+    @property
+    def stated(self) -> frozenset[object]:
+        """The file's statements as its reading writes them."""
+        return self.read_by_rdflib if self.quads is None else self.quads
+
+    def term(self, node: Node) -> object:
+        """``node`` as the file's reading writes terms (None: a term pyoxigraph refuses)."""
+        if self.quads is None:
+            return node
+        try:
+            return to_oxigraph(node)  # type: ignore[arg-type]  # triples hold terms
+        except ValueError:
+            return None
+
+    def statement(self, triple: tuple[Node, Node, Node]) -> object:
+        """``triple`` as the file's reading writes statements (None: terms pyoxigraph refuses)."""
+        if self.quads is None:
+            return triple
+        try:
+            return _quad(triple)
+        except (ValueError, TypeError):
+            return None
+
+    def states(self, triple: tuple[Node, Node, Node]) -> bool:
+        """Whether the file states ``triple``."""
+        if self.quads is None:
+            return triple in self.read_by_rdflib
+        return self.statement(triple) in self.quads
+
+    def count(self, subject: Node) -> int:
+        """How many triples the file states about ``subject``."""
+        return self.subjects[self.term(subject)]
 
 
 #: rdflib's readings of files by (path, sha256): its parser is slow, and the editor plans the same
@@ -1125,12 +1314,12 @@ _PARSED: dict[tuple[Path, str], frozenset[tuple[Node, Node, Node]]] = {}
 _PARSED_MAX = 64
 
 
-#: The reader's findings by (path, sha256), for the same reason (they are never modified).
+#: The files as read, by (path, sha256), for the same reason (they are never modified).
 _READ: dict[tuple[Path, Path, str], _Loaded] = {}
 
 
 def _load(path: Path) -> _Loaded:
-    """Read ``path``: the Turtle reader's triples when it can read the file (fast), else rdflib's.
+    """Read ``path``: pyoxigraph's reading of a Turtle file it accepts (fast), else rdflib's.
 
     Raises:
         RopaInputError: the file cannot be read, or rdflib cannot parse it.
@@ -1152,13 +1341,84 @@ def _load(path: Path) -> _Loaded:
 
 def _read_file(path: Path, data: bytes, version: str) -> _Loaded:
     if path.suffix.lower() == ".ttl":
-        try:
-            doc = _read(data.decode("utf-8"), path.resolve().as_uri())
-        except (_Unsupported, UnicodeDecodeError, RecursionError):
-            pass
-        else:
-            return _Loaded(path, data, version, frozenset(doc.triples), doc, exact=False)
-    return _Loaded(path, data, version, _rdflib_triples(path, version), None, exact=True)
+        quads = _oxigraph_reading(data, path)
+        if quads is not None and not (b"<<" in data and any(_quoted(q) for q in quads)):
+            return _Loaded(path, data, version, quads)
+    return _Loaded(path, data, version, None, _rdflib_triples(path, version))
+
+
+def _quoted(quad: ox.Quad) -> bool:
+    return isinstance(quad.subject, ox.Triple) or isinstance(quad.object, ox.Triple)
+
+
+def _oxigraph_reading(data: bytes, path: Path) -> frozenset[ox.Quad] | None:
+    """pyoxigraph's reading of the Turtle ``data`` of ``path`` (relative IRIs against the file's URI;
+    literals keep their lexical form, language tags are lower-cased), blank nodes relabelled by content
+    (:func:`ropa_kg.load.store.relabel_blank_nodes` gives a store the same labels); None when it refuses
+    the text."""
+    with _no_gc():
+        return _oxigraph_quads(data, path)
+
+
+@contextlib.contextmanager
+def _no_gc() -> Iterator[None]:
+    """The cyclic garbage collector paused: reading a large file makes hundreds of thousands of objects
+    (none of them cycles), and each collection would walk every object of the process, the loaded
+    record's graph included (a save into a 240,000-triple file took twice as long)."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _oxigraph_quads(data: bytes, path: Path) -> frozenset[ox.Quad] | None:
+    try:
+        quads = list(ox.parse(data, format=ox.RdfFormat.TURTLE, base_iri=path.resolve().as_uri()))
+    except (SyntaxError, ValueError, UnicodeDecodeError):
+        return None
+    if not any(mark in data for mark in (b"_:", b"[", b"(")):  # how Turtle writes blank nodes
+        return frozenset(quads)
+    blank = [q for q in quads if isinstance(q.subject, ox.BlankNode) or isinstance(q.object, ox.BlankNode)]
+    if not blank:
+        return frozenset(quads)
+    labels = stable_labels(
+        ((q.subject, q.predicate, q.object) for q in blank),
+        is_blank=lambda term: isinstance(term, ox.BlankNode),
+        text=str,
+    )
+
+    def new(term: Any) -> Any:
+        return ox.BlankNode(labels[term]) if isinstance(term, ox.BlankNode) else term
+
+    relabelled = {ox.Quad(new(q.subject), q.predicate, new(q.object)) for q in blank}
+    return (frozenset(quads) - frozenset(blank)) | relabelled
+
+
+def _as_rdflib(quads: Iterable[ox.Quad]) -> frozenset[tuple[Node, Node, Node]]:
+    """The quads' triples as rdflib terms (each distinct term converted once).
+
+    Raises:
+        ValueError: an RDF-star triple.
+    """
+    memo: dict[object, Node] = {}
+
+    def term(value: object) -> Node:
+        found = memo.get(value)
+        if found is None:
+            converted = to_rdflib(value)
+            assert converted is not None  # a quad's terms are never None
+            found = memo[value] = converted
+        return found
+
+    return frozenset((term(q.subject), term(q.predicate), term(q.object)) for q in quads)
+
+
+def _quad(triple: Triple | tuple[Node, Node, Node]) -> ox.Quad:
+    s, p, o = (to_oxigraph(t) for t in triple)  # type: ignore[arg-type]  # triples hold terms
+    return ox.Quad(s, p, o)  # type: ignore[arg-type]  # a triple's subject and predicate
 
 
 def _rdflib_triples(path: Path, version: str) -> frozenset[tuple[Node, Node, Node]]:
@@ -1180,16 +1440,6 @@ def _rdflib_triples(path: Path, version: str) -> frozenset[tuple[Node, Node, Nod
     return triples
 
 
-def _exact(loaded: _Loaded) -> _Loaded:
-    """``loaded`` with rdflib's graph (the authority for a file the save changes); the reader's
-    findings are kept only when they agree with it."""
-    if loaded.exact:
-        return loaded
-    triples = _rdflib_triples(loaded.path, loaded.version)
-    doc = loaded.doc if loaded.doc is not None and loaded.triples == triples else None
-    return _Loaded(loaded.path, loaded.data, loaded.version, triples, doc, exact=True)
-
-
 def _net(edit: Edit) -> tuple[set[Triple], list[Triple]]:
     """The edit without the triples it both removes and adds (those do not change)."""
     both = set(edit.removed) & set(edit.added)
@@ -1199,7 +1449,7 @@ def _net(edit: Edit) -> tuple[set[Triple], list[Triple]]:
 
 def _describer(subject: Node, loaded: Mapping[Path, _Loaded]) -> Path | None:
     """The file with the most triples about ``subject`` (ties: the first in path order), or None."""
-    counts = [(f.subjects[subject], path) for path, f in loaded.items()]
+    counts = [(f.count(subject), path) for path, f in loaded.items()]
     best = max((count for count, _ in counts), default=0)
     return next((path for count, path in counts if count == best), None) if best else None
 
@@ -1215,7 +1465,7 @@ def _place(
     """The file each added triple goes to (triples some file already states go nowhere)."""
     out: dict[Path, list[Triple]] = defaultdict(list)
     for triple in added:
-        if any(triple in f.triples for f in loaded.values()):
+        if any(f.states(triple) for f in loaded.values()):
             continue
         target = _describer(triple[0], loaded)
         if target is None and new_file_for is not None:
@@ -1260,19 +1510,121 @@ def _same_graph(one: Graph, two: Graph) -> bool:
     return not blank_one or isomorphic(blank_one, blank_two)
 
 
-def _patch(
-    loaded: _Loaded, removed: set[Triple], added: Sequence[Triple], expected: Graph, beside: Node | None
-) -> str | None:
-    """The file's text with the edit patched in, verified against ``expected``; None when the reader
-    or the patcher cannot do it or the result is not the expected graph."""
-    if loaded.doc is None:
-        return None  # the reader could not read the file, or read it differently from rdflib
+def _same_quads(one: frozenset[ox.Quad], two: frozenset[ox.Quad]) -> bool:
+    """Whether the two readings are the same graph: equal as sets (blank nodes labelled by content), or
+    equal ground triples and isomorphic blank-node triples (content labels can tie)."""
+    if one == two:
+        return True
+    if len(one) != len(two):
+        return False
+
+    def blank(quad: ox.Quad) -> bool:
+        return isinstance(quad.subject, ox.BlankNode) or isinstance(quad.object, ox.BlankNode)
+
+    if {q for q in one if not blank(q)} != {q for q in two if not blank(q)}:
+        return False
+    graphs = []
+    for quads in (one, two):
+        graph = Graph()
+        for triple in _as_rdflib(q for q in quads if blank(q)):
+            graph.add(triple)
+        graphs.append(graph)
+    return isomorphic(graphs[0], graphs[1])
+
+
+def _verified(patched: str, loaded: _Loaded, removed: set[Triple], added: Sequence[Triple]) -> bool:
+    """Whether the patched text reads as the file's graph minus ``removed`` plus ``added`` (every
+    triple compared: the patch never loses or adds one silently), with the reading that read the file."""
+    if loaded.quads is None:
+        result = _parse_text(patched, loaded.path)
+        return result is not None and _same_graph(result, _graph(loaded, removed, added))
+    got = _oxigraph_reading(patched.encode("utf-8"), loaded.path)
     try:
-        patched = _Patcher(loaded.data.decode("utf-8"), loaded.doc, removed, added, beside).patched()
-    except _Unsupported:
+        expected = (loaded.quads - {_quad(t) for t in removed}) | {_quad(t) for t in added}
+    except (ValueError, TypeError):  # a term pyoxigraph refuses cannot be patched in
+        return False
+    return got is not None and _same_quads(got, expected)
+
+
+def _graph(loaded: _Loaded, removed: set[Triple], added: Sequence[Triple]) -> Graph:
+    """The file's graph after the edit."""
+    graph = Graph()
+    for triple in loaded.triples:
+        if triple not in removed:
+            graph.add(triple)
+    for triple in added:
+        graph.add(triple)
+    return graph
+
+
+def _documents(
+    loaded: _Loaded, text: str, removed: set[Triple], added: Sequence[Triple], beside: Node | None
+) -> Iterable[_Document]:
+    """What the reader finds in the file, when it agrees with the file's triples: first in the
+    statements about the edit's subjects only (:func:`_read_partial`), then, should that not give a
+    verified patch, in the whole file."""
+    base = loaded.path.resolve().as_uri()
+    subjects = _edited_subjects(loaded, removed, added, beside)
+    keys = {str(s) for s in subjects if isinstance(s, URIRef)}
+    try:
+        partial = _read_partial(text, base, keys, short_forms=any(_short_form(o) for _, _, o in added))
+    except (_Unsupported, RecursionError):
+        partial = None
+    if partial is not None and _complete(loaded, partial, subjects):
+        yield partial
+    try:
+        doc = _read(text, base)
+    except (_Unsupported, RecursionError):
+        return
+    if {loaded.statement(t) for t in doc.triples} == loaded.stated:
+        yield doc
+
+
+def _complete(loaded: _Loaded, doc: _Document, subjects: set[Node]) -> bool:
+    """Whether the reader found, in the statements it read, only triples the file states, and every
+    triple the file states about ``subjects``."""
+    if not {loaded.statement(t) for t in doc.triples} <= loaded.stated:
+        return False
+    counts = Counter(s for s, _, _ in {*doc.triples})
+    return all(counts[s] == loaded.count(s) for s in subjects)
+
+
+def _short_form(term: Node) -> bool:
+    """Whether a file may write ``term`` in a short form (a bare integer or boolean)."""
+    return isinstance(term, Literal) and term.datatype in {XSD.integer, XSD.boolean}
+
+
+def _edited_subjects(
+    loaded: _Loaded, removed: set[Triple], added: Sequence[Triple], beside: Node | None
+) -> set[Node]:
+    """The subjects of the edit's triples (and ``beside``), with the subjects whose statements hold the
+    edit's blank subjects (followed up the triples that point at them)."""
+    subjects: set[Node] = {s for s, _, _ in (*removed, *added)} | ({beside} if beside is not None else set())
+    frontier = {s for s in subjects if isinstance(s, BNode)}
+    for _ in range(MAX_ROUNDS):
+        if not frontier:
+            break
+        owners = {s for s, _, o in loaded.triples if o in frontier}  # only for an edit of blank nodes
+        frontier = {s for s in owners if isinstance(s, BNode)} - subjects
+        subjects |= owners
+    return subjects
+
+
+def _patch(loaded: _Loaded, removed: set[Triple], added: Sequence[Triple], beside: Node | None) -> str | None:
+    """The file's text with the edit patched in, verified (:func:`_verified`); None when the reader
+    or the patcher cannot do it or the result is not the expected graph."""
+    try:
+        text = loaded.data.decode("utf-8")
+    except UnicodeDecodeError:
         return None
-    result = _parse_text(patched, loaded.path)
-    return patched if result is not None and _same_graph(result, expected) else None
+    for doc in _documents(loaded, text, removed, added, beside):
+        try:
+            patched = _Patcher(text, doc, removed, added, beside).patched()
+        except _Unsupported:
+            continue
+        if _verified(patched, loaded, removed, added):
+            return patched
+    return None
 
 
 def _file_change(
@@ -1283,21 +1635,17 @@ def _file_change(
     folder: Path,
     beside: Node | None,
 ) -> FileChange | None:
-    """The change of one existing file, or None when its bytes stay the same."""
-    expected = Graph()
-    for triple in loaded.triples:
-        if triple not in removed:
-            expected.add(triple)
-    for triple in added:
-        expected.add(triple)
-    if not len(expected):
+    """The change of one existing file, or None when its bytes stay the same (``removed``: triples the
+    file states; ``added``: triples it does not)."""
+    if len(loaded.stated) == len(removed) and not added:
         return FileChange(loaded.path, loaded.data, None, PATCH, folder)
     if loaded.path.suffix.lower() != ".ttl":
         raise RopaUsageError(f"{loaded.path}: only Turtle files can be saved by the editor")
-    patched = _patch(loaded, removed, added, expected, beside)
+    patched = _patch(loaded, removed, added, beside)
     if patched is not None:
         after, method = patched.encode("utf-8"), PATCH
     else:
+        expected = _graph(loaded, removed, added)
         after, method = canonical_turtle(expected, prefixes=declared_prefixes([loaded.path])), REWRITE
     return None if after == loaded.data else FileChange(loaded.path, loaded.data, after, method, folder)
 
@@ -1316,14 +1664,14 @@ def _check_present(files: Iterable[Path], versions: Mapping[Path, str] | None) -
             )
 
 
-def _new_file_prefixes(loaded: Mapping[Path, object], given: Mapping[str, str] | None) -> dict[str, str]:
+def _new_file_prefixes(loaded: Mapping[Path, _Loaded], given: Mapping[str, str] | None) -> dict[str, str]:
     """The prefixes of a new file: the project's well-known ones, then ``given``, then those the record's
     files declare (each later one wins a prefix or a namespace)."""
     chosen: dict[str, str] = {}
     for layer in (
         {p: str(ns) for p, ns in PREFIXES.items() if p not in {"alu", "sh", "owl"}},
         dict(given or {}),
-        declared_prefixes(sorted(loaded)),  # type: ignore[arg-type]  # the loaded files' paths
+        declared_prefixes(sorted(loaded)),
     ):
         for prefix, namespace in layer.items():
             for old in [p for p, ns in chosen.items() if ns == namespace]:
@@ -1365,15 +1713,13 @@ def plan_save(
         _check_present(files, versions)
         loaded = {path: _load(path) for path in sorted(set(files))}
         removed, added = _net(edit)
-        removals = {path: {t for t in removed if t in f.triples} for path, f in loaded.items()}
+        removals = {path: {t for t in removed if f.states(t)} for path, f in loaded.items()}
         additions = _place(added, loaded, folder, new_file_for)
         changes: list[FileChange] = []
         for path in sorted({p for p, r in removals.items() if r} | set(additions)):
             if path in loaded:
-                exact = loaded[path] = _exact(loaded[path])
-                gone = {t for t in removed if t in exact.triples}
                 change = _file_change(
-                    exact, gone, additions.get(path, []), folder=folder, beside=new_file_for
+                    loaded[path], removals[path], additions.get(path, []), folder=folder, beside=new_file_for
                 )
             else:
                 graph = Graph()
@@ -1385,9 +1731,7 @@ def plan_save(
                 changes.append(change)
     seen = versions or {}
     base = {c.path: seen.get(c.path, loaded[c.path].version if c.path in loaded else "") for c in changes}
-    unstated = tuple(
-        sorted((t for t in removed if not any(t in f.triples for f in loaded.values())), key=_key)
-    )
+    unstated = tuple(sorted((t for t in removed if not any(f.states(t) for f in loaded.values())), key=_key))
     return SavePlan(tuple(changes), base, unstated)
 
 
