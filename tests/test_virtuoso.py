@@ -30,7 +30,6 @@ KNOWN_DIFFERENT = {
     "art30-register": "Virtuoso SP031 internal error (sparp_gp_deprecate)",
     "consent-and-withdrawal": "Virtuoso SP031 internal error (sparp_check_field_mapping_spo)",
     "onward-transfers": "Virtuoso answers no rows",
-    "processors-and-joint-controllers": "Virtuoso leaves the agreement column empty",
 }
 CASES = [
     pytest.param(
