@@ -28,7 +28,6 @@ SERVER = [pytest.mark.server, pytest.mark.xdist_group("virtuoso-server")]
 KNOWN_DIFFERENT = {
     "activities-by-legal-basis": "Virtuoso SQ074 on EXISTS over paths of an OPTIONAL variable",
     "art30-register": "Virtuoso SP031 internal error (sparp_gp_deprecate)",
-    "consent-and-withdrawal": "Virtuoso SP031 internal error (sparp_check_field_mapping_spo)",
     "onward-transfers": "Virtuoso answers no rows",
 }
 CASES = [
