@@ -26,7 +26,6 @@ from virtuoso_support import VirtuosoServer, require_virtuoso
 SERVER = [pytest.mark.server, pytest.mark.xdist_group("virtuoso-server")]
 #: Saved queries Virtuoso 7.2 still answers differently (see the report of issue 17), with the reason.
 KNOWN_DIFFERENT = {
-    "activities-by-legal-basis": "Virtuoso SQ074 on EXISTS over paths of an OPTIONAL variable",
     "art30-register": "Virtuoso SP031 internal error (sparp_gp_deprecate)",
     "onward-transfers": "Virtuoso answers no rows",
 }
