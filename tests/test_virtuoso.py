@@ -27,7 +27,6 @@ SERVER = [pytest.mark.server, pytest.mark.xdist_group("virtuoso-server")]
 #: Saved queries Virtuoso 7.2 still answers differently (see the report of issue 17), with the reason.
 KNOWN_DIFFERENT = {
     "art30-register": "Virtuoso SP031 internal error (sparp_gp_deprecate)",
-    "onward-transfers": "Virtuoso answers no rows",
 }
 CASES = [
     pytest.param(
