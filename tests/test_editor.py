@@ -241,3 +241,23 @@ def test_the_bundled_record_is_not_edited_in_place(alumeco: Record) -> None:
 def test_slugs() -> None:
     assert slug("Henkilöstöhallinto ja palkat") == "HenkilostohallintoJaPalkat"
     assert slug("2024 survey") == "N2024Survey"
+
+
+def test_a_blank_node_activity_is_edited_in_place(tmp_path: Path) -> None:
+    """A record written by someone else, whose activity is a blank node: the form edits it where it is."""
+    shutil.copy(Path(__file__).parent / "fixtures" / "blank" / "record.ttl", tmp_path / "record.ttl")
+    record = load_record([str(tmp_path)])
+    blank = next(a for a in record.activities if a.startswith("_:"))
+    before = read_activity(record, blank)
+    edit = activity_edit(
+        record, before, before.with_values(purposes=[*before.get("purposes"), str(DPV.Advertising)])
+    )
+    change = plan(workspace(record), edit.edit, near=blank)
+    assert [(c.name, c.method) for c in change.changes] == [("record.ttl", "patch")]
+    assert "+    dpv:hasPurpose dpv:Advertising ;" in change.changes[0].unified_diff()
+    save(workspace(record), change)
+    again = load_record([str(tmp_path)])
+    purposes = {
+        p for a in again.activities if a.startswith("_:") for p in read_activity(again, a).get("purposes")
+    }
+    assert purposes == {str(DPV.Marketing), str(DPV.Advertising)}

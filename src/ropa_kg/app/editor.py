@@ -24,7 +24,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 
 import pyoxigraph as ox
-from rdflib import Literal, URIRef
+from rdflib import BNode, Literal, URIRef
 from rdflib.namespace import DCTERMS as DCT_NS
 from rdflib.namespace import RDF as RDF_NS
 from rdflib.namespace import SKOS as SKOS_NS
@@ -284,7 +284,9 @@ def retention_value(record: Record, activity: str) -> tuple[tuple[str, str], str
 
 
 def _node(text: str) -> Node:
-    return URIRef(text)
+    """An IRI, or a blank node named ``_:label`` (the record's content-derived label, which the Turtle
+    patcher matches in the files)."""
+    return BNode(text[2:]) if text.startswith("_:") else URIRef(text)
 
 
 def _literal(spec: FieldSpec, text: str, lang: str) -> Literal:
@@ -317,7 +319,7 @@ def _field_edit(
     record: Record, before: Form, after: Form, spec: FieldSpec
 ) -> tuple[list[Triple], list[Triple], list[str]]:
     old, new = set(before.get(spec.key)), set(after.get(spec.key))
-    subject = URIRef(before.subject)
+    subject = _node(before.subject)
     removed: list[Triple] = []
     added: list[Triple] = []
     kept: list[str] = []
@@ -389,10 +391,10 @@ def _retention_edit(record: Record, activity: str, duration: str) -> Edit:
     if found is not None:
         (node, predicate), old = found
         term = _existing_literal(record, node, URIRef(predicate), old)
-        removed: tuple[Triple, ...] = ((URIRef(node), URIRef(predicate), term),) if term is not None else ()
+        removed: tuple[Triple, ...] = ((_node(node), URIRef(predicate), term),) if term is not None else ()
         added: tuple[Triple, ...] = ()
         if duration:
-            added = ((URIRef(node), URIRef(predicate), Literal(duration, datatype=XSD_NS.duration)),)
+            added = ((_node(node), URIRef(predicate), Literal(duration, datatype=XSD_NS.duration)),)
         return Edit(removed=removed, added=added)
     if not duration:
         return Edit(removed=(), added=())
@@ -401,7 +403,7 @@ def _retention_edit(record: Record, activity: str, duration: str) -> Edit:
     return Edit(
         removed=(),
         added=(
-            (URIRef(activity), DPV.hasStorageCondition, condition),
+            (_node(activity), DPV.hasStorageCondition, condition),
             (condition, RDF_NS.type, _STORAGE_DURATION),
             (condition, _HAS_DURATION, period),
             (period, RDF_NS.type, DPV.TemporalDuration),
@@ -411,7 +413,7 @@ def _retention_edit(record: Record, activity: str, duration: str) -> Edit:
 
 
 def _agreement_edit(record: Record, after: Form) -> Edit:
-    party = URIRef(after.subject)
+    party = _node(after.subject)
     if not after.agreement:
         links = [
             t for t in _objects(record, after.subject, DPV.hasLegalMeasure) if not isinstance(t, ox.Literal)
@@ -460,6 +462,8 @@ def mint(record: Record, near: str, name: str, *, taken: Iterable[str] = ()) -> 
     """A new IRI in the namespace of ``near`` (an IRI of the record): ``near``'s local name and
     ``name`` joined with a hyphen when ``near`` is a thing (``alu:Chat-Retention``), or ``name`` alone
     when ``near`` is a namespace; numbered when already used in the record or in ``taken``."""
+    if near.startswith("_:"):  # a blank node has no namespace: new things go in the record's
+        near = f"{record_namespace(record)}{slug(record.label_of(near))}"
     namespace = _namespace(near)
     local = near[len(namespace) :]
     base = f"{namespace}{local}-{name}" if local else f"{namespace}{name}"
@@ -687,7 +691,7 @@ def mark_reviewed(record: Record, *, activity: str, reviewer: str, day: dt.date)
 
 
 def _replace_values(record: Record, subject: str, values: Mapping[URIRef, Node]) -> Edit:
-    node = URIRef(subject)
+    node = _node(subject)
     removed: list[Triple] = []
     added: list[Triple] = []
     for predicate, value in values.items():
