@@ -15,10 +15,15 @@ of the text, and an edit becomes a few text replacements:
   prefixes (a ``@prefix`` line is added for a new namespace that has a well-known prefix in
   :data:`ropa_kg.core.namespaces.PREFIXES`); a subject the file does not describe gets a new block.
 
-Every patch is verified: the patched text is parsed with rdflib and must be isomorphic to the file's
-graph minus the removed plus the added triples. When it is not, or when the reader meets something it
-does not handle, the file is rewritten canonically (:func:`canonical_turtle`, ``method="rewrite"``: its
-comments are lost, and the change's :attr:`FileChange.notice` says so).
+The files' graphs are pyoxigraph's readings (literals as written, language tags lower-cased as the
+store has them; rdflib's for a file pyoxigraph refuses). The reader reads only the directives and the
+statements about the edit's subjects (a field's save into a 240,000-triple file must not take a
+minute); should those not give a verified patch, it reads the whole file. Every patch is verified: the
+whole patched text is parsed again (pyoxigraph; rdflib when rdflib read the file) and must be the file's
+graph minus the removed plus the added triples (ground triples compared as sets, blank-node triples
+by isomorphism when their content labels differ). When it is not, or when the reader meets something
+it does not handle, the file is rewritten canonically (:func:`canonical_turtle`, ``method="rewrite"``:
+its comments are lost, and the change's :attr:`FileChange.notice` says so).
 
 Blank nodes in an edit's triples are matched by the content labels :func:`ropa_kg.load.graph.load_graph`
 gives them (:mod:`ropa_kg.core.blank_nodes`); the editor removes blank nodes but never adds new ones.
@@ -119,18 +124,49 @@ class FileChange:
         deleted file), preceded by the :attr:`notice` as ``#`` lines when there is one."""
         before = (self.before or b"").decode("utf-8").splitlines(keepends=True)
         after = (self.after or b"").decode("utf-8").splitlines(keepends=True)
-        lines = list(
-            difflib.unified_diff(
+        offset, before, after = _trimmed(before, after)
+        lines = [
+            _shift_hunk(line, offset) if line.startswith("@@ ") else line
+            for line in difflib.unified_diff(
                 before,
                 after,
                 fromfile="/dev/null" if self.before is None else f"a/{self.name}",
                 tofile="/dev/null" if self.after is None else f"b/{self.name}",
             )
-        )
+        ]
         text = "".join(
             line if line.endswith("\n") else line + "\n\\ No newline at end of file\n" for line in lines
         )
         return (f"# {self.notice}\n" if self.notice else "") + text
+
+
+#: The context lines of a diff's hunks (difflib's default).
+_CONTEXT = 3
+_HUNK = re.compile(r"^@@ -(\d+)((?:,\d+)?) \+(\d+)((?:,\d+)?) @@")
+
+
+def _trimmed(before: list[str], after: list[str]) -> tuple[int, list[str], list[str]]:
+    """The two texts' lines without the lines they share at the start and the end (but the context a
+    hunk shows), and how many lines were cut at the start: difflib compares every line with every
+    other, which takes seconds on a file of a large record whose one line changed."""
+    limit = min(len(before), len(after))
+    start = 0
+    while start < limit and before[start] == after[start]:
+        start += 1
+    end = 0
+    while end < limit - start and before[-1 - end] == after[-1 - end]:
+        end += 1
+    cut, keep = max(0, start - _CONTEXT), max(0, end - _CONTEXT)
+    return cut, before[cut : len(before) - keep], after[cut : len(after) - keep]
+
+
+def _shift_hunk(line: str, offset: int) -> str:
+    """A hunk header of a diff of :func:`_trimmed` lines, numbered as in the whole files."""
+    match = _HUNK.match(line)
+    if match is None or not offset:
+        return line
+    one, two = int(match.group(1)) + offset, int(match.group(3)) + offset
+    return f"@@ -{one}{match.group(2)} +{two}{match.group(4)} @@" + line[match.end() :]
 
 
 @dataclass(frozen=True)
@@ -1709,7 +1745,7 @@ def plan_save(
         RopaUsageError: the edit would change a file that is not Turtle, or a new file's name is taken
             by a file outside the record.
     """
-    with literals_as_written():
+    with literals_as_written(), _no_gc():
         _check_present(files, versions)
         loaded = {path: _load(path) for path in sorted(set(files))}
         removed, added = _net(edit)
