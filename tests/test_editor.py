@@ -261,3 +261,18 @@ def test_a_blank_node_activity_is_edited_in_place(tmp_path: Path) -> None:
         p for a in again.activities if a.startswith("_:") for p in read_activity(again, a).get("purposes")
     }
     assert purposes == {str(DPV.Marketing), str(DPV.Advertising)}
+
+
+def test_a_stale_blank_node_is_refused_not_written_as_a_new_one(tmp_path: Path) -> None:
+    shutil.copy(Path(__file__).parent / "fixtures" / "blank" / "record.ttl", tmp_path / "record.ttl")
+    record = load_record([str(tmp_path)])
+    blank = next(a for a in record.activities if a.startswith("_:"))
+    before = read_activity(record, blank)
+    first = activity_edit(record, before, before.with_values(purposes=[str(DPV.Advertising)])).edit
+    save(workspace(record), plan(workspace(record), first, near=blank))
+    # the label read before the save no longer names the activity: refused, nothing written
+    stale = activity_edit(record, before, Form(blank, before.values, retention="P2Y")).edit
+    written = (tmp_path / "record.ttl").read_bytes()
+    with pytest.raises(SaveConflictError, match="reload"):
+        plan(workspace(load_record([str(tmp_path)])), stale, near=blank)
+    assert (tmp_path / "record.ttl").read_bytes() == written and len(list(tmp_path.iterdir())) == 1

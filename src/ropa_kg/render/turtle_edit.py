@@ -1504,6 +1504,12 @@ def _place(
         if any(f.states(triple) for f in loaded.values()):
             continue
         target = _describer(triple[0], loaded)
+        if target is None and isinstance(triple[0], BNode):
+            # a fresh `[]` in a new file would not be the node the edit means
+            raise SaveConflictError(
+                f"_:{triple[0]} is not in the record's files any more (a blank node's label follows its "
+                "content, which changed since it was read): reload and make the edit again"
+            )
         if target is None and new_file_for is not None:
             target = _describer(new_file_for, loaded)
         if target is None:
