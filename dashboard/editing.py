@@ -215,9 +215,15 @@ def write(
     st.session_state["saved_message"] = done
     if select:
         st.session_state["edit_choice"] = select
-    for key in clear:
-        st.session_state.pop(key, None)
+    for key in clear:  # a new form: its widgets get new keys (see :func:`form_key`)
+        st.session_state[f"form:{key}"] = st.session_state.get(f"form:{key}", 0) + 1
     st.rerun()
+
+
+def form_key(form: str, widget: str) -> str:
+    """The key of a widget of a new-thing form; each time :func:`write` clears ``form`` its widgets get
+    new keys, so that they start empty (a widget's value cannot be reset once the browser holds it)."""
+    return f"{widget}:{st.session_state.get(f'form:{form}', 0)}"
 
 
 def _message(record: Record, subject: str) -> str:
@@ -257,6 +263,7 @@ __all__ = [
     "field_help",
     "field_label",
     "forget",
+    "form_key",
     "language",
     "opened",
     "picker",

@@ -68,8 +68,9 @@ def settle(page: Page) -> None:
     """Wait until Streamlit has finished the rerun a change started."""
     from playwright.sync_api import expect
 
-    page.wait_for_timeout(300)
-    expect(page.locator('[data-testid="stStatusWidget"]')).to_have_count(0, timeout=60_000)
+    for _ in range(2):  # a save reruns the page twice (the save, then st.rerun's reload)
+        page.wait_for_timeout(300)
+        expect(page.locator('[data-testid="stStatusWidget"]')).to_have_count(0, timeout=60_000)
 
 
 def fill(page: Page, label: str, text: str, *, within: Locator | None = None) -> None:
@@ -195,6 +196,9 @@ def test_a_record_made_from_nothing_validates_as_the_form_showed(tmp_path: Path)
         page.get_by_text("New activity", exact=True).click()
         fill(page, "Name of the new activity", "Recruitment")
         click(page, "Add the activity")
+        expect(page.get_by_text("Added Recruitment")).to_be_visible()
+        settle(page)
+        expect(page.get_by_label("Name (en)")).to_have_count(1)
         expect(page.get_by_label("Name (en)")).to_have_value("Recruitment")
         fill_activity(
             page,

@@ -49,7 +49,7 @@ def widget(at: AppTest, kind: str, key: str):  # type: ignore[no-untyped-def]
 def test_an_edit_is_saved_as_a_one_line_change(record_copy: Path) -> None:
     before = (record_copy / "chat.ttl").read_text(encoding="utf-8")
     at = open_edit(id="alu:Chat")
-    assert widget(at, "selectbox", "edit_activity").value == CHAT
+    assert next(s for s in at.selectbox if s.label == "Activity").value == CHAT
     assert "Findings as you edit" in " ".join(s.value for s in at.subheader)
     purposes = widget(at, "multiselect", f"f:{CHAT}:purposes")
     purposes.unselect(str(DPV.CustomerCare)).select(str(DPV.ServiceProvision)).run()

@@ -7,7 +7,18 @@ from pathlib import Path
 import streamlit as st
 
 from common import SourceSpec, page_setup, switch_source, t
-from editing import forget, language, opened, picker, save_panel, saved_notice, show_check, today, write
+from editing import (
+    forget,
+    form_key,
+    language,
+    opened,
+    picker,
+    save_panel,
+    saved_notice,
+    show_check,
+    today,
+    write,
+)
 from ropa_kg.app.checking import check_activity
 from ropa_kg.app.editor import (
     ACTIVITY_FIELDS,
@@ -83,30 +94,30 @@ def read_only(current: Record, reason: str) -> None:
 def choose_activity(current: Record, space: Workspace) -> str:
     names = {a: current.label_of(a) for a in current.activities}
     order = sorted(names, key=lambda a: (names[a].lower(), a))
-    # what a save chose, else (when the page is opened) the address's ?id=; never over the user's choice
-    wanted = st.session_state.pop("edit_choice", None)
-    if wanted is None and "edit_activity" not in st.session_state:
-        wanted = st.query_params.get("id")
+    # what a save chose, else the address's ?id= (kept in step with the choice below), else the first.
+    # The selectbox has no key: when the activities' names change (a save renamed one) it is a new
+    # widget, which starts at this index instead of falling back to the first activity.
+    wanted = st.session_state.pop("edit_choice", None) or st.query_params.get("id")
     found = None
     if wanted:
         try:
             found = current.find_activity(wanted)
         except RopaUsageError:
             found = None
-    if found in order:
-        st.session_state["edit_activity"] = found
     activity = st.selectbox(
         t("edit.activity"),
         order,
+        index=order.index(found) if found in order else 0,
         format_func=lambda a: f"{names[a]} ({current.node_id(a)})",
-        key="edit_activity",
     )
     with st.expander(t("edit.new_activity")):
-        new_name = st.text_input(t("edit.new_activity_name"), key="new_activity_name")
+        new_name = st.text_input(
+            t("edit.new_activity_name"), key=form_key("new-activity", "new_activity_name")
+        )
         if st.button(t("edit.add_activity"), key="add_activity", disabled=not new_name.strip()):
             made = new_activity(current, name=new_name, lang=lang)
             added = t("edit.added", name=new_name.strip())
-            write(space, made.edit, done=added, near=made.iri, select=made.iri, clear=("new_activity_name",))
+            write(space, made.edit, done=added, near=made.iri, select=made.iri, clear=("new-activity",))
     st.query_params["id"] = current.node_id(activity)
     return str(activity)
 

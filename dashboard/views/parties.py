@@ -4,7 +4,7 @@ contact, transfer mechanism and agreement; a new party; saved like an activity (
 import streamlit as st
 
 from common import page_setup, t
-from editing import language, opened, picker, save_panel, saved_notice, write
+from editing import form_key, language, opened, picker, save_panel, saved_notice, write
 from ropa_kg.app.editor import (
     PARTY_FIELDS,
     PARTY_TYPES,
@@ -27,21 +27,22 @@ except RopaUsageError as exc:
     st.stop()
 
 FIELDS = {spec.key: spec for spec in PARTY_FIELDS}
-#: the new-party form's widgets, emptied once the party is added
-NEW_PARTY_KEYS = ("new_party_name", "new_party_roles", "f:new-party:country")
 ROLE_NAMES = {t: record.label_of(t) for t in PARTY_TYPES}
 
 with st.expander(t("parties.new")):
-    name = st.text_input(t("parties.new_name"), key="new_party_name")
+    name = st.text_input(t("parties.new_name"), key=form_key("new-party", "new_party_name"))
     roles = st.multiselect(
-        t("parties.roles"), list(PARTY_TYPES), format_func=ROLE_NAMES.__getitem__, key="new_party_roles"
+        t("parties.roles"),
+        list(PARTY_TYPES),
+        format_func=ROLE_NAMES.__getitem__,
+        key=form_key("new-party", "new_party_roles"),
     )
-    country = picker(record, FIELDS["country"], [], subject="new-party", single=True)
+    country = picker(record, FIELDS["country"], [], subject=form_key("new-party", "new-party"), single=True)
     if st.button(t("parties.add"), key="add_party", disabled=not (name.strip() and roles)):
         made = new_party(record, name=name, types=roles, country=country[0] if country else "")
         st.session_state["party_choice"] = made.iri
         write(
-            space, made.edit, done=t("parties.added", name=name.strip()), near=made.iri, clear=NEW_PARTY_KEYS
+            space, made.edit, done=t("parties.added", name=name.strip()), near=made.iri, clear=("new-party",)
         )
 
 options = party_options(record, lang=lang)
