@@ -14,6 +14,7 @@ from ropa_kg.core.namespaces import DPV, ROPA
 from ropa_kg.core.resources import alumeco_dir, shapes_dir
 from ropa_kg.load.graph import collect_files, load_graph
 from ropa_kg.query.queries import ENGINES, resolve, run_query
+from ropa_kg.rules.validation import prepared_sparql
 from ropa_kg.sparql.results import compact_iri
 
 
@@ -25,7 +26,11 @@ def report_and_shapes(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, G
     for path in shape_files:
         shapes.parse(path, format="turtle")
     data = load_graph()
-    _conforms, report, _text = pyshacl.validate(data, shacl_graph=shapes, advanced=True, allow_warnings=True)
+    # pyshacl itself, with each SPARQL text translated once (as ropa validate --engine pyshacl runs it)
+    with prepared_sparql():
+        _conforms, report, _text = pyshacl.validate(
+            data, shacl_graph=shapes, advanced=True, allow_warnings=True
+        )
     path = tmp_path_factory.mktemp("report") / "report.ttl"
     report.serialize(path, format="turtle")
     return path, report, data

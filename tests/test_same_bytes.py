@@ -39,7 +39,7 @@ def digests(record: Path, seed: str, cache: Path) -> dict[str, str]:
 def generated(tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.mktemp("generated") / "generated.ttl"
     with path.open("w", encoding="utf-8") as out:
-        generate(out, activities=30, seed=7, fault_rate=0.3)
+        generate(out, activities=12, seed=7, fault_rate=0.3)
     return path
 
 
