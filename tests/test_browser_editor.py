@@ -130,6 +130,8 @@ def new_record(page: Page, url: str, folder: Path) -> None:
     pick(page, "Country", "Finland")
     fill(page, "First processing activity", "Payroll")
     click(page, "Create the record")
+    settle(page)
+    expect(page.get_by_label("Name (en)")).to_have_count(1)
     expect(page.get_by_label("Name (en)")).to_have_value("Payroll")
 
 
@@ -181,6 +183,9 @@ def test_a_record_made_from_nothing_validates_as_the_form_showed(tmp_path: Path)
         pick(page, "Roles", "Data Processor", within=popover)
         pick(page, "Country", "United States of America", within=popover)
         click(page, "Add the party")
+        expect(page.get_by_text("Added CloudCo Inc.")).to_be_visible()
+        settle(page)
+        expect(page.get_by_label("Name (Art. 30(1)(a), (d))")).to_have_count(1)
         expect(page.get_by_label("Name (Art. 30(1)(a), (d))")).to_have_value("CloudCo Inc.")
         pick(page, "Transfer mechanism", "Standard Contractual Clauses")
         page.get_by_text("An agreement with this party is in place").click()
