@@ -28,7 +28,6 @@ from ropa_kg.app.editor import (
     read_activity,
     read_party,
     record_nodes,
-    slug,
     term_options,
 )
 from ropa_kg.app.record import Record, load_record
@@ -36,6 +35,7 @@ from ropa_kg.app.saving import folder_workspace, plan, save, workspace
 from ropa_kg.core.namespaces import ALU, DPV, EU_GDPR, LOC, ROPA
 from ropa_kg.core.resources import alumeco_dir
 from ropa_kg.core.signoff import REVIEWED, REVIEWER, ROPA_APPROVED, ROPA_APPROVER
+from ropa_kg.core.terms import slug
 from ropa_kg.render.turtle_edit import SaveConflictError
 from ropa_kg.rules.validation import validate
 

@@ -34,7 +34,7 @@ from rdflib.term import Node
 from ropa_kg.app.record import Record
 from ropa_kg.core.namespaces import DPV, ROPA
 from ropa_kg.core.signoff import REVIEWED, REVIEWER, ROPA_APPROVED, ROPA_APPROVER
-from ropa_kg.core.terms import to_rdflib
+from ropa_kg.core.terms import slug, to_rdflib
 from ropa_kg.load.store import load_file, relabel_blank_nodes
 from ropa_kg.load.vocabulary import broader_terms, label, terms_under
 from ropa_kg.render.turtle_edit import Edit
@@ -439,17 +439,6 @@ def _namespace(iri: str) -> str:
     return iri[:cut]
 
 
-def slug(text: str) -> str:
-    """``text`` as the local name of an IRI: its words capitalised and joined (ASCII letters and digits;
-    "Henkilöstöhallinto ja palkat" -> "HenkilostohallintoJaPalkat")."""
-    import unicodedata
-
-    plain = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
-    words = re.findall(r"[A-Za-z0-9]+", plain)
-    name = "".join(w[:1].upper() + w[1:] for w in words) or "Item"
-    return name if name[0].isalpha() else f"N{name}"
-
-
 def _used(record: Record, iri: str) -> bool:
     node = ox.NamedNode(iri)
     return (
@@ -552,7 +541,7 @@ def _statements(record: Record, subject: str) -> list[Triple]:
 
 def _activity_own_triples(record: Record, activity: str) -> list[Triple]:
     """The triples a record states about the activity in its files (not the ontology's or DPV's)."""
-    return [t for t in _statements(record, activity) if not isinstance(t[0], Literal)]
+    return _statements(record, activity)
 
 
 def copy_activity(record: Record, activity: str, *, name: str, lang: str = "en") -> NewThing:
@@ -821,7 +810,6 @@ __all__ = [
     "record_namespace",
     "record_nodes",
     "retention_value",
-    "slug",
     "term_label",
     "term_options",
 ]

@@ -26,7 +26,6 @@ import json
 import re
 import shutil
 import tempfile
-import unicodedata
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -49,6 +48,7 @@ from ropa_kg.core.signoff import (
     ROPA_REVIEW_PERIOD,
     ROPA_VERSION,
 )
+from ropa_kg.core.terms import slug
 from ropa_kg.load import vocabulary
 from ropa_kg.load.spreadsheet import Sheet, read_spreadsheet
 from ropa_kg.render import export as export_module
@@ -69,7 +69,6 @@ __all__ = [
     "preview_import",
     "read_import",
     "render_report",
-    "slug",
     "summarise_findings",
     "value_rows",
     "write_import",
@@ -540,14 +539,6 @@ def _choose(candidates: Iterable[str], column: _TermColumn, vocab: _Vocabulary) 
 
 
 # --- building the record ---------------------------------------------------------------------------
-
-
-def slug(text: str) -> str:
-    """``text`` as an IRI's local name: its ASCII words capitalised and joined ("Web shop" -> "WebShop")."""
-    plain = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
-    words = re.findall(r"[A-Za-z0-9]+", plain)
-    name = "".join(w[:1].upper() + w[1:] for w in words) or "Item"
-    return name if name[0].isalpha() else f"N{name}"
 
 
 @dataclass

@@ -13,6 +13,8 @@ datatype), as pyoxigraph returns them. RDF-star triples never occur in a record 
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from typing import Any
 
 import pyoxigraph as ox
@@ -27,6 +29,16 @@ OxTerm = ox.NamedNode | ox.BlankNode | ox.Literal
 JsonTerm = dict[str, str]
 
 _XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
+
+
+def slug(text: str) -> str:
+    """``text`` as the local name of a new IRI: its ASCII words capitalised and joined ("Web shop" ->
+    "WebShop", "Henkilöstöhallinto ja palkat" -> "HenkilostohallintoJaPalkat"); "Item" for no word, and
+    an "N" before a leading digit."""
+    plain = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    words = re.findall(r"[A-Za-z0-9]+", plain)
+    name = "".join(w[:1].upper() + w[1:] for w in words) or "Item"
+    return name if name[0].isalpha() else f"N{name}"
 
 
 def plain_literal(value: str, *, language: str | None = None, datatype: str | None = None) -> Literal:
@@ -183,6 +195,7 @@ __all__ = [
     "json_to_oxigraph",
     "node_text",
     "plain_literal",
+    "slug",
     "store_from_graph",
     "to_json",
     "to_oxigraph",

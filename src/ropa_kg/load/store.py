@@ -79,6 +79,14 @@ def relabel_blank_nodes(store: ox.Store) -> None:
     quads = [ox.Quad(row["s"], row["p"], row["o"]) for row in result]
     if not quads:
         return
+    for quad in quads:
+        store.remove(quad)
+    store.extend(relabelled_quads(quads))
+
+
+def relabelled_quads(quads: Sequence[ox.Quad]) -> list[ox.Quad]:
+    """``quads`` (those of a graph that name blank nodes) with their blank nodes given the labels derived
+    from their content (:mod:`ropa_kg.core.blank_nodes`), in the same order."""
     labels = stable_labels(
         ((q.subject, q.predicate, q.object) for q in quads),
         is_blank=lambda term: isinstance(term, ox.BlankNode),
@@ -88,9 +96,7 @@ def relabel_blank_nodes(store: ox.Store) -> None:
     def new(term: Any) -> Any:
         return ox.BlankNode(labels[term]) if isinstance(term, ox.BlankNode) else term
 
-    for quad in quads:
-        store.remove(quad)
-    store.extend(ox.Quad(new(q.subject), q.predicate, new(q.object)) for q in quads)
+    return [ox.Quad(new(q.subject), q.predicate, new(q.object), q.graph_name) for q in quads]
 
 
 def load_file(
@@ -411,5 +417,6 @@ __all__ = [
     "record_files",
     "record_stats",
     "relabel_blank_nodes",
+    "relabelled_quads",
     "store_graph",
 ]

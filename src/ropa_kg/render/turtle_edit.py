@@ -48,7 +48,6 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 from urllib.parse import urljoin
 
 import pyoxigraph as ox
@@ -63,6 +62,7 @@ from ropa_kg.core.namespaces import PREFIXES
 from ropa_kg.core.terms import to_oxigraph, to_rdflib
 from ropa_kg.load.graph import declared_prefixes, literals_as_written, parse_into, relabel_blank_nodes
 from ropa_kg.load.safe_input import no_network
+from ropa_kg.load.store import relabelled_quads
 from ropa_kg.render.export import write_atomically
 
 Triple = tuple[Node, URIRef, Node]
@@ -1420,17 +1420,7 @@ def _oxigraph_quads(data: bytes, path: Path) -> frozenset[ox.Quad] | None:
     blank = [q for q in quads if isinstance(q.subject, ox.BlankNode) or isinstance(q.object, ox.BlankNode)]
     if not blank:
         return frozenset(quads)
-    labels = stable_labels(
-        ((q.subject, q.predicate, q.object) for q in blank),
-        is_blank=lambda term: isinstance(term, ox.BlankNode),
-        text=str,
-    )
-
-    def new(term: Any) -> Any:
-        return ox.BlankNode(labels[term]) if isinstance(term, ox.BlankNode) else term
-
-    relabelled = {ox.Quad(new(q.subject), q.predicate, new(q.object)) for q in blank}
-    return (frozenset(quads) - frozenset(blank)) | relabelled
+    return (frozenset(quads) - frozenset(blank)) | frozenset(relabelled_quads(blank))
 
 
 def _as_rdflib(quads: Iterable[ox.Quad]) -> frozenset[tuple[Node, Node, Node]]:
