@@ -276,3 +276,30 @@ def test_a_stale_blank_node_is_refused_not_written_as_a_new_one(tmp_path: Path) 
     with pytest.raises(SaveConflictError, match="reload"):
         plan(workspace(load_record([str(tmp_path)])), stale, near=blank)
     assert (tmp_path / "record.ttl").read_bytes() == written and len(list(tmp_path.iterdir())) == 1
+
+
+@pytest.mark.parametrize("name", ["E0023", "E0057"])
+def test_blank_activities_of_dpv_examples_are_edited_checked_and_saved(
+    name: str, dpv_examples_dir: Path, tmp_path: Path
+) -> None:
+    """Records another tool wrote: blank-node activities (E0057: all of them) get their edit, its live
+    check and a plan of its save; new things go in the namespace of an IRI the record uses."""
+    shutil.copy(dpv_examples_dir / f"{name}.ttl", tmp_path / f"{name}.ttl")
+    record = load_record([str(tmp_path)])
+    blank = next(a for a in record.activities if a.startswith("_:"))
+    before = read_activity(record, blank)
+    after = Form(
+        blank,
+        before.with_values(purposes=[*before.get("purposes"), str(DPV.Advertising)]).values,
+        retention="P1Y",
+    )
+    edit = activity_edit(record, before, after).edit
+    assert Literal("P1Y", datatype=XSD.duration) in {t[2] for t in edit.added}
+    # the live check agrees with the full validation on someone else's record too
+    full = {
+        (f.rule_id, f.focus_node) for f in record.validation.findings if blank in (f.focus_node, *f.affects)
+    }
+    assert check_activity(record, blank).keys == full - {("ROPA-LI-BOILERPLATE", f) for _, f in full}
+    change = plan(workspace(record), edit, near=blank)
+    assert [c.name for c in change.changes] == [f"{name}.ttl"]
+    assert "dpv:Advertising" in change.changes[0].unified_diff() and "P1Y" in change.changes[0].unified_diff()

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 import pyoxigraph as ox
 from rdflib import Graph
 
-from ropa_kg.app.editor import asserted_store
+from ropa_kg.app.editor import asserted_store, node_term
 from ropa_kg.app.record import Record
 from ropa_kg.core.findings import Finding
 from ropa_kg.core.namespaces import DPV_FAMILY
@@ -126,7 +126,7 @@ def edited_store(record: Record, activity: str, edit: Edit) -> ox.Store:
     """A store holding the activity's neighbourhood in the record's files with ``edit`` applied and the
     ontology, read as loading reads a record (:func:`ropa_kg.load.reading.read_dpv`: DPV's facts about
     its terms, inherited context, the alternative forms), so that the rules see what they see on load."""
-    seeds: list[ox.NamedNode | ox.BlankNode] = [ox.NamedNode(activity)]
+    seeds: list[ox.NamedNode | ox.BlankNode] = [node_term(activity)]
     for _, _, obj in edit.added:
         term = to_oxigraph(obj)  # type: ignore[arg-type]  # an edit's objects are IRIs or literals
         if isinstance(term, ox.NamedNode) and not _skipped(term):

@@ -32,7 +32,7 @@ from rdflib.namespace import XSD as XSD_NS
 from rdflib.term import Node
 
 from ropa_kg.app.record import Record
-from ropa_kg.core.namespaces import DPV, ROPA
+from ropa_kg.core.namespaces import DPV, DPV_FAMILY, ROPA
 from ropa_kg.core.signoff import REVIEWED, REVIEWER, ROPA_APPROVED, ROPA_APPROVER
 from ropa_kg.core.terms import slug, to_rdflib
 from ropa_kg.load.store import load_file, relabel_blank_nodes
@@ -208,7 +208,8 @@ def asserted_store(record: Record) -> ox.Store:
     return found
 
 
-def _ox(iri: str) -> ox.NamedNode | ox.BlankNode:
+def node_term(iri: str) -> ox.NamedNode | ox.BlankNode:
+    """The store's term for a node the views name: an IRI, or a blank node as ``_:label``."""
     return ox.BlankNode(iri[2:]) if iri.startswith("_:") else ox.NamedNode(iri)
 
 
@@ -221,7 +222,9 @@ def _text(term: ox.NamedNode | ox.BlankNode | ox.Literal | object) -> str:
 def _objects(record: Record, subject: str, predicate: URIRef) -> list[object]:
     return [
         q.object
-        for q in asserted_store(record).quads_for_pattern(_ox(subject), ox.NamedNode(str(predicate)), None)
+        for q in asserted_store(record).quads_for_pattern(
+            node_term(subject), ox.NamedNode(str(predicate)), None
+        )
     ]
 
 
@@ -283,7 +286,7 @@ def retention_value(record: Record, activity: str) -> tuple[tuple[str, str], str
 # --- from forms to edits ------------------------------------------------------------------------
 
 
-def _node(text: str) -> Node:
+def node_ref(text: str) -> Node:
     """An IRI, or a blank node named ``_:label`` (the record's content-derived label, which the Turtle
     patcher matches in the files)."""
     return BNode(text[2:]) if text.startswith("_:") else URIRef(text)
@@ -319,7 +322,7 @@ def _field_edit(
     record: Record, before: Form, after: Form, spec: FieldSpec
 ) -> tuple[list[Triple], list[Triple], list[str]]:
     old, new = set(before.get(spec.key)), set(after.get(spec.key))
-    subject = _node(before.subject)
+    subject = node_ref(before.subject)
     removed: list[Triple] = []
     added: list[Triple] = []
     kept: list[str] = []
@@ -335,9 +338,9 @@ def _field_edit(
             if term is not None:
                 removed.append((subject, predicate, term))
         else:
-            removed.append((subject, predicate, _node(value)))
+            removed.append((subject, predicate, node_ref(value)))
     for value in sorted(new - old):
-        term = _literal(spec, value, after.lang) if spec.kind in {"text", "literal"} else _node(value)
+        term = _literal(spec, value, after.lang) if spec.kind in {"text", "literal"} else node_ref(value)
         added.append((subject, predicate, term))
     return removed, added, kept
 
@@ -391,10 +394,10 @@ def _retention_edit(record: Record, activity: str, duration: str) -> Edit:
     if found is not None:
         (node, predicate), old = found
         term = _existing_literal(record, node, URIRef(predicate), old)
-        removed: tuple[Triple, ...] = ((_node(node), URIRef(predicate), term),) if term is not None else ()
+        removed: tuple[Triple, ...] = ((node_ref(node), URIRef(predicate), term),) if term is not None else ()
         added: tuple[Triple, ...] = ()
         if duration:
-            added = ((_node(node), URIRef(predicate), Literal(duration, datatype=XSD_NS.duration)),)
+            added = ((node_ref(node), URIRef(predicate), Literal(duration, datatype=XSD_NS.duration)),)
         return Edit(removed=removed, added=added)
     if not duration:
         return Edit(removed=(), added=())
@@ -403,7 +406,7 @@ def _retention_edit(record: Record, activity: str, duration: str) -> Edit:
     return Edit(
         removed=(),
         added=(
-            (_node(activity), DPV.hasStorageCondition, condition),
+            (node_ref(activity), DPV.hasStorageCondition, condition),
             (condition, RDF_NS.type, _STORAGE_DURATION),
             (condition, _HAS_DURATION, period),
             (period, RDF_NS.type, DPV.TemporalDuration),
@@ -413,7 +416,7 @@ def _retention_edit(record: Record, activity: str, duration: str) -> Edit:
 
 
 def _agreement_edit(record: Record, after: Form) -> Edit:
-    party = _node(after.subject)
+    party = node_ref(after.subject)
     if not after.agreement:
         links = [
             t for t in _objects(record, after.subject, DPV.hasLegalMeasure) if not isinstance(t, ox.Literal)
@@ -464,12 +467,40 @@ def mint(record: Record, near: str, name: str, *, taken: Iterable[str] = ()) -> 
     return candidate
 
 
+#: Namespaces of vocabularies, never a record's own.
+_NOT_OWN = frozenset(
+    {
+        "http://www.w3.org/1999/02/22-rdf-syntax-ns#",
+        "http://www.w3.org/2000/01/rdf-schema#",
+        "http://www.w3.org/2002/07/owl#",
+        "http://www.w3.org/2004/02/skos/core#",
+        "http://purl.org/dc/terms/",
+        "http://www.w3.org/ns/prov#",
+        "http://www.w3.org/ns/shacl#",
+    }
+)
+
+
 def record_namespace(record: Record) -> str:
-    """The namespace of the record's activities (that of the first one), for new things."""
-    activities = [a for a in record.activities if not a.startswith("_:")]
-    if not activities:
-        raise ValueError("the record has no activity with an IRI to mint new IRIs beside")
-    return _namespace(sorted(activities)[0])
+    """The namespace for new things: that of the record's first activity with an IRI, else of the first
+    IRI its own files describe (a record whose activities are all blank nodes names its controller).
+
+    Raises:
+        ValueError: the record's files describe nothing by an IRI.
+    """
+    activities = sorted(a for a in record.activities if not a.startswith("_:"))
+    if activities:
+        return _namespace(activities[0])
+    own = sorted(
+        q.subject.value
+        for q in asserted_store(record).quads_for_pattern(None, None, None, ox.DefaultGraph())
+        if isinstance(q.subject, ox.NamedNode)
+        and not q.subject.value.startswith((*DPV_FAMILY, str(ROPA)))
+        and _namespace(q.subject.value) not in _NOT_OWN
+    )
+    if not own:
+        raise ValueError("the record names nothing by an IRI, so there is no namespace to mint new IRIs in")
+    return _namespace(own[0])
 
 
 @dataclass(frozen=True)
@@ -533,7 +564,7 @@ def new_party(record: Record, *, name: str, types: Sequence[str], country: str =
 
 def _statements(record: Record, subject: str) -> list[Triple]:
     out: list[Triple] = []
-    for q in asserted_store(record).quads_for_pattern(_ox(subject), None, None, ox.DefaultGraph()):
+    for q in asserted_store(record).quads_for_pattern(node_term(subject), None, None, ox.DefaultGraph()):
         s, p, o = to_rdflib(q.subject), to_rdflib(q.predicate), to_rdflib(q.object)
         out.append((s, p, o))  # type: ignore[arg-type]  # rdflib terms of a triple
     return out
@@ -566,7 +597,7 @@ def copy_activity(record: Record, activity: str, *, name: str, lang: str = "en")
 def delete_activity(record: Record, activity: str) -> Edit:
     """The triples that delete ``activity``: those about it, those pointing to it (a parent's
     ``dpv:hasProcess``), and the provenance statements about its facts (``rdf:subject`` it)."""
-    node = _ox(activity)
+    node = node_term(activity)
     removed = set(_activity_own_triples(record, activity))
     for q in asserted_store(record).quads_for_pattern(None, None, node, ox.DefaultGraph()):
         subject = _text(q.subject)
@@ -680,7 +711,7 @@ def mark_reviewed(record: Record, *, activity: str, reviewer: str, day: dt.date)
 
 
 def _replace_values(record: Record, subject: str, values: Mapping[URIRef, Node]) -> Edit:
-    node = _node(subject)
+    node = node_ref(subject)
     removed: list[Triple] = []
     added: list[Triple] = []
     for predicate, value in values.items():
@@ -803,6 +834,8 @@ __all__ = [
     "new_activity",
     "new_party",
     "new_record",
+    "node_ref",
+    "node_term",
     "party_edit",
     "party_options",
     "read_activity",

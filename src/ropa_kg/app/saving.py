@@ -15,8 +15,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from rdflib import URIRef
-
+from ropa_kg.app.editor import node_ref
 from ropa_kg.app.record import Record
 from ropa_kg.core.errors import RopaUsageError
 from ropa_kg.load.graph import ontology_files
@@ -100,7 +99,7 @@ def plan(
         edit,
         files=list(space.files),
         folder=space.folder,
-        new_file_for=URIRef(near) if near else None,
+        new_file_for=node_ref(near) if near else None,
         versions=versions,
         prefixes=prefixes,
     )

@@ -1486,7 +1486,7 @@ def _local_name(iri: Node) -> str:
 
 
 def _place(
-    added: Sequence[Triple], loaded: Mapping[Path, _Loaded], folder: Path, new_file_for: URIRef | None
+    added: Sequence[Triple], loaded: Mapping[Path, _Loaded], folder: Path, new_file_for: Node | None
 ) -> dict[Path, list[Triple]]:
     """The file each added triple goes to (triples some file already states go nowhere)."""
     out: dict[Path, list[Triple]] = defaultdict(list)
@@ -1717,7 +1717,7 @@ def plan_save(
     *,
     files: Sequence[Path],
     folder: Path,
-    new_file_for: URIRef | None = None,
+    new_file_for: Node | None = None,
     versions: Mapping[Path, str] | None = None,
     prefixes: Mapping[str, str] | None = None,
 ) -> SavePlan:
