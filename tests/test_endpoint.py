@@ -107,7 +107,7 @@ def test_validate_endpoint_usage_errors(server: OxigraphServer, tmp_path: Path) 
     both = CliRunner().invoke(main, ["validate", "data/alumeco", "--endpoint", server.query_url])
     assert both.exit_code == 2 and "not both" in both.output
     lonely = CliRunner().invoke(main, ["validate", "--graph", "urn:x"])
-    assert lonely.exit_code == 2 and "--graph and --store-default-graph need --endpoint" in lonely.output
+    assert lonely.exit_code == 2 and "--graph, --store-default-graph and --user need --endpoint" in lonely.output
 
 
 def test_an_empty_named_graph_is_said_not_answered_silently(server: OxigraphServer) -> None:

@@ -3,8 +3,9 @@
 started with ``virtuoso-t +foreground`` in its own process group and killed with that group after.
 
 The record goes into a named graph through Virtuoso's authenticated Graph Store endpoint
-(``/sparql-graph-crud-auth``, HTTP digest auth as ``dba``/``dba``, the password of a fresh database);
-queries go to the public ``/sparql`` endpoint, like any SPARQL 1.1 store.
+(``/sparql-graph-crud-auth``, HTTP digest auth as ``dba``/``dba``, the password of a fresh database) with the
+project's own ``put_graph``, as ``ropa load --user dba`` does; queries go to the public ``/sparql`` endpoint
+(or, with credentials, to ``/sparql-auth``), like any SPARQL 1.1 store.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from types import TracebackType
 
 import pytest
 
-from ropa_kg.query.endpoint import free_port
+from ropa_kg.query.endpoint import Credentials, free_port, put_graph
 
 __all__ = ["VIRTUOSO_BINARY", "VirtuosoServer", "require_virtuoso"]
 
@@ -117,6 +118,11 @@ class VirtuosoServer:
         return f"{self.base_url}/sparql"
 
     @property
+    def auth_query_url(self) -> str:
+        """The SPARQL endpoint that asks for credentials (digest), for the ``--user`` tests."""
+        return f"{self.base_url}/sparql-auth"
+
+    @property
     def graph_store_url(self) -> str:
         return f"{self.base_url}/sparql-graph-crud-auth"
 
@@ -172,29 +178,22 @@ class VirtuosoServer:
         except (urllib.error.URLError, OSError):
             return False
 
-    def put_graph(self, graph_iri: str, data: bytes, *, content_type: str = "application/n-triples") -> int:
-        """Replace the named graph ``graph_iri`` with ``data``, N-Triples (Graph Store Protocol, as
-        ``dba``: ``PUT`` of the first part, ``POST`` of the others). Returns the last HTTP status; raises
-        urllib.error.HTTPError when refused.
+    @property
+    def credentials(self) -> Credentials:
+        """The administrator of a fresh database (what the authenticated endpoints accept)."""
+        return Credentials(DBA_USER, DBA_PASSWORD)
 
-        Each request goes out without credentials first (urllib answers the digest challenge), and
-        Virtuoso answers 401 before it reads a body: a large body then breaks the pipe. The parts are
-        small enough for the socket's buffer."""
-        passwords = urllib.request.HTTPPasswordMgrWithDefaultRealm()
-        passwords.add_password(None, self.base_url, DBA_USER, DBA_PASSWORD)
-        opener = urllib.request.build_opener(urllib.request.HTTPDigestAuthHandler(passwords))
-        target = f"{self.graph_store_url}?{urllib.parse.urlencode({'graph-uri': graph_iri})}"
-        status = 0
-        for index, part in enumerate(_parts(data)):
-            request = urllib.request.Request(
-                target,
-                data=part,
-                method="PUT" if index == 0 else "POST",
-                headers={"Content-Type": content_type},
-            )
-            with opener.open(request, timeout=120) as response:
-                status = response.status
-        return status
+    def put_graph(self, graph_iri: str, data: bytes, *, content_type: str = "application/n-triples") -> int:
+        """Replace the named graph ``graph_iri`` with ``data`` as ``dba``, through the project's own
+        :func:`ropa_kg.query.endpoint.put_graph` (one ``PUT``, digest sent with it). Returns the HTTP
+        status; raises EndpointError when refused."""
+        return put_graph(
+            self.graph_store_url,
+            graph_iri=graph_iri,
+            data=data,
+            content_type=content_type,
+            credentials=self.credentials,
+        )
 
     def stop(self) -> None:
         """Kill the server's process group (TERM, then KILL after 10 s) and wait for it."""
@@ -217,20 +216,3 @@ class VirtuosoServer:
         self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
         self.stop()
-
-
-#: The largest request body :meth:`VirtuosoServer.put_graph` sends (below a socket's send buffer).
-PART_BYTES = 32_000
-
-
-def _parts(data: bytes) -> list[bytes]:
-    """``data`` (N-Triples) cut at line ends into parts of at most :data:`PART_BYTES` (a longer line is a
-    part of its own)."""
-    parts: list[bytes] = []
-    current = b""
-    for line in data.splitlines(keepends=True):
-        if current and len(current) + len(line) > PART_BYTES:
-            parts.append(current)
-            current = b""
-        current += line
-    return [*parts, current] if current or not parts else parts

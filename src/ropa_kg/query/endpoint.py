@@ -2,8 +2,12 @@
 
 * queries go through SPARQLWrapper (SPARQL 1.1 Protocol, POST, JSON results); the record's named graph
   is chosen with the protocol's ``default-graph-uri`` parameter, so the saved queries run unchanged;
-* ``ropa load`` replaces a named graph with one HTTP ``PUT`` of the Graph Store Protocol, which a store
-  applies atomically (a failed upload leaves the previous graph whole);
+* ``ropa load`` replaces a named graph with one HTTP ``PUT`` of the Graph Store Protocol. Oxigraph applies
+  it atomically (a failed upload leaves the previous graph whole); Virtuoso 7.2 does not: it empties the
+  graph, then loads the body in order, so a body it refuses halfway (a parse error at line N) leaves the
+  graph holding the triples before line N, and a 500 answer names the line (:func:`put_graph`);
+* a store that asks for credentials gets them with the first request, basic or digest as it asks
+  (:mod:`ropa_kg.query.http_auth`, an :class:`Endpoint`'s ``credentials``);
 * :class:`OxigraphServer` starts and stops ``oxigraph serve`` on a loopback address with a persistent
   store folder;
 * what one store does differently is handled here, once, for every store (tested on Oxigraph and
@@ -31,9 +35,11 @@ from types import TracebackType
 
 from rdflib import XSD, Graph, Literal
 from SPARQLWrapper import JSON, POST, TURTLE, SPARQLWrapper
+from SPARQLWrapper.SPARQLExceptions import Unauthorized
 
 from ropa_kg.core.errors import RopaUsageError
 from ropa_kg.query.catalogue import SavedQuery, check_query, resolve
+from ropa_kg.query.http_auth import Credentials, asks_for_credentials, authorization, refused_credentials
 from ropa_kg.sparql.bind import bind_values
 from ropa_kg.sparql.exists import optimise_query
 from ropa_kg.sparql.guard import QueryForm, check_read_only
@@ -55,12 +61,14 @@ class Endpoint:
     """A SPARQL 1.1 query endpoint and the named graphs that form the queries' default graph.
 
     ``default_graphs`` are sent as ``default-graph-uri``; empty means the store's own default graph
-    (for Oxigraph started by ``ropa serve``: the union of all graphs).
+    (for Oxigraph started by ``ropa serve``: the union of all graphs). ``credentials`` are sent when the
+    endpoint asks for them (:func:`ropa_kg.query.http_auth.authorization`).
     """
 
     query_url: str
     default_graphs: tuple[str, ...] = (DEFAULT_GRAPH_IRI,)
     timeout: float = 60.0
+    credentials: Credentials | None = None
 
     def __post_init__(self) -> None:
         check_http_url(self.query_url)
@@ -105,6 +113,12 @@ def _wrapper(endpoint: Endpoint, text: str, form: QueryForm) -> SPARQLWrapper:
     for graph in endpoint.default_graphs:
         client.addDefaultGraph(graph)
     client.setQuery(text)
+    # one HEAD first when there are credentials: SPARQLWrapper's digest support installs a process-wide
+    # urllib opener; a header computed here is this request's own
+    for name, value in authorization(
+        endpoint.query_url, "POST", endpoint.credentials, timeout=endpoint.timeout
+    ).items():
+        client.addCustomHttpHeader(name, value)
     # SPARQLWrapper guesses the form with a pattern that words in comments can fool ("address" -> ADD,
     # sent as an update); the guard has established the form already.
     client.queryType = form.value
@@ -208,14 +222,23 @@ def _fetch(client: SPARQLWrapper, endpoint: Endpoint) -> bytes:
         raise EndpointError(f"{endpoint.query_url} answered {exc.code}: {exc.reason}") from exc
     except (urllib.error.URLError, OSError) as exc:
         raise EndpointError(f"cannot reach {endpoint.query_url}: {exc}") from exc
+    except Unauthorized as exc:
+        raise EndpointError(refused_credentials(endpoint.query_url, endpoint.credentials)) from exc
     except Exception as exc:
         raise EndpointError(f"{endpoint.query_url} refused the query: {exc}") from exc
     return body
 
 
-def fetch_graph(endpoint: str, *, graph_iri: str | None = DEFAULT_GRAPH_IRI, timeout: float = 60.0) -> Graph:
+def fetch_graph(
+    endpoint: str,
+    *,
+    graph_iri: str | None = DEFAULT_GRAPH_IRI,
+    timeout: float = 60.0,
+    credentials: Credentials | None = None,
+) -> Graph:
     """Every triple of ``graph_iri`` (``None``: the store's default graph) on the SPARQL endpoint
-    ``endpoint``, as an rdflib graph, with the saved CONSTRUCT query ``record-triples``.
+    ``endpoint`` (as ``credentials`` when it asks), as an rdflib graph, with the saved CONSTRUCT query
+    ``record-triples``.
 
     This is what ``ropa validate --endpoint URL`` validates.
 
@@ -224,7 +247,9 @@ def fetch_graph(endpoint: str, *, graph_iri: str | None = DEFAULT_GRAPH_IRI, tim
     """
     from ropa_kg.core.namespaces import bind_prefixes
 
-    target = Endpoint(endpoint, default_graphs=(graph_iri,) if graph_iri else (), timeout=timeout)
+    target = Endpoint(
+        endpoint, default_graphs=(graph_iri,) if graph_iri else (), timeout=timeout, credentials=credentials
+    )
     table = run_remote(resolve(EXPORT_QUERY), target, {})
     graph = bind_prefixes(Graph())
     for row in table.rows:
@@ -268,30 +293,43 @@ def put_graph(
     data: bytes,
     content_type: str = "application/n-triples",
     timeout: float = 120.0,
+    credentials: Credentials | None = None,
 ) -> int:
-    """Replace the named graph ``graph_iri`` with ``data`` (SPARQL 1.1 Graph Store Protocol ``PUT``).
+    """Replace the named graph ``graph_iri`` with ``data`` (SPARQL 1.1 Graph Store Protocol ``PUT``, one
+    request), authenticated as ``credentials`` when the store asks (basic or digest, sent with the body:
+    :func:`ropa_kg.query.http_auth.authorization`).
 
-    Returns the HTTP status (200, 201 or 204). The store applies the request as one transaction: if it
-    fails, the previous content of the graph is left as it was.
+    Returns the HTTP status (200, 201 or 204). Oxigraph applies the request as one transaction: if it
+    fails, the previous content of the graph is left as it was. Virtuoso 7.2 empties the graph first and
+    loads the body in order: a body it refuses at line N leaves the triples before line N (see the module
+    docstring); sending the same body again replaces the graph whole.
 
     Raises:
-        EndpointError: the store cannot be reached or refuses the data.
+        EndpointError: the store cannot be reached, refuses the credentials (or wants some and has none),
+            or refuses the data.
     """
     url = check_http_url(graph_store_url)
     separator = "&" if urllib.parse.urlsplit(url).query else "?"
     target = f"{url}{separator}{urllib.parse.urlencode({'graph': graph_iri})}"
+    login = authorization(target, "PUT", credentials, timeout=timeout, verify=True)
+    headers = {"Content-Type": content_type, **login}
     request = urllib.request.Request(  # noqa: S310 - the scheme was checked to be http(s)
-        target, data=data, method="PUT", headers={"Content-Type": content_type}
+        target, data=data, method="PUT", headers=headers
     )
     try:
         with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310 - http(s) only
             status: int = response.status
     except urllib.error.HTTPError as exc:
+        if exc.code == 401:
+            raise EndpointError(refused_credentials(graph_store_url, credentials)) from exc
         detail = exc.read().decode("utf-8", "replace").strip()[:500]
         raise EndpointError(
             f"{graph_store_url} refused the graph ({exc.code} {exc.reason}): {detail}"
         ) from exc
     except (urllib.error.URLError, OSError) as exc:
+        # a store that answers 401 before reading the body breaks the pipe of a large one (Virtuoso)
+        if not login and asks_for_credentials(target, timeout=timeout):
+            raise EndpointError(refused_credentials(graph_store_url, credentials)) from exc
         raise EndpointError(f"cannot reach {graph_store_url}: {exc}") from exc
     return status
 
@@ -422,9 +460,11 @@ def upload_record(
     *,
     graph_iri: str = DEFAULT_GRAPH_IRI,
     with_ontology: bool = True,
+    credentials: Credentials | None = None,
 ) -> int:
     """Parse the record (and the ontology) locally, then replace ``graph_iri`` at ``graph_store_url``
-    with it. Returns the number of triples sent.
+    with it in one :func:`put_graph` (as ``credentials`` when the store asks). Returns the number of
+    triples sent.
 
     Raises:
         RopaInputError: a file cannot be parsed (nothing is sent then).
@@ -433,13 +473,14 @@ def upload_record(
     from ropa_kg.load.store import dump_ntriples, load_store
 
     store = load_store(list(paths) if paths else None, with_ontology=with_ontology)
-    put_graph(graph_store_url, graph_iri=graph_iri, data=dump_ntriples(store))
+    put_graph(graph_store_url, graph_iri=graph_iri, data=dump_ntriples(store), credentials=credentials)
     return len(store)
 
 
 __all__ = [
     "DEFAULT_GRAPH_IRI",
     "EXPORT_QUERY",
+    "Credentials",
     "Endpoint",
     "EndpointError",
     "OxigraphServer",

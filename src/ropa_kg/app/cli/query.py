@@ -7,7 +7,9 @@ import json
 import click
 
 from ropa_kg.app.cli.app import input_errors_exit_2, main
+from ropa_kg.app.cli.credentials import credential_options
 from ropa_kg.core.errors import RopaUsageError
+from ropa_kg.query.http_auth import Credentials
 from ropa_kg.query.limits import DEFAULT_MAX_ROWS, DEFAULT_TIMEOUT, QueryTimeout, cut, run_limited
 from ropa_kg.query.queries import DEFAULT_ENGINE, ENGINES, catalogue, parse_params, resolve, run_query
 from ropa_kg.sparql.guard import QueryForm
@@ -117,6 +119,7 @@ def _looks_empty(table: ResultTable) -> bool:
     show_default=True,
     help="Row limit; longer results are cut (a note on stderr says so).",
 )
+@credential_options
 @input_errors_exit_2
 def query_command(
     name: str,
@@ -129,6 +132,7 @@ def query_command(
     store_default_graph: bool,
     timeout: float,
     max_rows: int,
+    credentials: Credentials | None,
 ) -> None:
     """Run the saved query NAME (see `ropa queries`) or the query in the file NAME.
 
@@ -150,9 +154,9 @@ def query_command(
         if store_default_graph and graphs:
             raise RopaUsageError("--graph and --store-default-graph exclude each other")
         chosen = () if store_default_graph else (graphs or (DEFAULT_GRAPH_IRI,))
-        target = Endpoint(endpoint, default_graphs=chosen, timeout=timeout)
-    elif graphs or store_default_graph:
-        raise RopaUsageError("--graph and --store-default-graph need --endpoint")
+        target = Endpoint(endpoint, default_graphs=chosen, timeout=timeout, credentials=credentials)
+    elif graphs or store_default_graph or credentials:
+        raise RopaUsageError("--graph, --store-default-graph and --user need --endpoint")
     if target is not None:
         limited = cut(run_query(query, params=values, endpoint=target), max_rows)
         if _looks_empty(limited.table):

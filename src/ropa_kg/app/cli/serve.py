@@ -11,8 +11,10 @@ from types import FrameType
 import click
 
 from ropa_kg.app.cli.app import input_errors_exit_2, main, paths_argument
+from ropa_kg.app.cli.credentials import credential_options
 from ropa_kg.query.endpoint import (
     DEFAULT_GRAPH_IRI,
+    Credentials,
     OxigraphServer,
     check_http_url,
     graph_store_url_for,
@@ -34,14 +36,26 @@ def _say(fmt: str, text: str, **fields: object) -> None:
 )
 @click.option("--graph", "graph_iri", default=DEFAULT_GRAPH_IRI, show_default=True, metavar="IRI")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@credential_options
 @input_errors_exit_2
 def load_command(
-    paths: tuple[str, ...], endpoint: str, graph_store: str | None, graph_iri: str, fmt: str
+    paths: tuple[str, ...],
+    endpoint: str,
+    graph_store: str | None,
+    graph_iri: str,
+    fmt: str,
+    credentials: Credentials | None,
 ) -> None:
     """Replace the named graph IRI in a triple store with the record in PATHS (default: the bundled
-    Alumeco record) plus the project's ontology, in one HTTP PUT (all or nothing)."""
+    Alumeco record) plus the project's ontology, in one HTTP PUT of the Graph Store Protocol.
+
+    With --user, the store gets the user and password (from $ROPA_ENDPOINT_PASSWORD or --password-file)
+    with the PUT, basic or digest as it asks. Oxigraph applies the PUT all or nothing; Virtuoso 7.2
+    empties the graph first, so a load it refuses halfway leaves part of the record (exit 2; load again).
+    Exit 2 when the store cannot be reached, refuses the credentials or refuses the data.
+    """
     store_url = check_http_url(graph_store) if graph_store else graph_store_url_for(endpoint)
-    count = upload_record(store_url, list(paths) or None, graph_iri=graph_iri)
+    count = upload_record(store_url, list(paths) or None, graph_iri=graph_iri, credentials=credentials)
     _say(
         fmt,
         f"loaded {count} triples into graph <{graph_iri}> at {store_url}",

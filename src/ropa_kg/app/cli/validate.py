@@ -16,9 +16,11 @@ import click
 from rdflib import Graph
 
 from ropa_kg.app.cli.app import EXIT_FINDINGS, EXIT_OK, input_errors_exit_2, main, paths_argument
+from ropa_kg.app.cli.credentials import credential_options
 from ropa_kg.core.errors import RopaUsageError
 from ropa_kg.core.findings import Severity
 from ropa_kg.load.graph import load_graph
+from ropa_kg.query.http_auth import Credentials
 from ropa_kg.render.report import FORMATS, render
 from ropa_kg.rules.validation import DEFAULT_ENGINE, ENGINES, validate
 
@@ -97,6 +99,7 @@ def _parse_today(value: str | None) -> dt.date | None:
     help="With --shapes: plain SHACL. The files as they are (nothing added), any shapes (no ropa: metadata), "
     "SHACL's own report (turtle, json or text); exit 1 when a result is at or above --fail-on.",
 )
+@credential_options
 @input_errors_exit_2
 def validate_command(
     paths: tuple[str, ...],
@@ -112,6 +115,7 @@ def validate_command(
     store_default_graph: bool,
     baseline_file: Path | None,
     no_ontology: bool,
+    credentials: Credentials | None,
 ) -> None:
     """Check a record (default: the bundled Alumeco record) against the GDPR rule set.
 
@@ -126,7 +130,9 @@ def validate_command(
     if no_ontology:
         _validate_plain(paths, shapes_dir, fmt=fmt, engine=engine, threshold=threshold, output=output)
     day = _parse_today(today)
-    remote = _fetch(endpoint, graph_iri, paths, store_default_graph=store_default_graph)
+    remote = _fetch(
+        endpoint, graph_iri, paths, store_default_graph=store_default_graph, credentials=credentials
+    )
     if with_reasoning:
         from ropa_kg.rules.reasoning import reason
 
@@ -218,7 +224,12 @@ def _severity(iri: str) -> Severity:
 
 
 def _fetch(
-    endpoint: str | None, graph_iri: str | None, paths: tuple[str, ...], *, store_default_graph: bool
+    endpoint: str | None,
+    graph_iri: str | None,
+    paths: tuple[str, ...],
+    *,
+    store_default_graph: bool,
+    credentials: Credentials | None = None,
 ) -> Graph | None:
     """The record on ``endpoint`` with the project's ontology added, or None without an endpoint.
 
@@ -227,8 +238,8 @@ def _fetch(
             endpoint fails.
     """
     if endpoint is None:
-        if graph_iri is not None or store_default_graph:
-            raise RopaUsageError("--graph and --store-default-graph need --endpoint")
+        if graph_iri is not None or store_default_graph or credentials:
+            raise RopaUsageError("--graph, --store-default-graph and --user need --endpoint")
         return None
     if paths:
         raise RopaUsageError("give PATHS or --endpoint, not both")
@@ -238,9 +249,9 @@ def _fetch(
     from ropa_kg.query.endpoint import DEFAULT_GRAPH_IRI, Endpoint, empty_graph_note, fetch_graph
 
     chosen = None if store_default_graph else graph_iri or DEFAULT_GRAPH_IRI
-    graph = fetch_graph(endpoint, graph_iri=chosen)
+    graph = fetch_graph(endpoint, graph_iri=chosen, credentials=credentials)
     if len(graph) == 0:
-        target = Endpoint(endpoint, default_graphs=(chosen,) if chosen else ())
+        target = Endpoint(endpoint, default_graphs=(chosen,) if chosen else (), credentials=credentials)
         raise RopaUsageError(empty_graph_note(target).removeprefix("note: "))
     for path in ontology_files():
         parse_into(graph, path)
