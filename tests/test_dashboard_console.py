@@ -83,3 +83,73 @@ def test_bad_file_names_file_and_line(tmp_path: Path) -> None:
     with pytest.raises(RopaInputError) as caught:
         load_record([str(broken)])
     assert "broken.ttl" in str(caught.value) and caught.value.line is not None
+
+
+# --- paging: the view model, then the view ---------------------------------------------------------
+
+ORDERED = (
+    "PREFIX dpv: <https://w3id.org/dpv#>\n"
+    "SELECT ?activity ?purpose WHERE { ?activity a dpv:Process ; dpv:hasPurpose ?purpose }\n"
+    "ORDER BY ?activity ?purpose"
+)
+
+
+def test_console_pages_are_slices_of_the_whole_result(record: Record) -> None:
+    from ropa_kg.app.views import console_page
+
+    assert record.store_path is not None
+    whole = run_console_query(ORDERED, store_path=record.store_path).table.rows
+    assert len(whole) > 10
+    pages = [
+        console_page(ORDERED, store_path=record.store_path, page=n, page_size=5, timeout=10.0, max_rows=1000)
+        for n in (1, 2)
+    ]
+    assert pages[0].table.rows + pages[1].table.rows == whole[:10]
+    assert (pages[1].first, pages[1].last, pages[1].more, pages[1].total) == (6, 10, True, None)
+    size = len(whole) - 3  # the second page holds the last 3 rows: the total is known, no query more
+    last = console_page(
+        ORDERED, store_path=record.store_path, page=2, page_size=size, timeout=10.0, max_rows=1000
+    )
+    assert last.table.rows == whole[size:] and not last.more and last.total == len(whole)
+    cut = console_page(ORDERED, store_path=record.store_path, page=1, page_size=100, timeout=10.0, max_rows=4)
+    assert cut.table.rows == whole[:4] and cut.truncated and cut.total is None
+    ask = console_page("ASK { ?s ?p ?o }", store_path=record.store_path, page=3, timeout=10.0, max_rows=10)
+    assert ask.page == 1 and ask.table.rows[0][0] is not None and ask.table.rows[0][0].toPython() is True
+    with pytest.raises(ValueError, match="at least 1"):
+        console_page(ORDERED, store_path=record.store_path, page=0, timeout=10.0, max_rows=10)
+
+
+def test_saved_query_pages(record: Record) -> None:
+    from ropa_kg.app.views import saved_page
+
+    whole = record.run("processors-and-joint-controllers").rows
+    page = saved_page(record, "processors-and-joint-controllers", page=2, page_size=2)
+    assert page.table.rows == whole[2:4] and page.first == 3
+    triples = record.run("record-triples").rows
+    second = saved_page(record, "record-triples", page=2, page_size=50)
+    assert second.table.rows == triples[50:100] and second.more
+
+
+def test_console_view_pages_an_adhoc_result(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    from streamlit.testing.v1 import AppTest
+
+    from ropa_kg.core.resources import dashboard_dir
+
+    monkeypatch.setenv("ROPA_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.setenv("ROPA_DASHBOARD_WORK", str(tmp_path / "work"))
+    monkeypatch.delenv("ROPA_DASHBOARD_PATHS", raising=False)
+    at = AppTest.from_file(str(dashboard_dir() / "app.py"), default_timeout=120)
+    at.run()
+    at.switch_page("views/console.py").run()
+    at.text_area(key="adhoc_text").input("SELECT * WHERE { ?s ?p ?o } ORDER BY ?s ?p ?o").run()
+    at.button(key="run_adhoc").click().run()
+    first = at.dataframe[-1].value
+    assert len(first) == 100  # the default page size
+    assert "Rows 1-100; more on the next page" in [c.value for c in at.caption]
+    at.selectbox(key="adhoc_page_size").set_value(25).run()
+    at.number_input(key="adhoc_page").set_value(2).run()
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    assert "Rows 26-50; more on the next page" in [c.value for c in at.caption]
+    assert at.dataframe[-1].value.values.tolist() == first.iloc[25:50].values.tolist()
+    at.number_input(key="adhoc_page").set_value(100_000).run()
+    assert "No rows on page 100000: the result ends before it." in [c.value for c in at.caption]

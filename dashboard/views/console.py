@@ -1,39 +1,72 @@
-"""Query console: the saved queries with their descriptions and parameters, and ad-hoc read-only SPARQL."""
+"""Query console: the saved queries with their descriptions and parameters, and ad-hoc read-only SPARQL.
+
+Results are paged: only the chosen page is asked of the engine (:func:`ropa_kg.app.views.console_page`,
+:func:`~ropa_kg.app.views.saved_page`) and shown; the total is shown once the last page is reached."""
+
+from pathlib import Path
 
 import pandas as pd
 import streamlit as st
 
 from common import describe_error, num, page_setup, t, t_count
 from ropa_kg.app.record import Record
-from ropa_kg.query.console import DEFAULT_MAX_ROWS, DEFAULT_TIMEOUT, run_console_query
+from ropa_kg.app.views import CONSOLE_PAGE_SIZES, DEFAULT_PAGE_SIZE, ResultPage, console_page, saved_page
+from ropa_kg.query.console import DEFAULT_MAX_ROWS, DEFAULT_TIMEOUT
 from ropa_kg.query.queries import catalogue
-from ropa_kg.sparql.results import ResultTable, render
+from ropa_kg.sparql.results import render
 
 record = page_setup("console.title")
-MAX_SHOWN = 5000
 
 
 @st.cache_data(max_entries=64, show_spinner=False)
 def run_saved(
-    _record: Record, record_key: str, name: str, params: tuple[tuple[str, str], ...]
-) -> ResultTable:
-    """The saved query ``name`` on ``_record``; cached by the record's key (Streamlit does not hash the
-    record itself: arguments starting with ``_`` are left out of the key)."""
+    _record: Record, record_key: str, name: str, params: tuple[tuple[str, str], ...], page: int, size: int
+) -> ResultPage:
+    """One page of the saved query ``name`` on ``_record``; cached by the record's key (Streamlit does
+    not hash the record itself: arguments starting with ``_`` are left out of the key)."""
     del record_key  # the cache key: results belong to one loaded record
-    return _record.run(name, dict(params))
+    return saved_page(_record, name, dict(params), page=page, page_size=size)
 
 
-def show(table: ResultTable, *, key: str, truncated: bool = False) -> None:
-    rows = table.text_rows()
+@st.cache_data(max_entries=64, show_spinner=False)
+def run_adhoc(
+    record_key: str, store: str, text: str, page: int, size: int, timeout: float, max_rows: int
+) -> ResultPage:
+    """One page of the ad-hoc query ``text``, cached by the record's key (paging back costs nothing)."""
+    del record_key  # the cache key: results belong to one loaded record
+    return console_page(
+        text, store_path=Path(store), page=page, page_size=size, timeout=timeout, max_rows=max_rows
+    )
+
+
+def pager(key: str) -> tuple[int, int]:
+    """The page size and page number chosen (widgets keyed by ``key``)."""
+    cols = st.columns(2)
+    size = cols[0].selectbox(
+        t("console.page_size"),
+        CONSOLE_PAGE_SIZES,
+        index=CONSOLE_PAGE_SIZES.index(DEFAULT_PAGE_SIZE),
+        key=f"{key}_page_size",
+    )
+    page = cols[1].number_input(t("console.page"), min_value=1, value=1, step=1, key=f"{key}_page")
+    return int(page), int(size)
+
+
+def show(result: ResultPage, *, key: str) -> None:
+    rows = result.table.text_rows()
     st.markdown(
-        t_count("console.rows", len(rows), count=len(rows)) + (t("console.limit") if truncated else "")
+        t_count("console.rows", len(rows), count=len(rows)) + (t("console.limit") if result.truncated else "")
     )
-    st.dataframe(
-        pd.DataFrame(rows[:MAX_SHOWN], columns=list(table.columns)), hide_index=True, key=f"{key}_table"
-    )
+    if not rows and result.page > 1:
+        st.caption(t("console.page_empty", page=result.page))
+    elif result.total is not None:
+        st.caption(t("console.page_total", first=result.first, last=result.last, total=result.total))
+    elif rows:
+        st.caption(t("console.page_more", first=result.first, last=result.last))
+    st.dataframe(pd.DataFrame(rows, columns=list(result.table.columns)), hide_index=True, key=f"{key}_table")
     st.download_button(
         t("console.csv"),
-        render(table, "csv").encode("utf-8"),
+        render(result.table, "csv").encode("utf-8"),
         file_name=f"{key}.csv",
         mime="text/csv",
         key=f"{key}_csv",
@@ -66,8 +99,9 @@ with saved_tab:
             st.session_state["saved_run"] = (name, tuple(sorted(values.items())))
         run = st.session_state.get("saved_run")
         if run and run[0] == name:
+            page, size = pager("saved")
             try:
-                show(run_saved(record, record.key, name, run[1]), key=name)
+                show(run_saved(record, record.key, name, run[1], page, size), key=name)
             except Exception as exc:
                 st.error(describe_error(exc))
 
@@ -92,17 +126,17 @@ with adhoc_tab:
     if cols[2].button(t("console.run"), key="run_adhoc", type="primary"):
         if record.store_path is None:
             st.error(t("console.no_store"))
+            st.session_state["adhoc_run"] = None
         else:
-            try:
-                result = run_console_query(
-                    text, store_path=record.store_path, timeout=timeout, max_rows=int(max_rows)
-                )
-            except Exception as exc:
-                st.session_state["adhoc_result"] = None
-                st.error(describe_error(exc))
-            else:
-                st.session_state["adhoc_result"] = result
-                st.caption(t("console.seconds", seconds=num(result.seconds, digits=2)))
-    result = st.session_state.get("adhoc_result")
-    if result is not None:
-        show(result.table, key="adhoc", truncated=result.truncated)
+            st.session_state["adhoc_run"] = (text, float(timeout), int(max_rows))
+    run = st.session_state.get("adhoc_run")
+    if run is not None and record.store_path is not None:
+        page, size = pager("adhoc")
+        try:
+            result = run_adhoc(record.key, str(record.store_path), run[0], page, size, run[1], run[2])
+        except Exception as exc:
+            st.session_state["adhoc_run"] = None
+            st.error(describe_error(exc))
+        else:
+            st.caption(t("console.seconds", seconds=num(result.seconds, digits=2)))
+            show(result, key="adhoc")

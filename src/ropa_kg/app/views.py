@@ -12,11 +12,17 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from ropa_kg.app.i18n import DEFAULT_LANGUAGE, tr, tr_count
 from ropa_kg.app.record import Record
 from ropa_kg.core.findings import Family, Severity
+from ropa_kg.query.limits import run_limited
+from ropa_kg.query.queries import execute_oxigraph, page_rows, paged, resolve
 from ropa_kg.rules.validation import ValidationResult
+from ropa_kg.sparql.guard import QueryForm, check_read_only
+from ropa_kg.sparql.paging import WHOLE, Window
+from ropa_kg.sparql.results import ResultTable
 
 #: The activity table's list columns that can be filtered.
 ACTIVITY_FILTERS = (
@@ -31,6 +37,116 @@ ACTIVITY_FILTERS = (
 #: The data-flow graph's columns, left to right.
 FLOW_LAYERS = ("controller", "activity", "data category", "recipient", "country")
 FINDINGS_CHOICES = ("all", "with findings", "without findings")
+
+
+# --- query console: one page of a result -------------------------------------------------------
+
+#: The console's page sizes (rows per page) and the default one.
+CONSOLE_PAGE_SIZES = (25, 100, 500, 1000)
+DEFAULT_PAGE_SIZE = 100
+
+
+@dataclass(frozen=True)
+class ResultPage:
+    """One page of a query result: its rows (``table``), its number (from 1) and size, whether rows
+    follow it (``more``), the result's ``total`` when it is known without another query (this page is
+    the last), and whether the row limit cut the page (``truncated``)."""
+
+    table: ResultTable
+    page: int
+    page_size: int
+    more: bool
+    truncated: bool = False
+    seconds: float = 0.0
+
+    @property
+    def first(self) -> int:
+        """The number of the page's first row (from 1; 0 for an empty page)."""
+        return (self.page - 1) * self.page_size + 1 if self.table.rows else 0
+
+    @property
+    def last(self) -> int:
+        """The number of the page's last row (0 for an empty page)."""
+        return self.first + len(self.table.rows) - 1 if self.table.rows else 0
+
+    @property
+    def total(self) -> int | None:
+        """The number of rows of the whole result, when this page shows it ends here; else None."""
+        if self.more or self.truncated:
+            return None
+        return (self.page - 1) * self.page_size + len(self.table.rows)
+
+
+def _window(page: int, page_size: int) -> Window:
+    """The rows of page ``page`` and one more (which tells whether a next page exists)."""
+    if page < 1 or page_size < 1:
+        raise ValueError("the page number and the page size are at least 1")
+    return Window(page_size + 1, (page - 1) * page_size)
+
+
+def _page_of(
+    table: ResultTable, page: int, page_size: int, *, truncated: bool = False, seconds: float = 0.0
+) -> ResultPage:
+    if table.form is QueryForm.ASK:
+        return ResultPage(table, 1, page_size, False, truncated, seconds)
+    more = len(table.rows) > page_size
+    rows = ResultTable(table.form, table.columns, table.rows[:page_size])
+    return ResultPage(rows, page, page_size, more, truncated, seconds)
+
+
+def console_page(
+    text: str,
+    *,
+    store_path: Path,
+    page: int = 1,
+    page_size: int = DEFAULT_PAGE_SIZE,
+    timeout: float,
+    max_rows: int,
+) -> ResultPage:
+    """Page ``page`` of the ad-hoc query ``text`` on the store in ``store_path``, computed by the engine
+    (the page's ``LIMIT`` / ``OFFSET``, see :mod:`ropa_kg.sparql.paging`; an ASK has one page). The
+    console's row limit ``max_rows`` still cuts a page larger than it (``truncated``).
+
+    Raises:
+        RopaUsageError, RopaInputError, QueryTimeout: as :func:`ropa_kg.query.console.run_console_query`.
+        ValueError: a page number or page size below 1.
+    """
+    window = _window(page, page_size)
+    form = check_read_only(text, source="query", strict=False).form
+    cap = min(page_size, max_rows)
+    limited = run_limited(
+        text,
+        store_path=store_path,
+        timeout=timeout,
+        max_rows=cap if cap < page_size else page_size + 1,
+        allow_dataset=False,
+        window=WHOLE if form is QueryForm.ASK else window,
+    )
+    cut = cap < page_size and limited.truncated
+    return _page_of(limited.table, page, page_size, truncated=cut, seconds=limited.seconds)
+
+
+def saved_page(
+    record: Record,
+    name: str,
+    params: Mapping[str, str] | None = None,
+    *,
+    page: int = 1,
+    page_size: int = DEFAULT_PAGE_SIZE,
+) -> ResultPage:
+    """Page ``page`` of the saved query ``name`` on ``record``: a SELECT's page is computed by the engine
+    (:func:`ropa_kg.query.queries.paged`), a CONSTRUCT's after its triples are sorted.
+
+    Raises:
+        RopaUsageError: unknown query or parameter. RopaInputError: the query does not parse.
+        ValueError: a page number or page size below 1.
+    """
+    window = _window(page, page_size)
+    query = resolve(name)
+    if query.check().form is QueryForm.ASK:
+        window = WHOLE
+    table = execute_oxigraph(paged(query, window), record.store, query.bindings(params))
+    return _page_of(page_rows(table, window), page, page_size)
 
 
 # --- activities ---------------------------------------------------------------------------------
@@ -390,15 +506,19 @@ def _flow_edges(record: Record, keep: set[str]) -> tuple[dict[str, str], set[tup
 
 __all__ = [
     "ACTIVITY_FILTERS",
+    "CONSOLE_PAGE_SIZES",
+    "DEFAULT_PAGE_SIZE",
     "FINDINGS_CHOICES",
     "FLOW_LAYERS",
     "SEVERITY_NAMES",
     "FamilySection",
     "FlowGraph",
     "RecipientIndex",
+    "ResultPage",
     "RuleFindings",
     "activity_options",
     "compliance_sections",
+    "console_page",
     "contract_status",
     "family_counts",
     "filter_activities",
@@ -407,5 +527,6 @@ __all__ = [
     "flow_graph",
     "flows_per_country",
     "recipient_rows",
+    "saved_page",
     "transfer_rows",
 ]

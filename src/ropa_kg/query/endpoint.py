@@ -32,7 +32,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import TracebackType
+from typing import IO, TYPE_CHECKING, Any
 
+import pyoxigraph as ox
 from rdflib import XSD, Graph, Literal
 from SPARQLWrapper import JSON, POST, TURTLE, SPARQLWrapper
 from SPARQLWrapper.SPARQLExceptions import Unauthorized
@@ -44,7 +46,11 @@ from ropa_kg.sparql.bind import bind_values
 from ropa_kg.sparql.exists import optimise_query
 from ropa_kg.sparql.guard import QueryForm, check_read_only
 from ropa_kg.sparql.lists import ListRewrite, ordered_lists
-from ropa_kg.sparql.results import ResultTable, Term, from_sparql_json
+from ropa_kg.sparql.results import ResultTable, StreamWriter, Term, TextSink, from_sparql_json, render
+
+if TYPE_CHECKING:
+    from ropa_kg.query.limits import StreamedResult
+    from ropa_kg.sparql.paging import Window
 
 #: The named graph ``ropa load`` writes and ``ropa query --endpoint`` reads unless told otherwise.
 DEFAULT_GRAPH_IRI = "urn:ropa-kg:record"
@@ -155,6 +161,122 @@ def run_remote(query: SavedQuery, endpoint: Endpoint, bindings: Mapping[str, Ter
         return from_sparql_json(checked.form, data)
     except ValueError as exc:
         raise EndpointError(f"{endpoint.query_url} did not answer with SPARQL JSON results: {exc}") from exc
+
+
+def stream_remote(
+    query: SavedQuery,
+    endpoint: Endpoint,
+    bindings: Mapping[str, Term],
+    *,
+    out: TextSink,
+    fmt: str,
+    max_rows: int,
+    window: Window | None = None,
+) -> StreamedResult:
+    """:func:`run_remote`, with the answer read and written to ``out`` in ``fmt`` (a format of
+    :data:`~ropa_kg.sparql.results.STREAM_FORMATS`) as it arrives: the SPARQL JSON results (or the
+    Turtle of a CONSTRUCT) are parsed incrementally by pyoxigraph, never whole, and a SELECT is paged by
+    the endpoint (``window`` as its ``LIMIT`` / ``OFFSET``, see :mod:`ropa_kg.sparql.paging`); triples are
+    sorted in runs on disk (:func:`ropa_kg.query.stream.sorted_texts`), then paged. The same text as
+    ``render(run_remote(...), fmt)`` (cut at ``max_rows``).
+
+    Raises:
+        EndpointError: the endpoint cannot be reached, answers with an error or with a body that is
+            not SPARQL results.
+        RopaUsageError: the query is not read-only, cannot take parameters, or is an ASK with a window.
+    """
+    from ropa_kg.query.limits import StreamedResult
+    from ropa_kg.query.stream import sorted_texts, take, triple_key
+    from ropa_kg.sparql.paging import Window, page_query
+
+    page = window or Window()
+    checked = query.check()
+    if page != Window() and checked.form is QueryForm.ASK:
+        raise RopaUsageError("--limit and --offset page SELECT, CONSTRUCT and DESCRIBE results, not ASK")
+    lists = portable_lists(ordered_lists(query.text))
+    text = lists.text
+    if checked.form is QueryForm.SELECT and page != Window():
+        text = page_query(text, page, source=str(query.path))
+    text = optimise_query(bind_values(text, bindings), bound=frozenset(bindings))
+    client = _wrapper(endpoint, text, checked.form)
+    start = time.perf_counter()
+    triples = checked.form in {QueryForm.CONSTRUCT, QueryForm.DESCRIBE}
+    client.setReturnFormat(TURTLE if triples else JSON)
+    response = _response(client, endpoint)
+    try:
+        if triples:
+            writer = StreamWriter(out, fmt, ("subject", "predicate", "object"))
+            pairs = (
+                (triple_key(*cells), writer.text(cells))
+                for cells in (_canonical_cells(q.subject, q.predicate, q.object) for q in _parsed(response))
+            )
+            count, truncated = take(
+                sorted_texts(pairs, unique=True),
+                writer.write_text,
+                offset=page.offset,
+                limit=page.limit,
+                max_rows=max_rows,
+            )
+        else:
+            solutions = ox.parse_query_results(response, format=ox.QueryResultsFormat.JSON)
+            if isinstance(solutions, ox.QueryBoolean):
+                out.write(render(ResultTable.ask(bool(solutions)), fmt))
+                return StreamedResult(QueryForm.ASK, 1, False, time.perf_counter() - start)
+            columns = [v.value for v in solutions.variables]
+            writer = StreamWriter(out, fmt, columns)
+            rows = ([_remote_cell(s[c], lists) for c in columns] for s in solutions)
+            count, truncated = take(rows, writer.write, max_rows=max_rows)
+        writer.close()
+    except (SyntaxError, ValueError) as exc:
+        raise EndpointError(f"{endpoint.query_url} did not answer with SPARQL results: {exc}") from exc
+    finally:
+        response.close()
+    return StreamedResult(checked.form, count, truncated, time.perf_counter() - start)
+
+
+def _parsed(response: IO[bytes]) -> Any:
+    return ox.parse(response, format=ox.RdfFormat.TURTLE)
+
+
+def _canonical(term: Any) -> Any:
+    """A pyoxigraph literal with :func:`canonical_lexical` applied; any other term as it is."""
+    if isinstance(term, ox.Literal) and not term.language:
+        fixed = canonical_lexical(term.value, term.datatype.value)
+        if fixed != term.value:
+            return ox.Literal(fixed, datatype=term.datatype)
+    return term
+
+
+def _canonical_cells(*cells: Any) -> tuple[Any, ...]:
+    return tuple(_canonical(cell) for cell in cells)
+
+
+def _remote_cell(term: Any, lists: ListRewrite) -> Any:
+    """A cell of an endpoint's answer as :func:`run_remote` makes it: canonical lexical form, lists
+    sorted."""
+    if not isinstance(term, ox.Literal):
+        return term
+    value = lists.fix(canonical_lexical(term.value, term.datatype.value))
+    if value == term.value:
+        return term
+    if term.language:
+        return ox.Literal(value, language=term.language)
+    return ox.Literal(value, datatype=term.datatype)
+
+
+def _response(client: SPARQLWrapper, endpoint: Endpoint) -> IO[bytes]:
+    """The endpoint's open HTTP response (read as it arrives); the errors of :func:`_fetch`."""
+    try:
+        response: IO[bytes] = client.query().response
+    except urllib.error.HTTPError as exc:  # pragma: no cover - SPARQLWrapper wraps most of these
+        raise EndpointError(f"{endpoint.query_url} answered {exc.code}: {exc.reason}") from exc
+    except (urllib.error.URLError, OSError) as exc:
+        raise EndpointError(f"cannot reach {endpoint.query_url}: {exc}") from exc
+    except Unauthorized as exc:
+        raise EndpointError(refused_credentials(endpoint.query_url, endpoint.credentials)) from exc
+    except Exception as exc:
+        raise EndpointError(f"{endpoint.query_url} refused the query: {exc}") from exc
+    return response
 
 
 #: The characters :func:`portable_lists` marks lists with: ASCII controls but tab, newline and return.
@@ -495,5 +617,6 @@ __all__ = [
     "portable_lists",
     "put_graph",
     "run_remote",
+    "stream_remote",
     "upload_record",
 ]

@@ -7,6 +7,7 @@ remote endpoint (:mod:`ropa_kg.sparql.bind`), never formatted into the query tex
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, get_args
@@ -32,6 +33,7 @@ from ropa_kg.sparql.bind import bind_values
 from ropa_kg.sparql.exists import optimise_query
 from ropa_kg.sparql.guard import QueryForm
 from ropa_kg.sparql.lists import ListRewrite, ordered_lists
+from ropa_kg.sparql.paging import Window, page_query
 from ropa_kg.sparql.results import ResultTable
 
 if TYPE_CHECKING:
@@ -114,6 +116,33 @@ def select_texts(
         return str(getattr(term, "value", term))
 
     return [tuple(text(solution[i]) for i in range(width)) for solution in result]
+
+
+def paged(query: SavedQuery, window: Window) -> SavedQuery:
+    """``query`` asking the engine for one page: a SELECT with ``window`` as its ``LIMIT`` / ``OFFSET``
+    (:func:`ropa_kg.sparql.paging.page_query`); a CONSTRUCT or DESCRIBE as it is (its triples are sorted,
+    then paged: :func:`page_rows`). ``Window()`` leaves any query as it is.
+
+    Raises:
+        RopaUsageError: a window on an ASK query. RopaInputError: a LIMIT/OFFSET without a number.
+    """
+    if window == Window():
+        return query
+    form = query.check().form
+    if form is QueryForm.ASK:
+        raise RopaUsageError("--limit and --offset page SELECT, CONSTRUCT and DESCRIBE results, not ASK")
+    if form is not QueryForm.SELECT:
+        return query
+    return dataclasses.replace(query, text=page_query(query.text, window, source=str(query.path)))
+
+
+def page_rows(table: ResultTable, window: Window) -> ResultTable:
+    """A CONSTRUCT or DESCRIBE table (its sorted triples) within ``window``; a SELECT table as it is
+    (:func:`paged` had the engine compute its page)."""
+    if table.form not in {QueryForm.CONSTRUCT, QueryForm.DESCRIBE} or window == Window():
+        return table
+    end = None if window.limit is None else window.offset + window.limit
+    return ResultTable(table.form, table.columns, table.rows[window.offset : end])
 
 
 def _req(term: Term | None) -> Term:
@@ -208,6 +237,8 @@ __all__ = [
     "check_query",
     "execute_oxigraph",
     "execute_rdflib",
+    "page_rows",
+    "paged",
     "parse_iri",
     "parse_params",
     "parse_query_file",

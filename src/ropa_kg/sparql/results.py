@@ -14,17 +14,21 @@ import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any
+from typing import Any, Protocol
 
+import pyoxigraph as ox
 from rdflib import BNode, Literal, URIRef
 from rdflib.term import Identifier
 
 from ropa_kg.core.namespaces import PREFIXES
-from ropa_kg.core.terms import Term, from_json, plain_literal, to_json
+from ropa_kg.core.terms import Term, from_json, plain_literal, to_json, to_oxigraph
 from ropa_kg.sparql.guard import QueryForm
 
 #: The text formats ``ropa query --format`` offers.
-FORMATS: tuple[str, ...] = ("table", "csv", "json", "markdown")
+FORMATS: tuple[str, ...] = ("table", "csv", "tsv", "json", "markdown")
+#: The formats written row by row as the rows arrive (:class:`StreamWriter`); the others need the whole
+#: table (column widths).
+STREAM_FORMATS: tuple[str, ...] = ("csv", "tsv", "json")
 
 #: Separator the saved queries use inside ``GROUP_CONCAT``; a cell holding it is a list.
 LIST_SEPARATOR = " | "
@@ -89,15 +93,107 @@ def term_text(term: Identifier | None, *, compact: bool = True) -> str:
     return str(term)
 
 
+def cell_text(term: object, *, compact: bool = True) -> str:
+    """:func:`term_text` of an rdflib or a pyoxigraph term (the streamed rows are pyoxigraph terms)."""
+    if isinstance(term, ox.NamedNode):
+        return compact_iri(term.value) if compact else term.value
+    if isinstance(term, ox.BlankNode):
+        return f"_:{term.value}"
+    if isinstance(term, ox.Literal):
+        return term.value
+    return term_text(term, compact=compact)  # type: ignore[arg-type]  # an rdflib term or None
+
+
+def tsv_term(term: object) -> str:
+    """A cell of the W3C SPARQL 1.1 TSV results format: the term in N-Triples syntax ("" unbound)."""
+    if term is None:
+        return ""
+    if isinstance(term, URIRef | BNode | Literal):
+        term = to_oxigraph(term)
+    return str(term)
+
+
+class TextSink(Protocol):
+    """Where a :class:`StreamWriter` writes (a text file, ``sys.stdout``, a frame buffer)."""
+
+    def write(self, text: str, /) -> Any: ...
+
+
+class StreamWriter:
+    """Writes a result row by row to ``out`` in one of :data:`STREAM_FORMATS`, the same bytes as
+    :func:`render` gives for the whole table: nothing but the current row is held.
+
+    ``write`` takes a row of rdflib or pyoxigraph terms (``None`` unbound); ``close`` ends the document
+    (the JSON brackets) and returns the number of rows written. Raises ValueError for another format.
+    """
+
+    def __init__(self, out: TextSink, fmt: str, columns: Sequence[str]) -> None:
+        if fmt not in STREAM_FORMATS:
+            raise ValueError(f"format {fmt!r} is not streamed; expected one of {', '.join(STREAM_FORMATS)}")
+        self.out, self.fmt, self.columns, self.count = out, fmt, tuple(columns), 0
+        if fmt == "json":
+            whole = json.dumps(
+                {"head": {"vars": list(columns)}, "results": {"bindings": []}}, indent=2, ensure_ascii=False
+            )
+            head, self._tail = whole.rsplit("[]", 1)
+            out.write(head + "[")
+        elif fmt == "csv":
+            self._csv = csv.writer(out, lineterminator="\n")
+            self._csv.writerow(self.columns)
+        else:
+            out.write("\t".join(f"?{c}" for c in self.columns) + "\n")
+
+    def text(self, row: Sequence[object]) -> str:
+        """One row's text as :meth:`write_text` takes it (the CSV or TSV line; the JSON binding)."""
+        if self.fmt == "csv":
+            line = io.StringIO()
+            csv.writer(line, lineterminator="\n").writerow([cell_text(cell) for cell in row])
+            return line.getvalue()
+        if self.fmt == "tsv":
+            return "\t".join(tsv_term(cell) for cell in row) + "\n"
+        binding = {c: to_json(cell) for c, cell in zip(self.columns, row, strict=True) if cell is not None}
+        return json.dumps(binding, indent=2, ensure_ascii=False).replace("\n", "\n      ")
+
+    def write(self, row: Sequence[object]) -> None:
+        """Write one row (its cells in the order of the columns)."""
+        if self.fmt == "csv":
+            self._csv.writerow([cell_text(cell) for cell in row])
+            self.count += 1
+        else:
+            self.write_text(self.text(row))
+
+    def write_text(self, text: str) -> None:
+        """Write one row given as its :meth:`text` (rows sorted on disk are kept as text)."""
+        if self.fmt == "json":
+            self.out.write(("\n      " if self.count == 0 else ",\n      ") + text)
+        else:
+            self.out.write(text)
+        self.count += 1
+
+    def close(self) -> int:
+        """End the document; the number of rows written."""
+        if self.fmt == "json":
+            self.out.write(("\n    " if self.count else "") + "]" + self._tail + "\n")
+        return self.count
+
+
 def render(table: ResultTable, fmt: str) -> str:
     """``table`` as text in ``fmt`` (one of :data:`FORMATS`).
 
-    ``csv`` has a header row and compacted IRIs; ``json`` is the W3C SPARQL 1.1 Query Results JSON
+    ``csv`` has a header row and compacted IRIs; ``tsv`` is the W3C SPARQL 1.1 TSV results format
+    (``?name`` headers, terms in N-Triples syntax); ``json`` is the W3C SPARQL 1.1 Query Results JSON
     format (full IRIs, datatypes and language tags kept); ``markdown`` is a pipe table; ``table`` is an
     aligned plain-text table. Raises ValueError for an unknown format.
     """
     if fmt == "json":
         return json.dumps(to_sparql_json(table), indent=2, ensure_ascii=False) + "\n"
+    if fmt == "tsv":
+        out = io.StringIO()
+        stream = StreamWriter(out, "tsv", table.columns)
+        for row in table.rows:
+            stream.write(row)
+        stream.close()
+        return out.getvalue()
     rows = table.text_rows()
     if fmt == "csv":
         out = io.StringIO()
@@ -165,12 +261,17 @@ def _aligned(columns: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
 __all__ = [
     "FORMATS",
     "LIST_SEPARATOR",
+    "STREAM_FORMATS",
     "ResultTable",
+    "StreamWriter",
     "Term",
+    "TextSink",
+    "cell_text",
     "compact_iri",
     "from_sparql_json",
     "plain_literal",
     "render",
     "term_text",
     "to_sparql_json",
+    "tsv_term",
 ]
