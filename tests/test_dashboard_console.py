@@ -153,3 +153,28 @@ def test_console_view_pages_an_adhoc_result(monkeypatch: pytest.MonkeyPatch, tmp
     assert at.dataframe[-1].value.values.tolist() == first.iloc[25:50].values.tolist()
     at.number_input(key="adhoc_page").set_value(100_000).run()
     assert "No rows on page 100000: the result ends before it." in [c.value for c in at.caption]
+
+
+def test_flows_view_draws_a_page_of_activities(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    from streamlit.testing.v1 import AppTest
+
+    from ropa_kg.app.generate import generate
+    from ropa_kg.app.views import page_count, page_slice
+    from ropa_kg.core.resources import dashboard_dir
+
+    assert (page_count(0, 40), page_count(40, 40), page_count(41, 40)) == (1, 1, 2)
+    assert list(page_slice("abcde", 2, 2)) == ["c", "d"] and list(page_slice("abc", 3, 2)) == []
+    path = tmp_path / "big.ttl"
+    with path.open("w", encoding="utf-8") as out:
+        generate(out, activities=45, fault_rate=0.0)
+    monkeypatch.setenv("ROPA_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.setenv("ROPA_DASHBOARD_WORK", str(tmp_path / "work"))
+    monkeypatch.setenv("ROPA_DASHBOARD_PATHS", str(path))
+    at = AppTest.from_file(str(dashboard_dir() / "app.py"), default_timeout=180)
+    at.run()
+    at.switch_page("views/flows.py").run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert len(at.multiselect(key="flow_activities_1").value) == 40  # page 1 of 2
+    at.number_input(key="flow_page").set_value(2).run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert len(at.multiselect(key="flow_activities_2").value) == 5

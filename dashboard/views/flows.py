@@ -10,20 +10,27 @@ import streamlit as st
 
 from common import SEVERITY_COLOURS, SEVERITY_ICONS, lang_query, page_setup, t, worst
 from ropa_kg.app.views import FLOW_LAYERS as LAYERS
-from ropa_kg.app.views import flow_graph
+from ropa_kg.app.views import flow_graph, page_count, page_slice
 
 record = page_setup("flows.title")
 MAX_ACTIVITIES = 40
 
+# a large record is drawn a page of activities at a time: only that page is offered and drawn
 all_activities = record.activities
-default = all_activities[:MAX_ACTIVITIES]
+pages = page_count(len(all_activities), MAX_ACTIVITIES)
+page = 1
+if pages > 1:
+    page = int(
+        st.number_input(t("common.page", pages=pages), min_value=1, max_value=pages, value=1, key="flow_page")
+    )
+offered = list(page_slice(all_activities, page, MAX_ACTIVITIES))
 picked = st.multiselect(
     t("flows.shown"),
-    all_activities,
-    default=default,
+    offered,
+    default=offered,
     format_func=record.label_of,
     placeholder=t("common.choose_options"),
-    key="flow_activities",
+    key=f"flow_activities_{page}",
     help=t("flows.shown_help", count=MAX_ACTIVITIES),
 )
 graph = flow_graph(record, picked)

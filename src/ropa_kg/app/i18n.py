@@ -240,7 +240,7 @@ EN: dict[str, str] = {
     # --- data flows ---
     "flows.title": "Data flows",
     "flows.shown": "Activities shown",
-    "flows.shown_help": "Large records: at most {count} activities are drawn by default.",
+    "flows.shown_help": "Large records: {count} activities a page; choose the page above.",
     "flows.node": "Node details",
     "flows.finding": "{icon} **{rule}** on {focus}: {message}",
     "flows.open": "Open the activity's detail page",
@@ -690,7 +690,7 @@ FI: dict[str, str] = {
     "transfers.no_mechanism": "EI MITÄÄN — siirtomekanismia ei ole kirjattu",
     "flows.title": "Tietovirrat",
     "flows.shown": "Näytettävät käsittelytoimet",
-    "flows.shown_help": "Suuret selosteet: oletuksena piirretään enintään {count} käsittelytointa.",
+    "flows.shown_help": "Suuret selosteet: {count} käsittelytointa sivulla; valitse sivu yllä.",
     "flows.node": "Solmun tiedot",
     "flows.finding": "{icon} **{rule}** kohteessa {focus}: {message}",
     "flows.open": "Avaa käsittelytoimen tiedot",

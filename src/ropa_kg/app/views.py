@@ -13,6 +13,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TypeVar
 
 from ropa_kg.app.i18n import DEFAULT_LANGUAGE, tr, tr_count
 from ropa_kg.app.record import Record
@@ -40,6 +41,8 @@ FINDINGS_CHOICES = ("all", "with findings", "without findings")
 
 
 # --- query console: one page of a result -------------------------------------------------------
+
+_T = TypeVar("_T")
 
 #: The console's page sizes (rows per page) and the default one.
 CONSOLE_PAGE_SIZES = (25, 100, 500, 1000)
@@ -147,6 +150,20 @@ def saved_page(
         window = WHOLE
     table = execute_oxigraph(paged(query, window), record.store, query.bindings(params))
     return _page_of(page_rows(table, window), page, page_size)
+
+
+def page_count(total: int, page_size: int) -> int:
+    """How many pages of ``page_size`` rows ``total`` rows fill (at least 1)."""
+    if page_size < 1:
+        raise ValueError("the page size is at least 1")
+    return max(1, -(-total // page_size))
+
+
+def page_slice(items: Sequence[_T], page: int, page_size: int) -> Sequence[_T]:
+    """The items of page ``page`` (from 1; a page past the end is empty)."""
+    if page < 1 or page_size < 1:
+        raise ValueError("the page number and the page size are at least 1")
+    return items[(page - 1) * page_size : page * page_size]
 
 
 # --- activities ---------------------------------------------------------------------------------
@@ -526,6 +543,8 @@ __all__ = [
     "finding_table",
     "flow_graph",
     "flows_per_country",
+    "page_count",
+    "page_slice",
     "recipient_rows",
     "saved_page",
     "transfer_rows",
