@@ -101,10 +101,22 @@ def select_texts(
     Raises:
         RopaUsageError: the query is not read-only or not a SELECT. RopaInputError: it does not parse.
     """
+    return select_text_table(query, store, bindings)[1]
+
+
+def select_text_table(
+    query: SavedQuery, store: ox.Store, bindings: Mapping[str, Term] | None = None
+) -> tuple[tuple[str, ...], list[tuple[str, ...]]]:
+    """The column names and the :func:`select_texts` rows of a SELECT query, from one run.
+
+    Raises:
+        RopaUsageError: the query is not read-only or not a SELECT. RopaInputError: it does not parse.
+    """
     result, lists = _query_oxigraph(query, store, bindings or {})
     if not isinstance(result, ox.QuerySolutions):
         raise RopaUsageError(f"{query.path}: not a SELECT query")
-    width = len(result.variables)
+    columns = tuple(v.value for v in result.variables)
+    width = len(columns)
 
     def text(term: object) -> str:
         if term is None:
@@ -115,7 +127,7 @@ def select_texts(
             return lists.fix(term.value)
         return str(getattr(term, "value", term))
 
-    return [tuple(text(solution[i]) for i in range(width)) for solution in result]
+    return columns, [tuple(text(solution[i]) for i in range(width)) for solution in result]
 
 
 def paged(query: SavedQuery, window: Window) -> SavedQuery:
@@ -244,4 +256,5 @@ __all__ = [
     "parse_query_file",
     "resolve",
     "run_query",
+    "select_text_table",
 ]
