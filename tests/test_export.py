@@ -22,10 +22,12 @@ from ropa_kg.render.export import (
     REGISTER_COLUMNS,
     REGISTER_COLUMNS_FI,
     Cover,
+    Register,
     cover,
     export_bytes,
     find_chromium,
     period_words,
+    register,
     register_table,
 )
 from ropa_kg.sparql.results import term_text
@@ -176,6 +178,18 @@ def signed_record(tmp_path_factory: pytest.TempPathFactory) -> list[str]:
     folder = tmp_path_factory.mktemp("signed")
     (folder / "signoff.ttl").write_text(SIGNED, encoding="utf-8")
     return [str(FIXTURES / "ROPA-A30-PURPOSE" / "pass.ttl"), str(folder / "signoff.ttl")]
+
+
+@pytest.mark.parametrize("lang", ["en", "fi"])
+def test_register_from_engine_strings_equals_the_register_from_the_result_table(
+    alumeco_store: Store, lang: str
+) -> None:
+    """register() builds its rows from the engine's strings (no rdflib term per cell): the same register
+    as from the query's result table, cell for cell, with the activities compacted and their full IRIs."""
+    built = register(alumeco_store, lang=lang)
+    assert built == Register.from_table(register_table(alumeco_store, lang=lang), lang=lang)
+    assert built.rows[0][0].startswith("alu:") and built.activity_iris[0].startswith("https://")
+    assert len(built.rows) == len(built.activity_iris) == 10 and built.columns[0] == "activity"
 
 
 def test_cover_of_a_silent_record_says_not_stated(alumeco_store: Store) -> None:

@@ -50,8 +50,8 @@ from ropa_kg.core.signoff import (
     ROPA_VERSION,
 )
 from ropa_kg.core.terms import to_rdflib
-from ropa_kg.query.queries import execute_oxigraph, resolve
-from ropa_kg.sparql.results import LIST_SEPARATOR, ResultTable, term_text
+from ropa_kg.query.queries import execute_oxigraph, resolve, select_text_table
+from ropa_kg.sparql.results import LIST_SEPARATOR, ResultTable, compact_iri, term_text
 
 if TYPE_CHECKING:
     from openpyxl.worksheet.worksheet import Worksheet
@@ -276,12 +276,27 @@ def register_table(store: ox.Store, *, lang: str = "en") -> ResultTable:
 
 def register(store: ox.Store, *, lang: str = "en") -> Register:
     """The register of the record in ``store`` (which should hold the project's ontology for labels), in
-    ``lang``.
+    ``lang``: the same as ``Register.from_table(register_table(store, lang=lang), lang=lang)``, built
+    from the engine's strings without an rdflib term per cell (the register's cells are literals; only
+    the ``activity`` column, an IRI or a blank node, is compacted).
 
     Raises:
         RopaUsageError: ``lang`` is not one of :data:`LANGUAGES`.
     """
-    return Register.from_table(register_table(store, lang=lang), lang=lang)
+    language = check_language(lang)
+    query = resolve(REGISTER_QUERY)
+    columns, rows = select_text_table(query, store, query.bindings({"lang": language}))
+    keep = [i for i, c in enumerate(columns) if c != "lang"]
+    headings = HEADINGS[language]
+    first = columns.index("activity") if "activity" in columns else None
+    compacted = [tuple(compact_iri(row[i]) if i == first else row[i] for i in keep) for row in rows]
+    return Register(
+        columns=tuple(columns[i] for i in keep),
+        headings=tuple(headings.get(columns[i], columns[i]) for i in keep),
+        rows=tuple(compacted),
+        lang=language,
+        activity_iris=tuple(row[first] for row in rows) if first is not None else (),
+    )
 
 
 # --- the cover --------------------------------------------------------------------------------------
