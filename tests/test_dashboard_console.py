@@ -144,8 +144,8 @@ def test_console_view_pages_an_adhoc_result(monkeypatch: pytest.MonkeyPatch, tmp
     at.text_area(key="adhoc_text").input("SELECT * WHERE { ?s ?p ?o } ORDER BY ?s ?p ?o").run()
     at.button(key="run_adhoc").click().run()
     first = at.dataframe[-1].value
-    assert len(first) == 100  # the default page size
-    assert "Rows 1-100; more on the next page" in [c.value for c in at.caption]
+    assert len(first) == 1000  # the default page size: the console's default row limit
+    assert "Rows 1-1000; more on the next page" in [c.value for c in at.caption]
     at.selectbox(key="adhoc_page_size").set_value(25).run()
     at.number_input(key="adhoc_page").set_value(2).run()
     assert not at.exception and not at.error, [e.value for e in at.error]

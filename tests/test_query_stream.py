@@ -173,9 +173,7 @@ def test_cli_pages_concatenate_to_the_whole_ordered_result(tmp_path: Path) -> No
     assert whole.exit_code == 0, whole.output
     header, *rows = whole.stdout.splitlines()
     assert len(rows) > 10
-    pages = [
-        run("query", str(path), "--format", "csv", "--limit", "4", "--offset", str(o)) for o in (0, 4, 8)
-    ]
+    pages = [run("query", str(path), "--format", "csv", "--limit", "4", "--offset", str(o)) for o in (0, 4)]
     for page in pages:
         assert page.stdout.splitlines()[0] == header
         assert page.stderr == ""  # a page is no cut: no note

@@ -44,9 +44,10 @@ FINDINGS_CHOICES = ("all", "with findings", "without findings")
 
 _T = TypeVar("_T")
 
-#: The console's page sizes (rows per page) and the default one.
+#: The console's page sizes (rows per page) and the default one (the console's default row limit, so
+#: that a first page shows what the console showed before it paged).
 CONSOLE_PAGE_SIZES = (25, 100, 500, 1000)
-DEFAULT_PAGE_SIZE = 100
+DEFAULT_PAGE_SIZE = 1000
 
 
 @dataclass(frozen=True)

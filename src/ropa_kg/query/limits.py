@@ -42,6 +42,9 @@ DEFAULT_MAX_ROWS = 10_000
 LOAD_TIMEOUT = 600.0
 
 
+_LOAD_TOO_LONG = f"loading the record took longer than {LOAD_TIMEOUT:g} s and was stopped"
+
+
 class QueryTimeout(RopaUsageError):
     """The query ran longer than the time limit and was stopped (the CLI exits with code 2)."""
 
@@ -173,7 +176,10 @@ def run_limited(
     try:
         process.stdin.write(json.dumps(request).encode())
         process.stdin.close()
-        loaded = _next(lines, LOAD_TIMEOUT, process, errors)
+        try:
+            loaded = _next(lines, LOAD_TIMEOUT, process, errors)
+        except queue.Empty as exc:
+            raise QueryTimeout(_LOAD_TOO_LONG) from exc
         start = time.perf_counter()
         if "loaded" not in loaded:
             return _answer(loaded, checked.form, 0.0, 0.0)
@@ -269,7 +275,10 @@ def stream_limited(
         process.stdin.write(json.dumps(request).encode())
         process.stdin.close()
         timer.start()
-        loaded = _message(process, errors, fired, LOAD_TIMEOUT)
+        try:
+            loaded = _message(process, errors, fired, LOAD_TIMEOUT)
+        except QueryTimeout as exc:
+            raise QueryTimeout(_LOAD_TOO_LONG) from exc
         timer.cancel()
         if "loaded" not in loaded:
             _answer(loaded, checked.form, 0.0, 0.0)  # raises the error
