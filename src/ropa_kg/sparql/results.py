@@ -113,6 +113,10 @@ def tsv_term(term: object) -> str:
     return str(term)
 
 
+#: The characters that make csv.writer quote a cell (QUOTE_MINIMAL, lineterminator "\n").
+_CSV_SPECIAL = frozenset(',"\n\r')
+
+
 class TextSink(Protocol):
     """Where a :class:`StreamWriter` writes (a text file, ``sys.stdout``, a frame buffer)."""
 
@@ -146,8 +150,11 @@ class StreamWriter:
     def text(self, row: Sequence[object]) -> str:
         """One row's text as :meth:`write_text` takes it (the CSV or TSV line; the JSON binding)."""
         if self.fmt == "csv":
+            cells = [cell_text(cell) for cell in row]
+            if len(cells) > 1 and not any(_CSV_SPECIAL.intersection(cell) for cell in cells):
+                return ",".join(cells) + "\n"  # what csv.writer writes for cells it need not quote
             line = io.StringIO()
-            csv.writer(line, lineterminator="\n").writerow([cell_text(cell) for cell in row])
+            csv.writer(line, lineterminator="\n").writerow(cells)
             return line.getvalue()
         if self.fmt == "tsv":
             return "\t".join(tsv_term(cell) for cell in row) + "\n"
