@@ -116,7 +116,8 @@ class _Echo:
     default="table",
     show_default=True,
     help="csv, tsv and json are written row by row as the rows arrive (bounded memory; a CONSTRUCT's "
-    "triples are sorted on disk first); table and markdown need the whole result (column widths).",
+    "triples are sorted on disk first; not with --engine rdflib); table and markdown need the whole "
+    "result (column widths).",
 )
 @click.option(
     "--limit",
@@ -164,7 +165,8 @@ class _Echo:
     type=click.FloatRange(min=0, min_open=True),
     default=DEFAULT_TIMEOUT,
     show_default=True,
-    help="Time limit in seconds; a query still running then is stopped (exit 2).",
+    help="Time limit in seconds; a query still running then is stopped (exit 2). A streamed result's "
+    "time counts its output too.",
 )
 @click.option(
     "--max-rows",
