@@ -273,7 +273,7 @@ def _response(client: SPARQLWrapper, endpoint: Endpoint) -> IO[bytes]:
     except (urllib.error.URLError, OSError) as exc:
         raise EndpointError(f"cannot reach {endpoint.query_url}: {exc}") from exc
     except Unauthorized as exc:
-        raise EndpointError(refused_credentials(endpoint.query_url, endpoint.credentials)) from exc
+        raise _refused(endpoint, exc) from exc
     except Exception as exc:
         raise EndpointError(f"{endpoint.query_url} refused the query: {exc}") from exc
     return response
@@ -345,10 +345,17 @@ def _fetch(client: SPARQLWrapper, endpoint: Endpoint) -> bytes:
     except (urllib.error.URLError, OSError) as exc:
         raise EndpointError(f"cannot reach {endpoint.query_url}: {exc}") from exc
     except Unauthorized as exc:
-        raise EndpointError(refused_credentials(endpoint.query_url, endpoint.credentials)) from exc
+        raise _refused(endpoint, exc) from exc
     except Exception as exc:
         raise EndpointError(f"{endpoint.query_url} refused the query: {exc}") from exc
     return body
+
+
+def _refused(endpoint: Endpoint, exc: Unauthorized) -> EndpointError:
+    """The error for a 401 answer (SPARQLWrapper read it but left its socket open: closed here)."""
+    if isinstance(exc.__context__, urllib.error.HTTPError):
+        exc.__context__.close()
+    return EndpointError(refused_credentials(endpoint.query_url, endpoint.credentials))
 
 
 def fetch_graph(
@@ -442,9 +449,10 @@ def put_graph(
         with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310 - http(s) only
             status: int = response.status
     except urllib.error.HTTPError as exc:
+        with exc:
+            detail = exc.read().decode("utf-8", "replace").strip()[:500]
         if exc.code == 401:
             raise EndpointError(refused_credentials(graph_store_url, credentials)) from exc
-        detail = exc.read().decode("utf-8", "replace").strip()[:500]
         raise EndpointError(
             f"{graph_store_url} refused the graph ({exc.code} {exc.reason}): {detail}"
         ) from exc

@@ -51,9 +51,8 @@ def _probe(url: str, *, timeout: float, headers: dict[str, str] | None = None) -
         with urllib.request.urlopen(request, timeout=timeout):  # noqa: S310 - http(s) only
             return None
     except urllib.error.HTTPError as exc:
-        if exc.code != 401:
-            return None
-        return list(exc.headers.get_all("WWW-Authenticate") or [])
+        with exc:  # the answer's socket is closed here
+            return list(exc.headers.get_all("WWW-Authenticate") or []) if exc.code == 401 else None
     except (urllib.error.URLError, OSError):
         return None
 
