@@ -3,24 +3,30 @@
 
 from __future__ import annotations
 
+import base64
+import http.server
 import json
 import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import ClassVar
 
 import pytest
 from click.testing import CliRunner
 
 from query_cases import all_cases, case_id, is_ordered, normalise, parse_csv
 from ropa_kg.app.cli import main
-from ropa_kg.core.errors import RopaUsageError
+from ropa_kg.app.cli.credentials import credentials_from
+from ropa_kg.core.errors import RopaInputError, RopaUsageError
 from ropa_kg.load.store import load_store
 from ropa_kg.query.endpoint import (
     DEFAULT_GRAPH_IRI,
+    Credentials,
     Endpoint,
     EndpointError,
     OxigraphServer,
@@ -107,7 +113,9 @@ def test_validate_endpoint_usage_errors(server: OxigraphServer, tmp_path: Path) 
     both = CliRunner().invoke(main, ["validate", "data/alumeco", "--endpoint", server.query_url])
     assert both.exit_code == 2 and "not both" in both.output
     lonely = CliRunner().invoke(main, ["validate", "--graph", "urn:x"])
-    assert lonely.exit_code == 2 and "--graph, --store-default-graph and --user need --endpoint" in lonely.output
+    assert (
+        lonely.exit_code == 2 and "--graph, --store-default-graph and --user need --endpoint" in lonely.output
+    )
 
 
 def test_an_empty_named_graph_is_said_not_answered_silently(server: OxigraphServer) -> None:
@@ -265,3 +273,128 @@ def test_print_query_times(server: OxigraphServer) -> None:
         rl_ms = median(lambda q=query, b=b: execute_rdflib(q, graph, b))
         sv_ms = median(lambda q=query: run_query(q, endpoint=endpoint))
         print(f"| {query.name} | {ox_ms:.1f} | {rl_ms:.1f} | {sv_ms:.1f} |")
+
+
+# --- credentials: basic auth against a stub store (Virtuoso's digest: tests/test_virtuoso.py) ----------
+
+
+class _BasicStore(http.server.BaseHTTPRequestHandler):
+    """A Graph Store that wants ``Basic ops:s3cret`` and records what it was sent."""
+
+    seen: ClassVar[list[tuple[str, str | None, bytes]]] = []
+
+    def _allowed(self) -> bool:
+        expected = "Basic " + base64.b64encode(b"ops:s3cret").decode()
+        if self.headers.get("Authorization") == expected:
+            return True
+        self.send_response(401)
+        self.send_header("WWW-Authenticate", 'Basic realm="store"')
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+        return False
+
+    def do_HEAD(self) -> None:
+        if self._allowed():
+            self.send_response(404)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+    def do_PUT(self) -> None:
+        body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
+        type(self).seen.append(("PUT", self.headers.get("Authorization"), body))
+        if self._allowed():
+            self.send_response(201)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+    def log_message(self, format: str, *args: object) -> None:
+        return
+
+
+@pytest.fixture(scope="module")
+def basic_store() -> Iterator[str]:
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _BasicStore)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{httpd.server_address[1]}/store"
+    httpd.shutdown()
+    httpd.server_close()
+
+
+def test_basic_auth_goes_with_the_one_put(basic_store: str) -> None:
+    """The store asks for basic: the PUT carries it from the start (the body is sent once)."""
+    _BasicStore.seen.clear()
+    status = put_graph(
+        basic_store,
+        graph_iri="urn:g",
+        data=b"<urn:a> <urn:b> <urn:c> .\n",
+        credentials=Credentials("ops", "s3cret"),
+    )
+    assert status == 201
+    assert _BasicStore.seen == [("PUT", "Basic b3BzOnMzY3JldA==", b"<urn:a> <urn:b> <urn:c> .\n")]
+
+
+def test_wrong_or_no_credentials_send_no_body(basic_store: str) -> None:
+    _BasicStore.seen.clear()
+    with pytest.raises(RopaUsageError, match=r"refused the credentials of user 'ops' \(401\)"):
+        put_graph(basic_store, graph_iri="urn:g", data=b"x", credentials=Credentials("ops", "wrong"))
+    assert _BasicStore.seen == []  # refused at the checking HEAD
+    with pytest.raises(EndpointError, match=r"asks for credentials \(401\): give --user NAME"):
+        put_graph(basic_store, graph_iri="urn:g", data=b"x")
+    assert repr(Credentials("ops", "s3cret")) == "Credentials(user='ops')"
+
+
+def test_ropa_load_reads_the_password_from_the_environment_or_a_file(
+    basic_store: str, tmp_path: Path
+) -> None:
+    record = tmp_path / "r.ttl"
+    record.write_text("<urn:x> a <https://w3id.org/dpv#Process> .\n", encoding="utf-8")
+    args = [
+        "load",
+        "--endpoint",
+        "http://127.0.0.1:9/query",
+        "--graph-store",
+        basic_store,
+        str(record),
+        "--user",
+        "ops",
+    ]
+    ok = CliRunner().invoke(main, args, env={"ROPA_ENDPOINT_PASSWORD": "s3cret"})
+    assert ok.exit_code == 0 and ok.output.startswith("loaded "), ok.output
+    secret = tmp_path / "password"
+    secret.write_text("s3cret\nignored second line\n", encoding="utf-8")
+    from_file = CliRunner().invoke(
+        main, [*args, "--password-file", str(secret)], env={"ROPA_ENDPOINT_PASSWORD": ""}
+    )
+    assert from_file.exit_code == 0, from_file.output
+    wrong = CliRunner().invoke(main, args, env={"ROPA_ENDPOINT_PASSWORD": "nope"})
+    assert wrong.exit_code == 2 and "refused the credentials of user 'ops' (401)" in wrong.output
+
+
+def test_credentials_come_from_a_file_or_the_environment_never_the_command_line(tmp_path: Path) -> None:
+    secret = tmp_path / "password"
+    secret.write_text("from-file\n", encoding="utf-8")
+    assert credentials_from("u", secret, environ={"ROPA_ENDPOINT_PASSWORD": "env"}) == Credentials(
+        "u", "from-file"
+    )
+    assert credentials_from("u", None, environ={"ROPA_ENDPOINT_PASSWORD": "env"}) == Credentials("u", "env")
+    assert credentials_from(None, None, environ={"ROPA_ENDPOINT_PASSWORD": "env"}) is None
+    with pytest.raises(
+        RopaUsageError, match="--user u needs a password: set the environment variable ROPA_ENDPOINT_PASSWORD"
+    ):
+        credentials_from("u", None, environ={})
+    with pytest.raises(RopaUsageError, match="--password-file needs --user NAME"):
+        credentials_from(None, secret, environ={})
+    empty = tmp_path / "empty"
+    empty.write_text("\n", encoding="utf-8")
+    with pytest.raises(RopaInputError, match="empty: the password file's first line is empty"):
+        credentials_from("u", empty, environ={})
+    with pytest.raises(RopaInputError, match="cannot read the password file"):
+        credentials_from("u", tmp_path / "missing", environ={})
+    assert "--password" not in [p.opts[0] for p in main.commands["load"].params]
+    missing = CliRunner().invoke(
+        main,
+        ["query", "controller-and-dpo", "--endpoint", "http://127.0.0.1:9/q", "--user", "u"],
+        env={"ROPA_ENDPOINT_PASSWORD": ""},
+    )
+    assert missing.exit_code == 2 and "--user u needs a password" in missing.output

@@ -221,17 +221,17 @@ def test_a_put_virtuoso_refuses_halfway_leaves_the_triples_before_the_bad_line(
     replaces the graph whole."""
     scratch = "urn:ropa-kg:virtuoso-half-put"
     good = b"".join(b"<urn:s%d> <urn:p> <urn:o> .\n" % i for i in range(30))
-    login = {"credentials": virtuoso.credentials}
-    put_graph(virtuoso.graph_store_url, graph_iri=scratch, data=good, **login)
+    login = virtuoso.credentials
+    put_graph(virtuoso.graph_store_url, graph_iri=scratch, data=good, credentials=login)
     assert _triples(virtuoso, scratch) == 30
     # the bad line (25,001; Virtuoso says 25002) after 25,000 good ones: on a small body that does not
     # parse, Virtuoso 7.2 reports "unsupported type text/plain" instead, whatever the Content-Type says
     lines = [b"<urn:t%d> <urn:p> <urn:o> .\n" % i for i in range(25_000)]
     half = b"".join(lines) + b"<urn:t> <urn:p> .\n" + good
     with pytest.raises(EndpointError, match=r"(?s)refused the graph \(500 .*line 25002: Missing object"):
-        put_graph(virtuoso.graph_store_url, graph_iri=scratch, data=half, **login)
+        put_graph(virtuoso.graph_store_url, graph_iri=scratch, data=half, credentials=login)
     assert _triples(virtuoso, scratch) == 25_000  # the old 30 are gone, the lines before the bad one are in
-    put_graph(virtuoso.graph_store_url, graph_iri=scratch, data=good, **login)
+    put_graph(virtuoso.graph_store_url, graph_iri=scratch, data=good, credentials=login)
     assert _triples(virtuoso, scratch) == 30
 
 
@@ -271,6 +271,11 @@ def test_virtuoso_literals_come_back_as_written() -> None:
     assert canonical_lexical("7", XSD + "duration") == "P7M"
     assert canonical_lexical("-24", XSD + "duration") == "-P2Y"
     assert canonical_lexical("P5Y", XSD + "duration") == "P5Y"
+    assert canonical_lexical("7.776e+06", XSD + "duration") == "P90D"  # day-time: seconds, a double
+    assert canonical_lexical("129600.0", XSD + "duration") == "P1DT12H"
+    assert canonical_lexical("90.5", XSD + "duration") == "PT1M30.5S"
+    assert canonical_lexical("-86400.0", XSD + "duration") == "-P1D"
+    assert canonical_lexical("0.0", XSD + "duration") == "PT0S"
     assert canonical_lexical("60", XSD + "integer") == "60"
     assert canonical_lexical("1", None) == "1"
 

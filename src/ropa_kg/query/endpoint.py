@@ -20,6 +20,7 @@ The default named graph is :data:`DEFAULT_GRAPH_IRI`.
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import socket
 import subprocess
@@ -313,16 +314,39 @@ def canonical_lexical(value: str, datatype: str | None) -> str:
       loading, openlink/virtuoso-opensource#936) -> the canonical ``PnYnM`` form (``60`` -> ``P5Y``,
       ``18`` -> ``P1Y6M``; so a record that writes ``P12M`` reads ``P1Y`` from Virtuoso).
 
+    * ``xsd:duration`` as a floating-point number (Virtuoso 7.2 converts day-time durations to seconds,
+      ``P90D`` -> ``7.776e+06``) -> the canonical ``PnDTnHnMnS`` form (``P90D``; ``PT36H`` reads ``P1DT12H``).
+
     Any other value comes back as it is.
     """
     if datatype == str(XSD.boolean) and value in {"1", "0"}:
         return "true" if value == "1" else "false"
+    if datatype == str(XSD.duration) and _SECONDS.fullmatch(value):
+        return _day_time(float(value))
     if datatype == str(XSD.duration) and value.lstrip("-").isdigit():
         sign, months = ("-", -int(value)) if value.startswith("-") else ("", int(value))
         years, rest = divmod(months, 12)
         parts = (f"{years}Y" if years else "") + (f"{rest}M" if rest or not years else "")
         return f"{sign}P{parts}"
     return value
+
+
+#: A day-time duration as Virtuoso 7.2 answers it: seconds, written as a double (``7.776e+06``, ``3600.0``).
+#: (An integer is a year-month duration in months: see :func:`canonical_lexical`.)
+_SECONDS = re.compile(r"-?\d+(\.\d*([eE][-+]?\d+)?|[eE][-+]?\d+)")
+
+
+def _day_time(seconds: float) -> str:
+    """``seconds`` as the canonical ``xsd:dayTimeDuration`` (``P90D``, ``P1DT12H``, ``PT0.5S``, ``PT0S``)."""
+    sign, rest = ("-", -seconds) if seconds < 0 else ("", seconds)
+    days, rest = divmod(rest, 86400)
+    hours, rest = divmod(rest, 3600)
+    minutes, secs = divmod(rest, 60)
+    time_part = "".join(f"{int(n)}{unit}" for n, unit in ((hours, "H"), (minutes, "M")) if n) + (
+        f"{secs:g}S" if secs else ""
+    )
+    text = (f"{int(days)}D" if days else "") + (f"T{time_part}" if time_part else "")
+    return f"{sign}P{text or 'T0S'}"
 
 
 def _canonical_graph(graph: Graph) -> Graph:
