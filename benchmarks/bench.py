@@ -23,6 +23,7 @@ Markdown table and a PNG plot beside it.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import socket
@@ -34,6 +35,7 @@ import threading
 import time
 import urllib.parse
 import urllib.request
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -342,6 +344,75 @@ def _server_queries(record: Path, work: Path) -> dict[str, float]:
         server.wait(timeout=10)
 
 
+#: The named graph :func:`virtuoso_with_record` loads the record into.
+VIRTUOSO_GRAPH = "urn:ropa-kg:bench"
+
+
+@contextlib.contextmanager
+def virtuoso_with_record(record: Path, work: Path) -> Iterator[tuple[str, str]]:
+    """A throwaway OpenLink Virtuoso 7.2 holding ``record`` plus the ontology in :data:`VIRTUOSO_GRAPH`;
+    yields its SPARQL query URL and that graph's IRI, and stops the server on leaving.
+
+    The server is the tests' ``VirtuosoServer`` (``tests/virtuoso_support.py``: its own ``virtuoso.ini``
+    and a fresh database in ``work/virtuoso-<record>``, loopback ports, its process group killed after);
+    the record goes in as ``ropa load --user dba`` sends it (:func:`ropa_kg.query.endpoint.upload_record`,
+    one PUT with digest auth).
+
+    Raises:
+        RuntimeError: ``virtuoso-t`` is not installed (``make system``), or does not start.
+        EndpointError: it refuses the record.
+    """
+    import shutil
+
+    from ropa_kg.query.endpoint import upload_record
+
+    support = _sibling(
+        "virtuoso_support", Path(__file__).resolve().parents[1] / "tests" / "virtuoso_support.py"
+    )
+    binary = shutil.which(support.VIRTUOSO_BINARY)
+    if binary is None:
+        raise RuntimeError(
+            f"{support.VIRTUOSO_BINARY} is not installed (Debian: virtuoso-opensource; make system)"
+        )
+    folder = work / f"virtuoso-{record.stem}"
+    shutil.rmtree(folder, ignore_errors=True)
+    with support.VirtuosoServer(folder, binary=binary) as server:
+        upload_record(
+            server.graph_store_url, [record], graph_iri=VIRTUOSO_GRAPH, credentials=server.credentials
+        )
+        yield server.query_url, VIRTUOSO_GRAPH
+    shutil.rmtree(folder, ignore_errors=True)
+
+
+def _virtuoso_queries(record: Path, work: Path) -> dict[str, float]:
+    """Each saved query through Virtuoso 7.2 (:func:`virtuoso_with_record`), as ``ropa query --endpoint``
+    runs it (median of 3; NaN for a query it refuses, and for all when it is not installed)."""
+    from ropa_kg.query.endpoint import Endpoint
+    from ropa_kg.query.queries import catalogue
+
+    try:
+        with virtuoso_with_record(record, work) as (url, graph):
+            endpoint = Endpoint(url, default_graphs=(graph,), timeout=600)
+            return {query.path.stem: _median_remote(query, endpoint) for query in catalogue()}
+    except RuntimeError as exc:
+        print(f"[bench] no Virtuoso column: {exc}", file=sys.stderr, flush=True)
+        return {}
+
+
+def _median_remote(query: Any, endpoint: Any) -> float:
+    from ropa_kg.query.endpoint import run_remote
+
+    times = []
+    for _ in range(3):
+        t0 = time.perf_counter()
+        try:
+            run_remote(query, endpoint, query.bindings(None))
+            times.append(time.perf_counter() - t0)
+        except Exception:
+            return float("nan")
+    return statistics.median(times)
+
+
 def _validate_run(record: Path | None, engine: str, *, timeout: float, work: Path) -> Run:
     """``ropa validate [record] --engine E --format json`` in a fresh process; the findings counted
     from its report."""
@@ -401,6 +472,8 @@ def run_bench(
         else measure([*me, "--measure", "queries", str(_record(work, mid))], timeout=3600)
     )
     served = _server_queries(_record(work, mid), work)
+    print(f"[bench] saved queries through Virtuoso at {mid} activities", file=sys.stderr, flush=True)
+    virtuoso = _virtuoso_queries(_record(work, mid), work)
     print(f"[bench] in memory against the on-disk cache, {mid} activities", file=sys.stderr, flush=True)
     cache_run = measure([*me, "--measure", "cache", str(_record(work, mid))], timeout=1800)
     print(f"[bench] dashboard at {mid} activities x{repeats}", file=sys.stderr, flush=True)
@@ -436,6 +509,7 @@ def run_bench(
             suite,
             peer_runs,
             editor,
+            virtuoso,
         ),
         pyshacl_timeout,
         output,
@@ -465,6 +539,8 @@ class Results:
     suite: dict[str, dict[str, dict[str, int]]]
     peers: dict[int, dict[str, Run]] = field(default_factory=dict)
     editor: Run | None = None
+    #: saved query -> median seconds through Virtuoso 7.2 at :attr:`dashboard_size` (empty: not installed)
+    virtuoso: dict[str, float] = field(default_factory=dict)
 
 
 def run_peers(
@@ -700,13 +776,17 @@ def _queries_section(res: Results) -> list[str]:
         "`ropa_kg.query.queries.execute_oxigraph` (what "
         "`ropa query` runs) on the record loaded in memory (load excluded), rows converted to rdflib terms; "
         "server = `oxigraph serve-read-only` (an on-disk store) through `ropa_kg.query.endpoint.run_remote` "
-        "(SPARQLWrapper, results parsed into rdflib terms). Queries that return a row per activity (or "
+        "(SPARQLWrapper, results parsed into rdflib terms); Virtuoso = OpenLink Virtuoso 7.2 (Debian's "
+        "`virtuoso-opensource`, a fresh database, the record loaded by `ropa load`'s one PUT) through the "
+        "same client, the record's named graph as the default graph; n/a: a query Virtuoso refuses, or "
+        "no Virtuoso installed. Queries that return a row per activity (or "
         "more) are bounded by their output: turning a result row into Python objects costs microseconds "
         "whatever the engine.",
         "",
         f"| query | rows at {biggest:,} | in memory at {biggest:,} | rows at {res.dashboard_size:,} "
-        f"| in memory at {res.dashboard_size:,} | server at {res.dashboard_size:,} |",
-        "|---|---:|---:|---:|---:|---:|",
+        f"| in memory at {res.dashboard_size:,} | server at {res.dashboard_size:,} "
+        f"| Virtuoso at {res.dashboard_size:,} |",
+        "|---|---:|---:|---:|---:|---:|---:|",
     ]
     queries = res.embedded.detail.get("queries", {})
     small = res.served_embedded.detail.get("queries", {})
@@ -716,7 +796,8 @@ def _queries_section(res: Results) -> list[str]:
             lines.append(
                 f"| {name} | {q.get('rows', '')} | {_fmt_s(float(q['seconds']))} | {m.get('rows', '')} | "
                 f"{_fmt_s(float(m.get('seconds', float('nan'))))} | "
-                f"{_fmt_s(res.served.get(name, float('nan')))} |"
+                f"{_fmt_s(res.served.get(name, float('nan')))} | "
+                f"{_fmt_s(res.virtuoso.get(name, float('nan')))} |"
             )
     return lines
 

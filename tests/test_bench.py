@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import importlib.util
 import re
+import shutil
 import sys
 from pathlib import Path
 from types import ModuleType
@@ -64,6 +65,10 @@ def test_bench_writes_every_section(tmp_path: Path, monkeypatch: pytest.MonkeyPa
     assert "Dashboard errors" not in text
     assert (tmp_path / "RESULTS.png").stat().st_size > 1000
     assert text.count("| art30-register | 20 |") == 1
+    # the saved queries through Virtuoso too (n/a: a query it refuses)
+    assert "| server at 20 | Virtuoso at 20 |" in text
+    virtuoso = re.search(r"^\| controller-and-dpo \| .* \| ([\d.]+ s|n/a) \|$", text, re.M)
+    assert virtuoso is not None and (virtuoso.group(1) != "n/a" or shutil.which("virtuoso-t") is None), text
     suite = _shared_path("shacl-test-suite")  # skips without ../shared, fails in CI
     assert suite.is_dir() and "## The W3C SHACL test suite" in text
     assert re.search(r"^\| fast \| core \| (\d+) \| \d+ \| \d+ \| 0 \| 0 \| 98 \|$", text, re.M), text
