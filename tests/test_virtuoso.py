@@ -44,9 +44,6 @@ KNOWN_DIFFERENT = {
     # several compiler bugs at once (SP031 sparp_gp_deprecate; without the transfers branch SQ156), and
     # its retention text is built with STR() of a duration, which Virtuoso stores as months ("60")
     "art30-register": "Virtuoso 7.2 refuses it: SP031 internal error (sparp_gp_deprecate)",
-    # Virtuoso cannot compile EXISTS || EXISTS in a BIND; its portable rewrite (a chain of IF(EXISTS ...))
-    # nests deeper than rdflib's SPARQL parser recurses, so the query stays as rdflib and Oxigraph read it
-    "activities-by-legal-basis": "Virtuoso 7.2 cannot compile EXISTS || EXISTS inside a BIND",
 }
 CASES = [
     pytest.param(
