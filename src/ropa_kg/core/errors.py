@@ -28,7 +28,14 @@ class RopaUsageError(Exception):
     """A command was asked for something it cannot do (unknown query name, bad parameter...)."""
 
 
+class QueryRefused(RopaUsageError):
+    """A SPARQL store refused one query (an HTTP error answer, or the query ran out of time), while it
+    answers others: the caller may run that query elsewhere (``ropa validate --endpoint`` runs the rule
+    on a copy of the graph)."""
+
+
 __all__ = [
+    "QueryRefused",
     "RopaInputError",
     "RopaUsageError",
 ]

@@ -195,8 +195,16 @@ class RecordContext:
                 )
         if not candidates:
             return []
-        # most relevant first, then in the order of the policy (ropa:line), then alphabetically
-        candidates.sort(key=lambda rq: (rq[0], rq[1].line if rq[1].line is not None else 10**9, rq[1].text))
+        # most relevant first, then in the order of the policy (ropa:line), then alphabetically (the text,
+        # then the fact's predicate: one sentence is often the source of several facts)
+        candidates.sort(
+            key=lambda rq: (
+                rq[0],
+                rq[1].line if rq[1].line is not None else 10**9,
+                rq[1].text,
+                rq[1].predicate,
+            )
+        )
         best = candidates[0][0]
         if best > 2:
             return [candidates[0][1]]

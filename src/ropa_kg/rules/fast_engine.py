@@ -41,6 +41,7 @@ import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from typing import Any, Protocol
 
 import pyoxigraph as ox
 from rdflib import Graph, Literal, URIRef
@@ -48,7 +49,7 @@ from rdflib.collection import Collection
 from rdflib.namespace import RDF, RDFS, SH, XSD
 from rdflib.term import Node
 
-from ropa_kg.core.errors import RopaInputError
+from ropa_kg.core.errors import QueryRefused, RopaInputError
 from ropa_kg.core.findings import Finding
 from ropa_kg.core.namespaces import ROPA
 from ropa_kg.core.terms import node_text, store_from_graph, to_oxigraph, to_rdflib
@@ -75,8 +76,10 @@ __all__ = [
     "TARGET_PARAMETERS",
     "Check",
     "ShapePlan",
+    "SparqlStore",
     "UnsupportedShapeError",
     "compile_plans",
+    "focus_nodes",
     "render_path",
     "run_fast",
     "store_from_graph",
@@ -158,6 +161,24 @@ _RANGES: dict[URIRef, str] = {
 _MAX_DEPTH = 12
 
 
+class SparqlStore(Protocol):
+    """What the engine asks of a store: SPARQL SELECT (and ASK) queries over its default graph. A
+    pyoxigraph ``Store`` is one; so is a remote SPARQL endpoint
+    (:class:`ropa_kg.query.remote_store.RemoteStore`), which raises
+    :class:`~ropa_kg.core.errors.QueryRefused` for a query it does not answer."""
+
+    def query(self, query: str) -> Any:
+        """The answer to ``query``: solutions (iterable rows indexed by variable name, with
+        ``variables``) for a SELECT, a truth value for an ASK."""
+
+
+def _select(store: SparqlStore, text: str) -> Any:
+    """The solutions of the SELECT ``text`` on ``store``."""
+    solutions = store.query(text)
+    assert not isinstance(solutions, (bool, ox.QueryBoolean, ox.QueryTriples))  # a SELECT
+    return solutions
+
+
 class UnsupportedShapeError(RopaInputError):
     """A shape uses SHACL the fast engine does not compile (names the shape and feature); it runs with
     pyshacl."""
@@ -210,7 +231,7 @@ class _Row:
 
 
 #: A filter on a check's answers in Python (shape-based constraints, lexical forms).
-_Post = Callable[[ox.Store, list[_Row]], list[_Row]]
+_Post = Callable[[SparqlStore, list[_Row]], list[_Row]]
 
 
 @dataclass
@@ -296,7 +317,7 @@ def _node_shapes(graph: Graph) -> list[Node]:
     return sorted(found, key=str)
 
 
-def _focus_subquery(graph: Graph, shape: Node, store: ox.Store) -> str | None:
+def _focus_subquery(graph: Graph, shape: Node, store: SparqlStore) -> str | None:
     """A group pattern binding ``?this`` to each focus node of ``shape`` once; None if it has none.
 
     Raises:
@@ -325,19 +346,29 @@ def _focus_subquery(graph: Graph, shape: Node, store: ox.Store) -> str | None:
     return "{ SELECT DISTINCT ?this WHERE { " + " UNION ".join(branches) + " } }"
 
 
-def _subclasses(store: ox.Store, classes: Iterable[str]) -> set[str]:
-    """The classes and all their rdfs:subClassOf* subclasses in the data, as SPARQL terms."""
+def focus_nodes(shapes_graph: Graph, shape: Node, store: SparqlStore) -> set[object]:
+    """The focus nodes of the node shape ``shape`` in ``store`` (store terms): its targets, as the engine
+    selects them (one query).
+
+    Raises:
+        UnsupportedShapeError: a SPARQL-based target (``sh:target``), or a blank node as a target.
+    """
+    focus = _focus_subquery(shapes_graph, shape, store)
+    if focus is None:
+        return set()
+    return {row["this"] for row in _select(store, f"SELECT ?this WHERE {{ {focus} }}")}
+
+
+def _subclasses(store: SparqlStore, classes: Iterable[str]) -> set[str]:
+    """The classes and all their rdfs:subClassOf* subclasses in the data (through named classes only),
+    as SPARQL terms: one query per level of the hierarchy."""
     result = set(classes)
-    frontier = list(result)
-    sub = ox.NamedNode(str(RDFS.subClassOf))
+    frontier = sorted(result)
     while frontier:
-        cls = frontier.pop()
-        for quad in store.quads_for_pattern(None, sub, ox.NamedNode(cls[1:-1])):
-            if isinstance(quad.subject, ox.NamedNode):
-                term = f"<{quad.subject.value}>"
-                if term not in result:
-                    result.add(term)
-                    frontier.append(term)
+        pattern = f"VALUES ?__cls {{ {' '.join(frontier)} }} ?__sub <{RDFS.subClassOf}> ?__cls"
+        found = _select(store, f"SELECT DISTINCT ?__sub WHERE {{ {pattern} FILTER(isIRI(?__sub)) }}")
+        frontier = sorted({f"<{row['__sub'].value}>" for row in found} - result)
+        result.update(frontier)
     return result
 
 
@@ -383,7 +414,7 @@ class _Unit:
         return self.compiler.graph
 
     @property
-    def store(self) -> ox.Store:
+    def store(self) -> SparqlStore:
         return self.compiler.store
 
     @property
@@ -436,7 +467,7 @@ class _Conformance:
 
     plans: list[ShapePlan]
 
-    def failing(self, store: ox.Store) -> set[object]:
+    def failing(self, store: SparqlStore) -> set[object]:
         """The nodes (store terms) that do not conform."""
         return {row.this for plan in self.plans for check in plan.checks for row in _rows(store, check)}
 
@@ -679,7 +710,7 @@ def _node(unit: _Unit, shape: Node) -> Check:
 def _not(unit: _Unit, shape: Node) -> Check:
     inner = unit.conforming(shape)
 
-    def post(store: ox.Store, rows: list[_Row]) -> list[_Row]:
+    def post(store: SparqlStore, rows: list[_Row]) -> list[_Row]:
         failing = inner.failing(store)
         return [r for r in rows if r.value not in failing]
 
@@ -693,7 +724,7 @@ def _members(unit: _Unit, shapes: Node) -> list[_Conformance]:
 def _and(unit: _Unit, shapes: Node) -> Check:
     members = _members(unit, shapes)
 
-    def post(store: ox.Store, rows: list[_Row]) -> list[_Row]:
+    def post(store: SparqlStore, rows: list[_Row]) -> list[_Row]:
         failing = set().union(*(m.failing(store) for m in members)) if members else set()
         return _keep(rows, failing)
 
@@ -703,7 +734,7 @@ def _and(unit: _Unit, shapes: Node) -> Check:
 def _or(unit: _Unit, shapes: Node) -> Check:
     members = _members(unit, shapes)
 
-    def post(store: ox.Store, rows: list[_Row]) -> list[_Row]:
+    def post(store: SparqlStore, rows: list[_Row]) -> list[_Row]:
         sets = [m.failing(store) for m in members]
         return [r for r in rows if all(r.value in s for s in sets)]
 
@@ -713,7 +744,7 @@ def _or(unit: _Unit, shapes: Node) -> Check:
 def _xone(unit: _Unit, shapes: Node) -> Check:
     members = _members(unit, shapes)
 
-    def post(store: ox.Store, rows: list[_Row]) -> list[_Row]:
+    def post(store: SparqlStore, rows: list[_Row]) -> list[_Row]:
         sets = [m.failing(store) for m in members]
         return [r for r in rows if sum(r.value not in s for s in sets) != 1]
 
@@ -764,7 +795,7 @@ def _qualified(unit: _Unit, shape: Node) -> Check | None:
     siblings = [unit.conforming(s) for s in _sibling_shapes(unit)] if _disjoint_flag(unit) else []
     checks: list[Check] = []
 
-    def counted(store: ox.Store, rows: list[_Row]) -> dict[object, int]:
+    def counted(store: SparqlStore, rows: list[_Row]) -> dict[object, int]:
         failing = inner.failing(store)
         others = [s.failing(store) for s in siblings]
         counts: dict[object, int] = {}
@@ -828,6 +859,7 @@ def _sparql(unit: _Unit, constraint: Node) -> Check | None:
         unit.plan.path_sparql,
         str(unit.shape) if isinstance(unit.shape, URIRef) else None,
         (),
+        unit.compiler.decorrelate,
     )
     return Check(
         "SPARQL",
@@ -852,6 +884,7 @@ def _rewritten(
     path_sparql: str | None,
     shape_iri: str | None,
     substitutions: tuple[tuple[str, str], ...],
+    decorrelate: bool = True,
 ) -> RewrittenQuery:
     """:func:`ropa_kg.sparql.rewrite.rewrite_for_all_focus_nodes`, remembered: a process validating many
     records (the dashboard, a test run) rewrites each constraint once, not once per record. A query that
@@ -863,6 +896,7 @@ def _rewritten(
         path_sparql=path_sparql,
         current_shape_iri=shape_iri,
         substitutions=dict(substitutions),
+        decorrelate=decorrelate,
     )
 
 
@@ -970,6 +1004,7 @@ def _custom_check(unit: _Unit, component: _Component, bound: dict[Node, Node]) -
             unit.plan.path_sparql,
             str(unit.shape) if isinstance(unit.shape, URIRef) else None,
             substitutions,
+            unit.compiler.decorrelate,
         )
         return Check(
             "SPARQL",
@@ -1056,9 +1091,11 @@ def _repeated_values(unit: _Unit, repeated: str) -> str:
 class _Compiler:
     """Compiles the shapes of one shapes graph against one store."""
 
-    def __init__(self, graph: Graph, store: ox.Store) -> None:
+    def __init__(self, graph: Graph, store: SparqlStore) -> None:
         self.graph = graph
         self.store = store
+        #: whether correlated EXISTS become joins (a store may say it evaluates them better as written)
+        self.decorrelate = bool(getattr(store, "decorrelate_exists", True))
         self.components = _components(graph)
         self.custom = frozenset(p for c in self.components for p, _ in c.parameters)
         self._active: list[Node] = []
@@ -1142,7 +1179,7 @@ class _Compiler:
         del self._active[before:]
 
 
-def compile_plans(shapes_graph: Graph, store: ox.Store, *, all_shapes: bool = False) -> list[ShapePlan]:
+def compile_plans(shapes_graph: Graph, store: SparqlStore, *, all_shapes: bool = False) -> list[ShapePlan]:
     """Compile every active shape with targets (and its property shapes) into query plans.
 
     Without ``all_shapes``, only the plans of shapes carrying ``ropa:ruleId`` are returned (the rules; their
@@ -1211,20 +1248,19 @@ def _default_message(component: str, plan: ShapePlan) -> str:
     return f"{component} constraint violated{where}"
 
 
-def _rows(store: ox.Store, check: Check) -> list[_Row]:
+def _rows(store: SparqlStore, check: Check) -> list[_Row]:
     """The answers of ``check`` (SHACL-SPARQL's de-duplication for SPARQL checks), filtered by its post.
 
     Raises:
         RopaInputError: a SPARQL constraint reports a failure (``?failure``).
     """
-    solutions = store.query(check.query)
-    assert isinstance(solutions, ox.QuerySolutions)  # every compiled query is a SELECT
+    solutions = _select(store, check.query)  # every compiled query is a SELECT
     names = [v.value for v in solutions.variables]
     rows = _sparql_rows(solutions, names, check) if check.sparql else _core_rows(solutions, names, check)
     return check.post(store, rows) if check.post is not None else rows
 
 
-def _core_rows(solutions: ox.QuerySolutions, names: list[str], check: Check) -> list[_Row]:
+def _core_rows(solutions: Any, names: list[str], check: Check) -> list[_Row]:
     has_value = "value" in names
     has_path = "__path" in names
     return [
@@ -1233,7 +1269,7 @@ def _core_rows(solutions: ox.QuerySolutions, names: list[str], check: Check) -> 
     ]
 
 
-def _sparql_rows(solutions: ox.QuerySolutions, names: list[str], check: Check) -> list[_Row]:
+def _sparql_rows(solutions: Any, names: list[str], check: Check) -> list[_Row]:
     visible = set(names) if check.projects_all else set(check.projected or ())
     if check.projected is None and not check.projects_all:
         visible = {"this", "value"}  # an ASK validator's rows
@@ -1282,20 +1318,45 @@ def _first(messages: tuple[Literal, ...]) -> str | None:
     return str(messages[0]) if messages else None
 
 
-def _execute(store: ox.Store, plans: Sequence[ShapePlan]) -> list[_Found]:
+def _execute(
+    store: SparqlStore, plans: Sequence[ShapePlan], *, refused: dict[Node, str] | None = None
+) -> list[_Found]:
+    """Run the checks of the ``fast`` plans on ``store``. With ``refused``, a query the store refuses
+    (:class:`~ropa_kg.core.errors.QueryRefused`) puts the plan's node shape (its root) there, with the
+    cause, and none of that node shape's answers are returned; without it, the refusal is raised."""
     work = [(plan, check) for plan in plans if plan.engine == "fast" for check in plan.checks]
+
+    def answers(pc: tuple[ShapePlan, Check]) -> list[_Row] | QueryRefused:
+        try:
+            return _rows(store, pc[1])
+        except QueryRefused as exc:
+            if refused is None:
+                raise
+            return exc
+
     found: list[_Found] = []
-    # pyoxigraph evaluates queries without the GIL: the checks run side by side (1.4x on 2 cores)
-    with ThreadPoolExecutor(max_workers=min(4, os.cpu_count() or 1)) as pool:
-        for (plan, check), rows in zip(work, pool.map(lambda pc: _rows(store, pc[1]), work), strict=True):
-            times = _repeats(store, plan) if rows and plan.repeat else {}
+    # pyoxigraph evaluates queries without the GIL, a server in its own process: the checks run side by
+    # side (1.4x on 2 cores in memory)
+    workers = getattr(store, "parallel_queries", None) or min(4, os.cpu_count() or 1)
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        for (plan, check), rows in zip(work, pool.map(answers, work), strict=True):
+            try:
+                if isinstance(rows, QueryRefused):
+                    raise rows
+                times = _repeats(store, plan) if rows and plan.repeat else {}
+            except QueryRefused as exc:
+                if refused is None:
+                    raise
+                refused.setdefault(plan.root or plan.shape, str(exc))
+                continue
             found.extend((plan, check, row) for row in rows for _ in range(times.get(row.this, 1)))
+    if refused:
+        found = [f for f in found if (f[0].root or f[0].shape) not in refused]
     return found
 
 
-def _repeats(store: ox.Store, plan: ShapePlan) -> dict[object, int]:
-    solutions = store.query(plan.repeat or "")
-    assert isinstance(solutions, ox.QuerySolutions)
+def _repeats(store: SparqlStore, plan: ShapePlan) -> dict[object, int]:
+    solutions = _select(store, plan.repeat or "")
     return {row["this"]: int(row["__n"].value) for row in solutions}
 
 
@@ -1321,11 +1382,12 @@ def _to_result(found: _Found) -> ShaclResult:
 def validate_fast(
     *,
     data_graph: Graph | None = None,
-    store: ox.Store | None = None,
+    store: SparqlStore | None = None,
     shapes_graph: Graph,
     written: WrittenForms | None = None,
     written_graph: Callable[[], Graph] | None = None,
     all_shapes: bool = True,
+    copy: Callable[[], ox.Store] | None = None,
 ) -> ShaclReport:
     """Validate ``store`` (or ``data_graph``, copied into an in-memory store) against ``shapes_graph``:
     SHACL's results, for any shapes (``all_shapes``; else only those of shapes with ``ropa:ruleId``).
@@ -1336,11 +1398,16 @@ def validate_fast(
     else on ``written_graph()`` (the record as an rdflib graph, literals as written), else on an rdflib copy
     of the store.
 
+    ``store`` may be any :class:`SparqlStore`, a remote endpoint included; then ``copy()`` gives the same
+    data in a local pyoxigraph store, made only if needed: a node shape one of whose queries the store
+    refuses runs on it (``ShaclReport.copied`` names it and why), as do pyshacl's node shapes.
+
     Raises:
         RopaInputError: a SPARQL constraint reports a failure (``?failure``), a rule is malformed, or
             pyshacl rejects a shape it runs.
         ForbiddenQuery: a SPARQL text uses what SHACL forbids in a pre-bound query.
         RopaUsageError: a SPARQL text is refused by :func:`ropa_kg.rules.shapes.guard_shapes`.
+        QueryRefused: the store refuses a query and there is no ``copy``.
         ValueError: neither or both of ``data_graph`` and ``store`` were given.
     """
     if (data_graph is None) == (store is None):
@@ -1351,13 +1418,19 @@ def validate_fast(
         store = store_from_graph(data_graph)
     written = written if written is not None else _graph_written(data_graph)
     plans = compile_plans(shapes_graph, store, all_shapes=True)
+    local = _local_copy(store, copy)
     lossy = _lossy_literals(written)
-    if lossy:
+    if lossy and isinstance(store, ox.Store):  # written forms are known only for a record read here
         _route_lossy(store, plans, lossy, shapes_graph)
-    results = [_to_result(f) for f in _execute(store, plans)]
+    refused = _unkept_groups(store, plans, shapes_graph)
+    here = [p for p in plans if (p.root or p.shape) not in refused]
+    results = [_to_result(f) for f in _execute(store, here, refused=refused if copy else None)]
+    if refused:
+        again = [p for p in plans if (p.root or p.shape) in refused]
+        results.extend(_to_result(f) for f in _execute(local(), again))
     slow = [p for p in plans if p.engine == "pyshacl"]
     if slow:
-        graph = data_graph if data_graph is not None else _fallback_graph(store, written, written_graph)
+        graph = data_graph if data_graph is not None else _fallback_graph(local(), written, written_graph)
         results.extend(_run_with_pyshacl(slow, shapes_graph, graph))
     keep = {p.shape for p in plans if all_shapes or p.rule is not None}
     return ShaclReport(
@@ -1365,34 +1438,104 @@ def validate_fast(
             (r for r in results if all_shapes or r.source_shape in keep), key=ShaclResult.sort_key
         ),
         engines={p.shape: p.engine for p in plans},
+        copied=dict(sorted(refused.items(), key=lambda item: str(item[0]))),
     )
+
+
+def _unkept_groups(store: SparqlStore, plans: Sequence[ShapePlan], shapes: Graph) -> dict[Node, str]:
+    """The node shapes (roots) that may read a literal of a datatype ``store`` does not keep as written
+    (its ``lossy_datatypes``: Virtuoso 7.2 turns ``xsd:boolean`` into 1/0 and ``xsd:duration`` into a
+    count of months), with why: they must run on a copy of the graph read back in canonical form. A
+    plan reads such a literal when its target, path or query names a predicate holding one
+    (:func:`_check_reads`, read conservatively: a variable predicate counts)."""
+    unkept = _unsafe_groups(store, plans)
+    datatypes = sorted(str(d) for d in getattr(store, "lossy_datatypes", ()))
+    if not datatypes:
+        return unkept
+    listed = ", ".join(f"<{d}>" for d in datatypes)
+    rows = _select(
+        store, f"SELECT DISTINCT ?__p WHERE {{ ?__s ?__p ?__o FILTER(DATATYPE(?__o) IN ({listed})) }}"
+    )
+    carriers = frozenset(row["__p"].value for row in rows)
+    if not carriers:
+        return unkept
+    groups: dict[Node, list[ShapePlan]] = {}
+    for plan in plans:
+        groups.setdefault(plan.root or plan.shape, []).append(plan)
+    names = ", ".join(d.rsplit("#", 1)[-1] for d in datatypes)
+    cause = f"reads literals ({names}) the store does not keep as written"
+    for root, members in groups.items():
+        if root in unkept:
+            continue
+        if _target_reads(shapes, root, carriers) or any(
+            (plan.path is not None and _path_iris(plan.path) & carriers)
+            or any(_check_reads(check, carriers) for check in plan.checks)
+            for plan in _all_plans(members)
+        ):
+            unkept[root] = cause
+    return unkept
+
+
+def _unsafe_groups(store: SparqlStore, plans: Sequence[ShapePlan]) -> dict[Node, str]:
+    """The node shapes (roots) with a query the store says it may answer wrongly (its ``unsafe_query``),
+    with the reason."""
+    unsafe: Callable[[str], str | None] | None = getattr(store, "unsafe_query", None)
+    found: dict[Node, str] = {}
+    if unsafe is None:
+        return found
+    groups: dict[Node, list[ShapePlan]] = {}
+    for plan in plans:
+        groups.setdefault(plan.root or plan.shape, []).append(plan)
+    for root, members in groups.items():
+        for plan in _all_plans(members):
+            reason = next((r for check in plan.checks if (r := unsafe(check.query))), None)
+            if reason:
+                found[root] = reason
+                break
+    return found
+
+
+def _local_copy(store: SparqlStore, copy: Callable[[], ox.Store] | None) -> Callable[[], ox.Store]:
+    """``store`` itself when it is a pyoxigraph store, else ``copy()``, made once on first use."""
+    if isinstance(store, ox.Store):
+        return lambda: store
+    if copy is None:
+        raise ValueError("a store that is not a pyoxigraph Store needs copy")
+    return functools.cache(copy)
 
 
 def run_fast(
     *,
     data_graph: Graph | None = None,
-    store: ox.Store | None = None,
+    store: SparqlStore | None = None,
     shapes_graph: Graph,
     written: WrittenForms | None = None,
     written_graph: Callable[[], Graph] | None = None,
+    copy: Callable[[], ox.Store] | None = None,
+    report: list[ShaclReport] | None = None,
 ) -> list[Finding]:
     """The findings of the rules (shapes with ``ropa:ruleId``) of ``shapes_graph`` on ``store`` (or
     ``data_graph``), sorted: :func:`validate_fast`'s results read by
     :func:`ropa_kg.rules.results.findings_from_results`. A finding names the data's own terms as written.
+    ``report``, when given, receives the :class:`~ropa_kg.rules.results.ShaclReport` (which shapes ran
+    where).
 
     Raises:
         as :func:`validate_fast`.
     """
-    report = validate_fast(
+    shacl = validate_fast(
         data_graph=data_graph,
         store=store,
         shapes_graph=shapes_graph,
         written=written,
         written_graph=written_graph,
         all_shapes=False,
+        copy=copy,
     )
-    rules = [p.rule for p in compile_plans(shapes_graph, store or ox.Store()) if p.rule is not None]
-    return findings_from_results(report.results, _unique_rules(rules, shapes_graph))
+    if report is not None:
+        report.append(shacl)
+    rules = [p.rule for p in compile_plans(shapes_graph, ox.Store()) if p.rule is not None]
+    return findings_from_results(shacl.results, _unique_rules(rules, shapes_graph))
 
 
 def _unique_rules(rules: Iterable[Rule], shapes_graph: Graph) -> list[Rule]:

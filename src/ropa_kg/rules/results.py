@@ -53,6 +53,8 @@ class ShaclReport:
 
     results: list[ShaclResult]
     engines: dict[Node, str] = field(default_factory=dict)
+    #: node shapes a remote store refused a query of, run on a local copy of its graph instead (the cause)
+    copied: dict[Node, str] = field(default_factory=dict)
 
     @property
     def conforms(self) -> bool:

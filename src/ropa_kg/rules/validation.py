@@ -14,7 +14,7 @@ import datetime as dt
 import functools
 import re
 import threading
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -198,8 +198,19 @@ def dated_shapes(shapes_graph: Graph, rules: dict[str, Rule]) -> dict[Node, list
     return found
 
 
+#: How a dated rule's query is answered: (query text, its declared prefixes, the validation date) -> rows.
+DatedAnswers = Callable[[str, dict[str, str], dt.date], Iterable[dict[str, Node]]]
+
+
 def with_validation_date(
-    findings: Sequence[Finding], *, graph: Graph, shapes_graph: Graph, rules: dict[str, Rule], today: dt.date
+    findings: Sequence[Finding],
+    *,
+    graph: Graph,
+    shapes_graph: Graph,
+    rules: dict[str, Rule],
+    today: dt.date,
+    answers: DatedAnswers | None = None,
+    targets: Callable[[Node], set[Node]] | None = None,
 ) -> list[Finding]:
     """``findings`` with those of the dated rules judged as of ``today``.
 
@@ -211,6 +222,10 @@ def with_validation_date(
     ``sh:targetNode``); each answer is a SHACL result read as the engines' are
     (:func:`ropa_kg.rules.results.findings_from_results`), its message filled from the answer's variables.
 
+    ``answers`` and ``targets`` replace the evaluation on ``graph``, for a record held elsewhere (a remote
+    store, :mod:`ropa_kg.rules.pushdown`): they answer a query with ``$validationDate`` bound, and give a
+    shape's focus nodes.
+
     Raises:
         RopaUsageError: a dated query is refused by :func:`ropa_kg.sparql.guard.check_read_only`.
     """
@@ -220,19 +235,14 @@ def with_validation_date(
     kept = [f for f in findings if f.source_shape not in {node_id(s) for s in dated}]
     results: list[ShaclResult] = []
     for shape, queries in sorted(dated.items(), key=lambda item: str(item[0])):
-        focus = _targets(graph, shapes_graph, shape)
+        focus = targets(shape) if targets is not None else _targets(graph, shapes_graph, shape)
         message = shapes_graph.value(shape, SH.message)
         severity = shapes_graph.value(shape, SH.severity)
         for text in queries:
             check_read_only(text, source=f"the SPARQL query of shape <{shape}>", strict=False)
             prefixes = _declared_prefixes(shapes_graph, shape, text)
-            # rdflib evaluates it, whatever store holds the graph (oxrdflib binds projected variables only)
-            prepared = _translated(text, tuple(sorted(prefixes.items())))
-            answer = evalQuery(
-                graph, prepared, {Variable(VALIDATION_DATE): Literal(today, datatype=XSD.date)}
-            )
-            for row in answer["bindings"]:
-                bound: dict[str, Node] = {str(k): v for k, v in row.items()}
+            rows = (answers or functools.partial(_dated_answers, graph))(text, prefixes, today)
+            for bound in rows:
                 this = bound.get("this")
                 if this is None or this not in focus:
                     continue
@@ -247,6 +257,16 @@ def with_validation_date(
                     )
                 )
     return [*kept, *findings_from_results(sorted_results(results), rules.values())]
+
+
+def _dated_answers(
+    graph: Graph, text: str, prefixes: dict[str, str], today: dt.date
+) -> list[dict[str, Node]]:
+    """The rows of a dated query on ``graph``, ``$validationDate`` bound to ``today``."""
+    # rdflib evaluates it, whatever store holds the graph (oxrdflib binds projected variables only)
+    prepared = _translated(text, tuple(sorted(prefixes.items())))
+    answer = evalQuery(graph, prepared, {Variable(VALIDATION_DATE): Literal(today, datatype=XSD.date)})
+    return [{str(k): v for k, v in row.items()} for row in answer["bindings"]]
 
 
 @functools.lru_cache(maxsize=64)

@@ -15,7 +15,7 @@ where the saved queries keep their parameters.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 from rdflib import BNode
 
@@ -41,15 +41,24 @@ def values_block(bindings: Mapping[str, Term]) -> str:
     names: list[str] = []
     terms: list[str] = []
     for name, term in bindings.items():
-        if not _VAR.match(name):
-            raise RopaUsageError(f"{name!r} is not a SPARQL variable name")
-        if isinstance(term, BNode):
-            raise RopaUsageError(f"parameter {name}: a blank node cannot be bound")
-        if not hasattr(term, "language") and _IRI_FORBIDDEN.search(str(term)):
-            raise RopaUsageError(f"parameter {name}: {str(term)!r} is not a valid IRI")
-        names.append(f"?{name}")
-        terms.append(term.n3())
+        names.append(f"?{_checked_name(name)}")
+        terms.append(_term_text(name, term))
     return f"VALUES ({' '.join(names)}) {{ ({' '.join(terms)}) }}"
+
+
+def _checked_name(name: str) -> str:
+    if not _VAR.match(name):
+        raise RopaUsageError(f"{name!r} is not a SPARQL variable name")
+    return name
+
+
+def _term_text(name: str, term: Term) -> str:
+    """``term`` as SPARQL (rdflib's ``n3()``, which escapes literals), checked as in :func:`values_block`."""
+    if isinstance(term, BNode):
+        raise RopaUsageError(f"parameter {name}: a blank node cannot be bound")
+    if not hasattr(term, "language") and _IRI_FORBIDDEN.search(str(term)):
+        raise RopaUsageError(f"parameter {name}: {str(term)!r} is not a valid IRI")
+    return term.n3()
 
 
 def top_level_braces(text: str) -> list[tuple[int, str]]:
@@ -90,6 +99,22 @@ def bind_values(text: str, bindings: Mapping[str, Term]) -> str:
     """
     if not bindings:
         return text
+    return _insert(text, values_block(bindings))
+
+
+def bind_rows(text: str, name: str, terms: Sequence[Term]) -> str:
+    """``text`` with one ``VALUES ?name { ... }`` block of many ``terms`` (one row each) opening its
+    ``WHERE`` group, as :func:`bind_values` places it; an empty ``terms`` gives a query with no answer.
+
+    Raises:
+        as :func:`bind_values` and :func:`values_block`.
+    """
+    rows = " ".join(_term_text(name, term) for term in terms)
+    block = f"VALUES ?{_checked_name(name)} {{ {rows} }}"
+    return _insert(text, block)
+
+
+def _insert(text: str, block: str) -> str:
     checked = check_read_only(text, strict=False)
     braces = top_level_braces(text)
     if checked.form is QueryForm.CONSTRUCT:
@@ -99,9 +124,9 @@ def bind_values(text: str, bindings: Mapping[str, Term]) -> str:
     if not braces:
         raise RopaUsageError("the query has no WHERE group to bind parameters into")
     at = braces[0][0] + 1
-    bound = text[:at] + " " + values_block(bindings) + " " + text[at:]
+    bound = text[:at] + " " + block + " " + text[at:]
     check_read_only(bound, strict=False)
     return bound
 
 
-__all__ = ["bind_values", "top_level_braces", "values_block"]
+__all__ = ["bind_rows", "bind_values", "top_level_braces", "values_block"]

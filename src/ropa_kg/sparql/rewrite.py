@@ -48,11 +48,15 @@ def rewrite_for_all_focus_nodes(
     path_sparql: str | None,
     current_shape_iri: str | None,
     substitutions: dict[str, str] | None = None,
+    decorrelate: bool = True,
 ) -> RewrittenQuery:
     """Return ``select_text`` joined with ``focus_subquery`` (a group pattern that binds ``?this``);
     ``?this`` is bound in nested groups and sub-queries too
     (:func:`~ropa_kg.sparql.prebinding.bind_this_where_used`). ``substitutions`` replaces pre-bound
-    variables (a constraint component's parameters, by name) with terms (SPARQL text).
+    variables (a constraint component's parameters, by name) with terms (SPARQL text). With
+    ``decorrelate`` (the default), correlated ``EXISTS`` blocks become joins evaluated once (for Oxigraph);
+    without, they are left as written (for a store that evaluates them well but not the joins: Virtuoso
+    enumerates every node for ``?x skos:broader* C`` with ``?x`` unbound).
 
     Raises:
         NotRewritable: the query cannot be rewritten exactly (see the module docstring).
@@ -64,7 +68,12 @@ def rewrite_for_all_focus_nodes(
         substitutions=substitutions or {},
     )
     query = _read_select(tokens)
-    body = _decorrelate(bind_this_where_used(query.body, focus_subquery), focus_subquery)
+    body = bind_this_where_used(query.body, focus_subquery)
+    body = (
+        _decorrelate(body, focus_subquery)
+        if decorrelate
+        else [*tokenize(focus_subquery), Token("ws", "\n"), *body]
+    )
     declared = "".join(f"PREFIX {p}: <{ns}>\n" for p, ns in sorted(prefixes.items()))
     text = (
         f"{declared}{join(query.prologue)}SELECT {query.projection.modifier}{query.extra_this()} "

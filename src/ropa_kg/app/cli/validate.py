@@ -22,7 +22,7 @@ from ropa_kg.core.findings import Severity
 from ropa_kg.load.graph import load_graph
 from ropa_kg.query.http_auth import Credentials
 from ropa_kg.render.report import FORMATS, render
-from ropa_kg.rules.validation import DEFAULT_ENGINE, ENGINES, validate
+from ropa_kg.rules.validation import DEFAULT_ENGINE, ENGINES, ValidationResult, validate
 
 if TYPE_CHECKING:
     from ropa_kg.app.diff import Baseline
@@ -86,6 +86,13 @@ def _parse_today(value: str | None) -> dt.date | None:
     help="With --endpoint: validate the store's own default graph (no default-graph-uri).",
 )
 @click.option(
+    "--copy",
+    "copy_graph",
+    is_flag=True,
+    help="With --endpoint: copy the whole graph out and validate it here, instead of running the rules "
+    "inside the store (the default with the fast engine; a note on stderr says which rules ran on a copy).",
+)
+@click.option(
     "--baseline",
     "baseline_file",
     type=click.Path(dir_okay=False, path_type=Path),
@@ -116,13 +123,17 @@ def validate_command(
     baseline_file: Path | None,
     no_ontology: bool,
     credentials: Credentials | None,
+    copy_graph: bool = False,
 ) -> None:
     """Check a record (default: the bundled Alumeco record) against the GDPR rule set.
 
     PATHS are Turtle (or other RDF) files or folders; waivers (ropa:Waiver) among them are applied.
     Findings are reported by family (the record, the notice, lawfulness); a notice's or controller's
-    duty is one finding naming the activities it affects. With --endpoint, the record is fetched from a
-    SPARQL endpoint (saved query record-triples) and the project's ontology is added to it. With
+    duty is one finding naming the activities it affects. With --endpoint, the rules run inside the
+    SPARQL store (read-only SELECT and ASK queries; only the findings and what the report names come
+    back); a rule the store cannot run, or may answer wrongly, runs on a copy of the graph, and stderr says
+    which. A graph without the project's ontology (not written by `ropa load`), --copy, --reason and
+    --engine pyshacl copy the whole graph (saved query record-triples) and add the ontology. With
     --baseline, only the findings the baseline report does not list are reported and can fail.
     """
     threshold = Severity.parse(fail_on)
@@ -130,10 +141,29 @@ def validate_command(
     if no_ontology:
         _validate_plain(paths, shapes_dir, fmt=fmt, engine=engine, threshold=threshold, output=output)
     day = _parse_today(today)
-    remote = _fetch(
-        endpoint, graph_iri, paths, store_default_graph=store_default_graph, credentials=credentials
+    pushed = None
+    if copy_graph and endpoint is None:
+        raise RopaUsageError("--copy needs --endpoint")
+    if endpoint is not None and not (copy_graph or with_reasoning or engine != "fast"):
+        pushed = _in_store(
+            endpoint,
+            graph_iri,
+            paths,
+            store_default_graph=store_default_graph,
+            credentials=credentials,
+            shapes_dir=shapes_dir,
+            today=day,
+        )
+    remote = (
+        None
+        if pushed is not None
+        else _fetch(
+            endpoint, graph_iri, paths, store_default_graph=store_default_graph, credentials=credentials
+        )
     )
-    if with_reasoning:
+    if pushed is not None:
+        result = pushed
+    elif with_reasoning:
         from ropa_kg.rules.reasoning import reason
 
         graph = remote if remote is not None else load_graph(list(paths) or None)
@@ -221,6 +251,44 @@ def _severity(iri: str) -> Severity:
         return Severity.from_iri(iri)
     except ValueError:
         return Severity.VIOLATION
+
+
+def _in_store(
+    endpoint: str,
+    graph_iri: str | None,
+    paths: tuple[str, ...],
+    *,
+    store_default_graph: bool,
+    credentials: Credentials | None,
+    shapes_dir: Path | None,
+    today: dt.date | None,
+) -> ValidationResult | None:
+    """The rules run inside the store at ``endpoint`` (:func:`ropa_kg.app.remote.validate_endpoint`), a
+    note on stderr saying where each ran; None when the graph lacks the project's ontology (a note says
+    the graph is copied instead).
+
+    Raises:
+        RopaUsageError: PATHS given too, --graph with --store-default-graph, or the store fails.
+        NoActivitiesError: the graph holds no processing activity.
+    """
+    if paths:
+        raise RopaUsageError("give PATHS or --endpoint, not both")
+    if graph_iri is not None and store_default_graph:
+        raise RopaUsageError("--graph and --store-default-graph exclude each other")
+    from ropa_kg.app.remote import validate_endpoint
+    from ropa_kg.query.endpoint import DEFAULT_GRAPH_IRI
+    from ropa_kg.rules.pushdown import OntologyMissing
+
+    chosen = None if store_default_graph else graph_iri or DEFAULT_GRAPH_IRI
+    try:
+        run = validate_endpoint(
+            endpoint, graph_iri=chosen, credentials=credentials, shapes_dir=shapes_dir, today=today
+        )
+    except OntologyMissing as exc:
+        click.echo(f"note: {exc}; copying the graph and adding the ontology instead", err=True)
+        return None
+    click.echo(run.note(), err=True)
+    return run.result
 
 
 def _fetch(
