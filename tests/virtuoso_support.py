@@ -127,7 +127,9 @@ class VirtuosoServer:
         return f"{self.base_url}/sparql-graph-crud-auth"
 
     def write_config(self) -> Path:
-        """Write ``virtuoso.ini`` into :attr:`folder` (created) and return its path."""
+        """Write ``virtuoso.ini`` into :attr:`folder` (created; made absolute: the server runs in it) and
+        return its path."""
+        self.folder = self.folder.resolve()
         self.folder.mkdir(parents=True, exist_ok=True)
         ini = self.folder / "virtuoso.ini"
         text = _INI.format(db=self.folder, isql_port=self.isql_port, http_port=self.http_port)
