@@ -14,6 +14,9 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from rdflib import BNode, Graph
+from rdflib.term import Node
+
 from ropa_kg.core.errors import RopaInputError
 from ropa_kg.load.graph import FORMATS
 
@@ -62,9 +65,9 @@ def snapshot_endpoint(
     """Copy every triple of ``graph_iri`` on the SPARQL endpoint ``url`` (as ``credentials`` when it asks
     for them) into an N-Triples file (saved query ``record-triples``); return its path.
 
-    Tested on Oxigraph and Virtuoso 7.2: the record loaded from the snapshot gives the views of the
-    record ``ropa load`` sent, but for its triple count (the snapshot holds the ontology ``ropa load``
-    sent with the record, and loading adds it again: its blank-node lists come back as copies).
+    The snapshot leaves out what loading it adds again (:func:`without_loaded_additions`: the ontology
+    and DPV's facts that ``ropa load`` sent with the record), so the dashboard shows what the record's
+    own files would show (tested on Virtuoso 7.2: every view, the triple count too).
 
     Raises:
         RopaUsageError (EndpointError): the address is not http(s), or the endpoint fails.
@@ -75,6 +78,7 @@ def snapshot_endpoint(
     graph = fetch_graph(url.strip(), graph_iri=graph_iri or None, timeout=30.0, credentials=credentials)
     if len(graph) == 0:
         raise RopaInputError(f"the endpoint returned no triples for graph {graph_iri or '(default)'}", url)
+    graph = without_loaded_additions(graph)
     key = hashlib.sha256(f"{url}\n{graph_iri}\n{time.time()}".encode()).hexdigest()[:16]
     folder = work_dir() / "endpoint" / key
     folder.mkdir(parents=True, exist_ok=True)
@@ -83,4 +87,38 @@ def snapshot_endpoint(
     return (str(target),)
 
 
-__all__ = ["save_uploads", "snapshot_endpoint", "work_dir"]
+def _by_content(graph: Graph) -> set[tuple[Node, Node, Node]]:
+    """The triples of ``graph``, blank nodes labelled by their content (:mod:`ropa_kg.core.blank_nodes`)."""
+    from ropa_kg.core.blank_nodes import stable_labels
+
+    blank = [t for t in graph if isinstance(t[0], BNode) or isinstance(t[2], BNode)]
+    labels = stable_labels(blank, is_blank=lambda term: isinstance(term, BNode), text=lambda term: term.n3())
+
+    def new(term: Node) -> Node:
+        return BNode(labels[term]) if isinstance(term, BNode) else term
+
+    return {(new(s), p, new(o)) for s, p, o in graph}
+
+
+def without_loaded_additions(graph: Graph) -> Graph:
+    """``graph`` (a record fetched from a store) without what loading it as a record adds again: the
+    project's ontology and DPV's facts about the terms it uses (``ropa load`` sends both with the record).
+    Blank nodes are compared by content: loaded again, the ontology's lists would otherwise come back as
+    copies, and DPV's facts about the ontology's own terms would join the record."""
+    from ropa_kg.core.terms import store_from_graph, to_rdflib
+    from ropa_kg.load.graph import ontology_files, parse_into
+    from ropa_kg.load.vocabulary import vocabulary_quads
+
+    ontology = Graph()
+    for path in ontology_files():
+        parse_into(ontology, path)
+    vocabulary = Graph()
+    for quad in vocabulary_quads(store_from_graph(graph)):
+        vocabulary.add((to_rdflib(quad.subject), to_rdflib(quad.predicate), to_rdflib(quad.object)))  # type: ignore[arg-type]
+    kept = Graph()
+    for triple in _by_content(graph) - _by_content(ontology) - _by_content(vocabulary):
+        kept.add(triple)
+    return kept
+
+
+__all__ = ["save_uploads", "snapshot_endpoint", "without_loaded_additions", "work_dir"]
