@@ -18,14 +18,15 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from rdflib import Graph
 
 from query_cases import all_cases, case_id, is_ordered, normalise, parse_csv
 from ropa_kg.app import views
 from ropa_kg.app.cli import main
 from ropa_kg.app.record import load_record
-from ropa_kg.app.sources import snapshot_endpoint
+from ropa_kg.app.sources import snapshot_endpoint, without_loaded_additions
 from ropa_kg.core.errors import RopaUsageError
-from ropa_kg.load.store import load_store
+from ropa_kg.load.store import dump_ntriples, load_store
 from ropa_kg.query.endpoint import (
     DEFAULT_GRAPH_IRI,
     Endpoint,
@@ -257,6 +258,18 @@ def test_the_dashboard_endpoint_source_reads_the_embedded_record_from_virtuoso(
     assert views.flows_per_country(remote) == views.flows_per_country(local)
     assert remote.stats == local.stats
     assert remote.stats["triples"] == len(load_store())
+
+
+def test_a_snapshot_without_what_loading_adds_loads_as_the_record(tmp_path: Path) -> None:
+    """What ``ropa load`` sends (record, ontology, DPV facts), stripped by ``without_loaded_additions`` and
+    loaded as a record, is the very store ``ropa load`` sent: the same N-Triples lines."""
+    sent = dump_ntriples(load_store())
+    snapshot = tmp_path / "snapshot.nt"
+    without_loaded_additions(Graph().parse(data=sent.decode(), format="nt")).serialize(
+        destination=str(snapshot), format="nt", encoding="utf-8"
+    )
+    assert sorted(dump_ntriples(load_store([str(snapshot)])).splitlines()) == sorted(sent.splitlines())
+    assert len(snapshot.read_text(encoding="utf-8").splitlines()) < len(sent.splitlines())
 
 
 def test_virtuoso_literals_come_back_as_written() -> None:
