@@ -9,37 +9,19 @@ without activities, at every door (see ``tests/test_zero_activities.py``).
 
 from __future__ import annotations
 
-import functools
 import json
-import re
-from collections import Counter
-from collections.abc import Callable, Iterable
 from pathlib import Path
 
-import pyoxigraph as ox
 import pytest
 from click.testing import CliRunner
-from rdflib import BNode, Graph
-from rdflib.term import Node
+from rdflib import Graph
 
 from ropa_kg.app.cli.app import main
 from ropa_kg.app.record import load_record
 from ropa_kg.core.errors import RopaInputError
-from ropa_kg.core.namespaces import bind_prefixes
-from ropa_kg.core.terms import to_rdflib
-from ropa_kg.load import graph as graph_module
 from ropa_kg.load.activities import NoActivitiesError
-from ropa_kg.load.graph import parse_into
-from ropa_kg.load.reading import read_dpv, read_dpv_graph
-from ropa_kg.load.store import (
-    load_file,
-    load_store,
-    record_files,
-    record_stats,
-    relabel_blank_nodes,
-)
+from ropa_kg.load.store import load_store, record_stats
 from ropa_kg.load.vocabulary import is_known
-from ropa_kg.rules import validation
 from ropa_kg.rules.validation import validate
 
 NAMES = [f"E{n:04d}" for n in range(1, 89)]
@@ -99,107 +81,12 @@ def test_every_door_counts_the_same_activities(name: str, dpv_examples_dir: Path
     assert set(counts.values()) == {record_stats(store).activities}, counts
 
 
-@pytest.fixture(scope="module")
-def dpv_quads(dpv_dir: Path) -> list[ox.Quad]:
-    """The quads of :data:`DPV_FILES` as :func:`load_file` parses them, parsed once for the module (their
-    blank nodes as the parser labels them: :func:`with_dpv_store` relabels them with the example's)."""
-    scratch = ox.Store()
-    for name in DPV_FILES:
-        load_file(scratch, dpv_dir / name)
-    return list(scratch)
-
-
-def with_dpv_store(path: Path, dpv_quads: list[ox.Quad]) -> ox.Store:
-    """What ``load_store([path, *DPV files])`` makes (its steps: every file loaded, blank nodes relabelled,
-    the DPV readings), with the DPV files' quads copied in rather than parsed again for each example."""
-    store = ox.Store()
-    store.bulk_extend(dpv_quads)
-    for file in record_files([path]):  # the project's ontology, then the example
-        load_file(store, file)
-    relabel_blank_nodes(store)
-    read_dpv(store)
-    return store
-
-
-Triples = list[tuple[Node, Node, Node]]
-
-
-@pytest.fixture(scope="module")
-def dpv_triples(dpv_dir: Path) -> Callable[[], Triples]:
-    """The triples of :data:`DPV_FILES` as :func:`parse_into` parses them (literals as written), parsed once
-    for the module, when first asked for: rdflib takes about ten seconds to parse them, and a third of that
-    to copy them."""
-
-    @functools.cache
-    def parsed() -> Triples:
-        scratch = Graph()
-        for name in DPV_FILES:
-            parse_into(scratch, dpv_dir / name)
-        return list(scratch)
-
-    return parsed
-
-
-def with_dpv_graph(path: Path, dpv_triples: Callable[[], Triples]) -> Graph:
-    """What ``load_graph([path, *DPV files])`` makes (its steps: every file parsed, blank nodes relabelled,
-    the DPV readings), with the DPV files' triples copied in rather than parsed again for each example.
-    ``validate()`` parses the files with rdflib when a shape runs with pyshacl on a record whose literals
-    the store does not keep as written hang off blank nodes (about a dozen of the examples)."""
-    graph = bind_prefixes(Graph())
-    graph.addN((s, p, o, graph) for s, p, o in dpv_triples())
-    for file in record_files([path]):  # the project's ontology, then the example
-        parse_into(graph, file)
-    graph_module.relabel_blank_nodes(graph)
-    read_dpv_graph(graph)
-    return graph
-
-
-_SYMMETRIC_SUFFIX = re.compile(r"-\d+$")
-
-
-def _unsuffixed(terms: Iterable[object]) -> tuple[str, ...]:
-    """Terms as text, blank nodes as ``_:label`` without the suffix of those colour refinement cannot tell
-    apart (such nodes keep their hash but may swap their ``-2``, ``-3`` from one load to the next)."""
-    return tuple("_:" + _SYMMETRIC_SUFFIX.sub("", str(t)) if isinstance(t, BNode) else repr(t) for t in terms)
-
-
-def _store_triples(store: ox.Store) -> Counter[tuple[str, ...]]:
-    return Counter(
-        _unsuffixed(to_rdflib(t) for t in (q.subject, q.predicate, q.object))
-        for q in store.quads_for_pattern(None, None, None, ox.DefaultGraph())
-    )
-
-
-@pytest.mark.slow
-def test_the_shared_dpv_store_and_graph_are_what_load_store_and_load_graph_make(
-    dpv_examples_dir: Path,
-    dpv_dir: Path,
-    dpv_quads: list[ox.Quad],
-    dpv_triples: Callable[[], Triples],
-) -> None:
-    """The shortcuts the next test takes give the same triples as ``load_store`` and ``load_graph``."""
-    path = dpv_examples_dir / "E0049.ttl"  # blank nodes of its own, next to those of DPV
-    paths = [path, *(dpv_dir / f for f in DPV_FILES)]
-    expected = _store_triples(load_store(paths))
-    assert sum(expected.values()) > 180_000
-    assert _store_triples(with_dpv_store(path, dpv_quads)) == expected
-    graph = Counter(_unsuffixed(t) for t in with_dpv_graph(path, dpv_triples))
-    assert graph == Counter(_unsuffixed(t) for t in graph_module.load_graph(paths))
-
-
 @pytest.mark.slow
 @pytest.mark.parametrize("name", [n for n in NAMES if n not in INVALID])
 def test_no_official_term_is_unknown_and_dpv_changes_nothing(
-    name: str,
-    dpv_examples_dir: Path,
-    dpv_dir: Path,
-    dpv_quads: list[ox.Quad],
-    dpv_triples: Callable[[], Triples],
-    shapes_graph: Graph,
-    monkeypatch: pytest.MonkeyPatch,
+    name: str, dpv_examples_dir: Path, dpv_dir: Path, shapes_graph: Graph
 ) -> None:
-    """The DPV files are parsed once for the module (:func:`with_dpv_store`, :func:`with_dpv_graph`: the
-    same triples as loading them again, see the test above); the rule set once for the session."""
+    """The rule set is parsed once for the session (``shapes_graph``, what ``validate()`` would load)."""
     path = dpv_examples_dir / f"{name}.ttl"
     try:
         alone = validate(path, shapes=shapes_graph)
@@ -207,14 +94,7 @@ def test_no_official_term_is_unknown_and_dpv_changes_nothing(
         return
     unknown = {f.value for f in alone.findings if f.rule_id == "ROPA-DPV-TERM"}
     assert not {t for t in unknown if t and is_known(t)}, unknown
-    dpv_paths = [dpv_dir / f for f in DPV_FILES]
-
-    def load_graph(paths: list[Path], *, with_ontology: bool) -> Graph:
-        assert (list(paths), with_ontology) == ([path, *dpv_paths], True)
-        return with_dpv_graph(path, dpv_triples)
-
-    monkeypatch.setattr(validation, "load_graph", load_graph)  # what validate() parses the files with
-    with_dpv = validate(path, *dpv_paths, shapes=shapes_graph, store=with_dpv_store(path, dpv_quads))
+    with_dpv = validate(path, *(dpv_dir / f for f in DPV_FILES), shapes=shapes_graph)
     assert [f.key for f in with_dpv.findings] == [f.key for f in alone.findings]
 
 
