@@ -1,6 +1,7 @@
-"""Run by test_same_bytes.py in a fresh interpreter: every output of ropa on one record, as sha256 digests.
+"""Run by test_same_bytes.py in a fresh interpreter: every output of ropa on each record, as sha256 digests.
 
-Usage: python tests/same_bytes_probe.py RECORD_PATH > digests.json
+Usage: python tests/same_bytes_probe.py RECORD_PATH... > digests.json (``{record: {output: digest}}``; the
+records one after the other in the order given, in the same process).
 """
 
 from __future__ import annotations
@@ -66,5 +67,8 @@ def outputs(record: str) -> dict[str, bytes]:
 
 
 if __name__ == "__main__":
-    digests = {name: hashlib.sha256(data).hexdigest() for name, data in outputs(sys.argv[1]).items()}
+    digests = {
+        record: {name: hashlib.sha256(data).hexdigest() for name, data in outputs(record).items()}
+        for record in sys.argv[1:]
+    }
     json.dump(digests, sys.stdout, indent=1, sort_keys=True)
