@@ -181,16 +181,7 @@ def test_query_logs_in_to_the_authenticated_endpoint(virtuoso: VirtuosoServer, t
 @pytest.mark.parametrize(
     "how",
     [
-        pytest.param(
-            [],
-            id="in-the-store",
-            marks=pytest.mark.xfail(
-                reason="push-down on Virtuoso 7.2 lists fewer activities in 6 findings than embedded "
-                "(e.g. ROPA-A30-CONTROLLER-CONTACT on alu:Alumeco: SocialMediaFacebook only, embedded "
-                "adds Instagram); on Oxigraph, and with --copy, they are equal",
-                strict=True,
-            ),
-        ),
+        pytest.param([], id="in-the-store"),
         pytest.param(["--copy"], id="copy"),
     ],
 )
