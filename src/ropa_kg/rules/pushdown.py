@@ -3,8 +3,9 @@
 The fast engine (:mod:`ropa_kg.rules.fast_engine`) compiles each rule to SPARQL queries; here they are sent
 to any :class:`~ropa_kg.rules.fast_engine.SparqlStore` (a remote endpoint:
 :class:`ropa_kg.query.remote_store.RemoteStore`) and only their answers come back. Then, instead of the whole
-graph, only what the report needs is read (:data:`CONTEXT_QUERY` for the nodes the findings name, the
-waivers, the class hierarchy), into a small graph with the project's ontology added.
+graph, only what the report needs is read (:func:`_context`: the names of the nodes the findings name,
+what points at them, their provenance quotes; the waivers, the class hierarchy), into a small graph with
+the project's ontology added.
 
 * A node shape one of whose queries the store refuses (an HTTP error, a time-out) runs on a copy of the
   graph (``copy()``, made once, only then); :attr:`PushdownResult.copied` names each and why. So does every
@@ -30,12 +31,12 @@ from pathlib import Path
 
 import pyoxigraph as ox
 from rdflib import Graph, Literal, URIRef
-from rdflib.namespace import XSD
+from rdflib.namespace import RDF, RDFS, XSD
 from rdflib.term import Node
 
 from ropa_kg.core.errors import RopaUsageError
 from ropa_kg.core.findings import Finding
-from ropa_kg.core.namespaces import ROPA, bind_prefixes
+from ropa_kg.core.namespaces import DPV, ROPA, bind_prefixes
 from ropa_kg.core.resources import check_query_path
 from ropa_kg.core.terms import to_rdflib
 from ropa_kg.load.activities import no_activities_error
@@ -54,7 +55,7 @@ from ropa_kg.rules.waivers import WAIVER_RULES, apply_waivers, read_waivers
 from ropa_kg.sparql.bind import bind_rows, bind_values
 
 __all__ = [
-    "CONTEXT_QUERY",
+    "LABELS_QUERY",
     "ONTOLOGY_QUERY",
     "OntologyMissing",
     "PushdownResult",
@@ -64,7 +65,10 @@ __all__ = [
 #: The internal queries (``queries/checks/``) push-down validation sends besides the rules.
 ONTOLOGY_QUERY = "holds-ontology"
 ACTIVITIES_QUERY = "has-activities"
-CONTEXT_QUERY = "finding-context"
+LABELS_QUERY = "node-labels"
+POINTERS_QUERY = "node-pointers"
+STATEMENTS_QUERY = "statement-triples"
+SOURCES_QUERY = "source-triples"
 WAIVERS_QUERY = "waiver-triples"
 HIERARCHY_QUERY = "class-hierarchy"
 #: Nodes per context query (one VALUES block each).
@@ -125,27 +129,55 @@ def _rdf(term: object) -> Node:
     return node
 
 
+def _iris(texts: Iterable[object]) -> set[URIRef]:
+    """The IRIs among node texts or terms (a blank node or a literal is not one)."""
+    return {
+        URIRef(str(t))
+        for t in texts
+        if isinstance(t, URIRef) or (isinstance(t, str) and t and not t.startswith(("_:", '"')) and ":" in t)
+    }
+
+
+def _read(store: SparqlStore, graph: Graph, name: str, nodes: Iterable[URIRef]) -> list[tuple[Node, ...]]:
+    """Add to ``graph`` the triples the internal query ``name`` gives for ``nodes`` (one VALUES block per
+    :data:`CONTEXT_BATCH`); return them."""
+    text = _check_text(name)
+    ordered = sorted(set(nodes))
+    found: list[tuple[Node, ...]] = []
+    for start in range(0, len(ordered), CONTEXT_BATCH):
+        found += _rows(store, bind_rows(text, "node", ordered[start : start + CONTEXT_BATCH]))
+    for triple in found:
+        graph.add(triple)  # type: ignore[arg-type]  # (s, p, o)
+    return found
+
+
+def _activities(graph: Graph, nodes: Iterable[URIRef]) -> set[URIRef]:
+    """The nodes typed as processing activities (dpv:Process or a subclass, by the graph's hierarchy)."""
+    classes = set(graph.transitive_subjects(RDFS.subClassOf, DPV.Process))
+    return {n for n in nodes if any((n, RDF.type, c) in graph for c in classes)}
+
+
 def _context(store: SparqlStore, findings: Sequence[Finding]) -> Graph:
-    """The report's graph: the project's ontology, the waivers, the class hierarchy and the context of
-    every IRI a finding names (focus node, value)."""
+    """The report's graph: the project's ontology, the waivers, the class hierarchy, and, by simple
+    queries of one triple pattern joined to a VALUES block: the types and labels of every IRI a finding
+    names; what points at a focus node that is not an activity, and at what points at it (to name the
+    activities a finding affects); the provenance statements about the focus nodes and their sources'
+    quotes."""
     graph = bind_prefixes(Graph())
     for path in ontology_files():
         parse_into(graph, path)
     for name in (WAIVERS_QUERY, HIERARCHY_QUERY):
         for triple in _rows(store, _check_text(name)):
             graph.add(triple)  # type: ignore[arg-type]  # (s, p, o)
-    nodes = sorted(
-        {
-            URIRef(t)
-            for f in findings
-            for t in (f.focus_node, f.value or "")
-            if t and not t.startswith("_:") and ":" in t and not t.startswith('"')
-        }
-    )
-    text = _check_text(CONTEXT_QUERY)
-    for start in range(0, len(nodes), CONTEXT_BATCH):
-        for triple in _rows(store, bind_rows(text, "node", nodes[start : start + CONTEXT_BATCH])):
-            graph.add(triple)  # type: ignore[arg-type]  # (s, p, o)
+    focus = _iris(f.focus_node for f in findings)
+    _read(store, graph, LABELS_QUERY, focus | _iris(f.value for f in findings))
+    others = focus - _activities(graph, focus)
+    near = _iris(s for s, _p, _o in _read(store, graph, POINTERS_QUERY, others))
+    _read(store, graph, LABELS_QUERY, near)
+    far = _iris(s for s, _p, _o in _read(store, graph, POINTERS_QUERY, near - _activities(graph, near)))
+    _read(store, graph, LABELS_QUERY, far)
+    statements = _read(store, graph, STATEMENTS_QUERY, focus)
+    _read(store, graph, SOURCES_QUERY, _iris(o for _s, p, o in statements if p == ROPA.source))
     return graph
 
 
