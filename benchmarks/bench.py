@@ -72,7 +72,61 @@ def _child(kind: str, record: str) -> dict[str, object]:
         return _dashboard_child(record)
     if kind == "editor":
         return _editor_child(record)
+    if kind == "pushdown":
+        pushed: dict[str, object] = _scale().pushdown_child(record)
+        return pushed
+    if kind == "scale-queries":
+        answered: dict[str, object] = _scale().queries_child(record)
+        return answered
     raise SystemExit(f"unknown measurement {kind}")
+
+
+def _scale() -> Any:
+    """``benchmarks/scale.py``: push-down against copy, and the saved queries as ``ropa query`` runs them."""
+    return _sibling("scale", Path(__file__).resolve().with_name("scale.py"))
+
+
+#: The heading that starts the pages of :func:`run_scale` in RESULTS.md (spliced in by ``--sections scale``).
+SCALE_HEADING = "## Saved queries as `ropa query NAME --format csv` runs them"
+
+
+def run_scale(
+    *, sizes: list[int], work: Path, served: dict[str, dict[str, float]] | None = None
+) -> list[str]:
+    """The sections of ``benchmarks/scale.py``: the saved queries as ``ropa query`` runs them at the largest
+    size (in memory) with the targets of issue 17, and through both servers at 10,000 activities (or the
+    largest size below); push-down against copy on Oxigraph and Virtuoso at 10,000 and 100,000 (the sizes
+    among ``sizes``)."""
+    scale = _scale()
+    me = [str(Path(__file__).resolve())]
+    biggest = _record(work, max(sizes))
+    mid = max((n for n in sizes if n <= 10_000), default=min(sizes))
+    print(
+        f"[bench] saved queries as ropa query runs them, {max(sizes)} activities", file=sys.stderr, flush=True
+    )
+    queries = measure([*me, "--measure", "scale-queries", str(biggest)], timeout=3600)
+    if served is None:
+        record = _record(work, mid)
+        served = {"oxigraph": _server_queries(record, work), "virtuoso": _virtuoso_queries(record, work)}
+    pushdown_sizes = [n for n in sizes if n >= 10_000] or [max(sizes)]
+    pushdown = scale.run_pushdown(sys.modules[__name__], work, pushdown_sizes)
+    lines: list[str] = scale.scale_sections(pushdown, queries, max(sizes), served, mid)
+    return lines
+
+
+def splice_sections(page: str, lines: list[str], heading: str) -> str:
+    """``page`` with the sections from ``heading`` up to the next section not written by the same run
+    replaced by ``lines`` (appended when ``page`` has none)."""
+    new = "\n".join(lines).strip("\n")
+    if heading not in page:
+        return page.rstrip("\n") + "\n\n" + new + "\n"
+    before, after = page.split(heading, 1)
+    titles = [line for line in lines if line.startswith("## ")]
+    rest = after.split("\n## ")
+    kept = [
+        part for part in rest[1:] if not any(t[3:].startswith(part.split("\n", 1)[0][:40]) for t in titles)
+    ]
+    return before + new + ("\n\n## " + "\n## ".join(kept) if kept else "\n")
 
 
 def _cache_child(record: str) -> dict[str, object]:
@@ -492,6 +546,7 @@ def run_bench(
     suite = suite_counts()
     wanted = peer_sizes if peer_sizes is not None else [n for n in sizes if n in (1_000, 10_000)]
     peer_runs = run_peers(work, wanted, engines=peer_engines, timeout=peer_timeout)
+    scale_lines = run_scale(sizes=sizes, work=work, served={"oxigraph": served, "virtuoso": virtuoso})
     text = _report(
         Results(
             sizes,
@@ -510,6 +565,7 @@ def run_bench(
             peer_runs,
             editor,
             virtuoso,
+            scale_lines,
         ),
         pyshacl_timeout,
         output,
@@ -541,6 +597,8 @@ class Results:
     editor: Run | None = None
     #: saved query -> median seconds through Virtuoso 7.2 at :attr:`dashboard_size` (empty: not installed)
     virtuoso: dict[str, float] = field(default_factory=dict)
+    #: the sections of :func:`run_scale` (queries at scale with their targets, push-down against copy)
+    scale: list[str] = field(default_factory=list)
 
 
 def run_peers(
@@ -700,6 +758,7 @@ def _report(res: Results, pyshacl_timeout: float, output: Path, peer_timeout: fl
     lines += _cache_section(res)
     lines += _dashboard_section(res)
     lines += _editor_section(res)
+    lines += res.scale
     lines += suite_section(res.suite)
     if res.peers:
         lines += peers_section(res.peers, peer_timeout)
@@ -955,11 +1014,33 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--peer-engines", nargs="+", default=list(PEER_ENGINES), choices=PEER_ENGINES)
     parser.add_argument("--peer-timeout", type=float, default=300.0)
     parser.add_argument("--measure", nargs=2, metavar=("KIND", "RECORD"), help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--sections",
+        choices=["all", "scale"],
+        default="all",
+        help="scale: run only the sections of benchmarks/scale.py (queries at scale, push-down) and splice "
+        "them into the existing --output",
+    )
     args = parser.parse_args(argv)
     if args.measure:
         print(json.dumps(_child(args.measure[0], args.measure[1])))
         return 0
     sizes = args.sizes or list(QUICK_SIZES if args.quick else DEFAULT_SIZES)
+    if args.sections == "scale":
+        work = Path("benchmarks") / "work"
+        work.mkdir(parents=True, exist_ok=True)
+        os.environ.setdefault("ROPA_CACHE_DIR", str((work / "cache").resolve()))
+        lines = run_scale(sizes=sorted(sizes), work=work)
+        listed = " ".join(map(str, sorted(sizes)))
+        note = (
+            f"*These sections: `python benchmarks/bench.py --sections scale --sizes {listed}`"
+            f" on {time.strftime('%Y-%m-%d')}, {os.cpu_count()} cores.*"
+        )
+        lines.insert(lines.index(next(line for line in lines if line.startswith("## "))) + 1, "\n" + note)
+        page = args.output.read_text(encoding="utf-8") if args.output.exists() else ""
+        args.output.write_text(splice_sections(page, lines, SCALE_HEADING), encoding="utf-8")
+        print("\n".join(lines))
+        return 0
     print(
         run_bench(
             sizes=sorted(sizes),
