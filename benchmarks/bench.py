@@ -91,12 +91,16 @@ SCALE_HEADING = "## Saved queries as `ropa query NAME --format csv` runs them"
 
 
 def run_scale(
-    *, sizes: list[int], work: Path, served: dict[str, dict[str, float]] | None = None
+    *,
+    sizes: list[int],
+    work: Path,
+    served: dict[str, dict[str, float]] | None = None,
+    pushdown: list[str] | None = None,
 ) -> list[str]:
     """The sections of ``benchmarks/scale.py``: the saved queries as ``ropa query`` runs them at the largest
     size (in memory) with the targets of issue 17, and through both servers at 10,000 activities (or the
     largest size below); push-down against copy on Oxigraph and Virtuoso at 10,000 and 100,000 (the sizes
-    among ``sizes``)."""
+    among ``sizes``; or ``pushdown``, a list of ``store:size``)."""
     scale = _scale()
     me = [str(Path(__file__).resolve())]
     biggest = _record(work, max(sizes))
@@ -109,8 +113,9 @@ def run_scale(
         record = _record(work, mid)
         served = {"oxigraph": _server_queries(record, work), "virtuoso": _virtuoso_queries(record, work)}
     pushdown_sizes = [n for n in sizes if n >= 10_000] or [max(sizes)]
-    pushdown = scale.run_pushdown(sys.modules[__name__], work, pushdown_sizes)
-    lines: list[str] = scale.scale_sections(pushdown, queries, max(sizes), served, mid)
+    cases = pushdown or [f"{store}:{n}" for store in ("oxigraph", "virtuoso") for n in pushdown_sizes]
+    measured = scale.run_pushdown(sys.modules[__name__], work, cases)
+    lines: list[str] = scale.scale_sections(measured, queries, max(sizes), served, mid)
     return lines
 
 
@@ -1021,6 +1026,13 @@ def main(argv: list[str] | None = None) -> int:
         help="scale: run only the sections of benchmarks/scale.py (queries at scale, push-down) and splice "
         "them into the existing --output",
     )
+    parser.add_argument(
+        "--pushdown",
+        nargs="+",
+        default=None,
+        metavar="STORE:SIZE",
+        help="with --sections scale: the push-down cases (default: both stores at each size >= 10,000)",
+    )
     args = parser.parse_args(argv)
     if args.measure:
         print(json.dumps(_child(args.measure[0], args.measure[1])))
@@ -1030,7 +1042,7 @@ def main(argv: list[str] | None = None) -> int:
         work = Path("benchmarks") / "work"
         work.mkdir(parents=True, exist_ok=True)
         os.environ.setdefault("ROPA_CACHE_DIR", str((work / "cache").resolve()))
-        lines = run_scale(sizes=sorted(sizes), work=work)
+        lines = run_scale(sizes=sorted(sizes), work=work, pushdown=args.pushdown)
         listed = " ".join(map(str, sorted(sizes)))
         note = (
             f"*These sections: `python benchmarks/bench.py --sections scale --sizes {listed}`"

@@ -188,14 +188,14 @@ def oxigraph_with_record(record: Path, work: Path, free_port: Callable[[], int])
         server.wait(timeout=30)
 
 
-def run_pushdown(
-    bench: Any, work: Path, sizes: list[int], *, stores: tuple[str, ...] = ("oxigraph", "virtuoso")
-) -> dict[str, dict[int, dict[str, Any]]]:
-    """store -> size -> mode (push, copy) -> the child's Run (seconds, peak MB, detail)."""
+def run_pushdown(bench: Any, work: Path, cases: list[str]) -> dict[str, dict[int, dict[str, Any]]]:
+    """store -> size -> mode (push, copy) -> the child's Run (seconds, peak MB, detail), for each case
+    ``store:size`` (store ``oxigraph`` or ``virtuoso``)."""
     me = [str(Path(bench.__file__).resolve())]
     table: dict[str, dict[int, dict[str, Any]]] = {}
-    for name in stores:
-        for size in sizes:
+    for case in cases:
+        name, _, count = case.partition(":")
+        for size in [int(count)]:
             record = bench._record(work, size)
             print(f"[bench] push-down vs copy on {name} at {size} activities", file=sys.stderr, flush=True)
             try:

@@ -64,11 +64,26 @@ def test_bench_writes_every_section(tmp_path: Path, monkeypatch: pytest.MonkeyPa
     assert "Same findings both ways: True." in text
     assert "Dashboard errors" not in text
     assert (tmp_path / "RESULTS.png").stat().st_size > 1000
-    assert text.count("| art30-register | 20 |") == 1
+    before_scale = text.split("## Saved queries as `ropa query NAME --format csv` runs them", 1)[0]
+    assert before_scale.count("| art30-register | 20 |") == 1
     # the saved queries through Virtuoso too (n/a: a query it refuses)
     assert "| server at 20 | Virtuoso at 20 |" in text
     virtuoso = re.search(r"^\| controller-and-dpo \| .* \| ([\d.]+ s|n/a) \|$", text, re.M)
     assert virtuoso is not None and (virtuoso.group(1) != "n/a" or shutil.which("virtuoso-t") is None), text
+    # issue 17: the saved queries as ropa query streams them, with the targets, and push-down against copy
+    assert "## Saved queries as `ropa query NAME --format csv` runs them, 20 activities in memory" in text
+    assert re.search(
+        r"^\| record-triples \| [\d,]+ \| [\d.]+ s \| < 10 s \| (yes|\*\*no\*\*) \|", text, re.M
+    ), text
+    for store in ("oxigraph", "virtuoso"):
+        pushed = re.search(
+            rf"^\| {store} \| 20 \| [\d.]+ s \| \d+ \| [\d.,]+ MB \| [\d.]+ s .*\| (\d+) / (\d+) \|$",
+            text,
+            re.M,
+        )
+        if store == "virtuoso" and shutil.which("virtuoso-t") is None:
+            continue
+        assert pushed is not None and pushed.group(1) == pushed.group(2), (store, text)
     suite = _shared_path("shacl-test-suite")  # skips without ../shared, fails in CI
     assert suite.is_dir() and "## The W3C SHACL test suite" in text
     assert re.search(r"^\| fast \| core \| (\d+) \| \d+ \| \d+ \| 0 \| 0 \| 98 \|$", text, re.M), text

@@ -10,6 +10,7 @@ any focus node, the constraint cannot see it and stays compiled. Hand-written on
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterator
 
 from rdflib.paths import InvPath, Path
@@ -18,11 +19,13 @@ from rdflib.term import BNode, Node, Variable
 __all__ = ["reads_forward_from"]
 
 
+@functools.lru_cache(maxsize=1024)
 def reads_forward_from(text: str, start: str, *, backward_variables: frozenset[str] = frozenset()) -> bool:
     """Whether every triple pattern of the query ``text`` is reached from ``?start`` going forward: its
     subject is ``?start`` or an object (a variable or blank node) of a reached pattern, and its
     predicate holds no inverse path (nor a variable of ``backward_variables``, e.g. ``PATH`` when it
-    stands for an inverse path). False when the text does not parse.
+    stands for an inverse path). False when the text does not parse. Remembered per text: a process
+    validating many records (a test run, the dashboard) parses each constraint once.
     """
     from rdflib.plugins.sparql import prepareQuery  # slow to import; needed only for lossy literals
 
