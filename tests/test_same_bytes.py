@@ -38,7 +38,7 @@ def digests(records: list[Path], seed: str, cache: Path) -> dict[str, dict[str, 
     return found
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def generated(tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.mktemp("generated") / "generated.ttl"
     with path.open("w", encoding="utf-8") as out:
@@ -46,17 +46,19 @@ def generated(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def records(generated: Path) -> dict[str, Path]:
     return {"alumeco": alumeco_dir(), "blank": BLANK, "generated": generated}
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def two_runs(
     records: dict[str, Path], tmp_path_factory: pytest.TempPathFactory
 ) -> tuple[dict[str, dict[str, str]], dict[str, dict[str, str]]]:
-    """The digests of two separate processes with different hash seeds and separate load caches; the
-    second takes the records in the opposite order (what one record leaves behind in the process must not
+    """The digests of two separate processes with different hash seeds and separate load caches, made
+    once per test process (session scope: a module fixture was set up again when xdist ran other modules'
+    tests between this module's, and the probes took minutes each time); the second takes the records in
+    the opposite order (what one record leaves behind in the process must not
     change the bytes of the next)."""
     folder = tmp_path_factory.mktemp("same-bytes")
     order = list(records.values())
