@@ -361,17 +361,12 @@ def _canonical_graph(graph: Graph) -> Graph:
 
 
 def _fetch(client: SPARQLWrapper, endpoint: Endpoint) -> bytes:
+    """The endpoint's whole answer; the errors of :func:`_response` (a read cut short: cannot reach)."""
+    response = _response(client, endpoint)
     try:
-        response = client.query().response
         body: bytes = response.read()
-    except urllib.error.HTTPError as exc:  # pragma: no cover - SPARQLWrapper wraps most of these
-        raise EndpointError(f"{endpoint.query_url} answered {exc.code}: {exc.reason}") from exc
-    except (urllib.error.URLError, OSError) as exc:
+    except OSError as exc:
         raise EndpointError(f"cannot reach {endpoint.query_url}: {exc}") from exc
-    except Unauthorized as exc:
-        raise _refused(endpoint, exc) from exc
-    except Exception as exc:
-        raise EndpointError(f"{endpoint.query_url} refused the query: {exc}") from exc
     return body
 
 
