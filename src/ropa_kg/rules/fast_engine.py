@@ -1459,9 +1459,7 @@ def _unkept_groups(store: SparqlStore, plans: Sequence[ShapePlan], shapes: Graph
     carriers = frozenset(row["__p"].value for row in rows)
     if not carriers:
         return unkept
-    groups: dict[Node, list[ShapePlan]] = {}
-    for plan in plans:
-        groups.setdefault(plan.root or plan.shape, []).append(plan)
+    groups = _by_root(plans)
     names = ", ".join(d.rsplit("#", 1)[-1] for d in datatypes)
     cause = f"reads literals ({names}) the store does not keep as written"
     for root, members in groups.items():
@@ -1476,6 +1474,14 @@ def _unkept_groups(store: SparqlStore, plans: Sequence[ShapePlan], shapes: Graph
     return unkept
 
 
+def _by_root(plans: Iterable[ShapePlan]) -> dict[Node, list[ShapePlan]]:
+    """The plans by the node shape they belong to (a node shape and its property shapes run together)."""
+    groups: dict[Node, list[ShapePlan]] = {}
+    for plan in plans:
+        groups.setdefault(plan.root or plan.shape, []).append(plan)
+    return groups
+
+
 def _unsafe_groups(store: SparqlStore, plans: Sequence[ShapePlan]) -> dict[Node, str]:
     """The node shapes (roots) with a query the store says it may answer wrongly (its ``unsafe_query``),
     with the reason."""
@@ -1483,9 +1489,7 @@ def _unsafe_groups(store: SparqlStore, plans: Sequence[ShapePlan]) -> dict[Node,
     found: dict[Node, str] = {}
     if unsafe is None:
         return found
-    groups: dict[Node, list[ShapePlan]] = {}
-    for plan in plans:
-        groups.setdefault(plan.root or plan.shape, []).append(plan)
+    groups = _by_root(plans)
     for root, members in groups.items():
         for plan in _all_plans(members):
             reason = next((r for check in plan.checks if (r := unsafe(check.query))), None)
@@ -1584,9 +1588,7 @@ def _route_lossy(store: ox.Store, plans: Sequence[ShapePlan], lossy: set[ox.Lite
     reachable from a focus node), ``sh:closed`` on value nodes holding one, or a target reaching one."""
     carriers = _carrying_predicates(store, lossy)
     values = " ".join(sorted(to_rdflib(t).n3() for t in lossy))  # type: ignore[union-attr]  # literals
-    groups: dict[Node, list[ShapePlan]] = {}
-    for plan in plans:
-        groups.setdefault(plan.root or plan.shape, []).append(plan)
+    groups = _by_root(plans)
     for root, members in groups.items():
         reads = _target_reads(shapes, root, carriers) or any(
             _plan_reads(store, plan, carriers, values) for plan in _all_plans(members)

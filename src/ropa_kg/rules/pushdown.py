@@ -97,7 +97,9 @@ def _check_text(name: str) -> str:
     return check_query_path(name).read_text(encoding="utf-8")
 
 
+@functools.cache
 def _ontology_version() -> tuple[URIRef, Literal]:
+    """The project's ontology IRI and its ``owl:versionInfo`` (``ontology/ropa.ttl``, read once)."""
     ontology = Graph()
     parse_into(ontology, next(p for p in ontology_files() if p.name == "ropa.ttl"))
     version = ontology.value(URIRef(str(ROPA)), URIRef("http://www.w3.org/2002/07/owl#versionInfo"))
