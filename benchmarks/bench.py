@@ -367,6 +367,18 @@ def _server_queries(record: Path, work: Path) -> dict[str, float]:
         store.flush()
         del store
         (location / ".complete").write_text("ok")
+    from ropa_kg.query.endpoint import Endpoint
+    from ropa_kg.query.queries import catalogue
+
+    with serve_read_only(location) as url:
+        endpoint = Endpoint(url, default_graphs=(), timeout=600)
+        return {query.path.stem: _median_remote(query, endpoint) for query in catalogue()}
+
+
+@contextlib.contextmanager
+def serve_read_only(location: Path) -> Iterator[str]:
+    """``oxigraph serve-read-only`` on the store folder ``location``, on a free loopback port; yields its
+    query URL once it answers, and stops it on leaving."""
     binary = Path(sys.executable).with_name("oxigraph")
     port = _free_port()
     server = subprocess.Popen(
@@ -376,31 +388,16 @@ def _server_queries(record: Path, work: Path) -> dict[str, float]:
     )
     url = f"http://127.0.0.1:{port}/query"
     try:
-        for _ in range(200):
+        for _ in range(400):
             try:
                 urllib.request.urlopen(url + "?query=ASK%7B%7D", timeout=1).read()  # noqa: S310 - our own local server
                 break
             except OSError:
                 time.sleep(0.05)
-        from ropa_kg.query.endpoint import Endpoint, run_remote
-        from ropa_kg.query.queries import catalogue
-
-        endpoint = Endpoint(url, default_graphs=(), timeout=600)
-        results: dict[str, float] = {}
-        for query in catalogue():
-            times = []
-            for _ in range(3):
-                t0 = time.perf_counter()
-                try:
-                    run_remote(query, endpoint, query.bindings(None))
-                    times.append(time.perf_counter() - t0)
-                except Exception:
-                    times.append(float("nan"))
-            results[query.path.stem] = statistics.median(times)
-        return results
+        yield url
     finally:
         server.terminate()
-        server.wait(timeout=10)
+        server.wait(timeout=30)
 
 
 #: The named graph :func:`virtuoso_with_record` loads the record into.

@@ -21,11 +21,9 @@ import contextlib
 import http.client
 import io
 import json
-import subprocess
 import sys
 import time
-import urllib.request
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -151,10 +149,10 @@ def _register_seconds(store: Any) -> dict[str, float | int]:
 
 
 @contextlib.contextmanager
-def oxigraph_with_record(record: Path, work: Path, free_port: Callable[[], int]) -> Iterator[tuple[str, str]]:
-    """``oxigraph serve-read-only`` on an on-disk store holding ``record`` as ``ropa load`` writes it
-    (bulk-loaded once into ``work/pushdown-oxigraph-<record>``, kept between runs); yields its query URL and
-    the graph IRI."""
+def oxigraph_with_record(record: Path, work: Path, bench: Any) -> Iterator[tuple[str, str]]:
+    """``oxigraph serve-read-only`` (``bench.serve_read_only``) on an on-disk store holding ``record`` as
+    ``ropa load`` writes it (bulk-loaded once into ``work/pushdown-oxigraph-<record>``, kept between
+    runs); yields its query URL and the graph IRI."""
     import pyoxigraph as ox
 
     from ropa_kg.load.store import dump_ntriples, load_store
@@ -167,25 +165,8 @@ def oxigraph_with_record(record: Path, work: Path, free_port: Callable[[], int])
         store.flush()
         del store
         (location / ".complete").write_text("ok")
-    binary = Path(sys.executable).with_name("oxigraph")
-    port = free_port()
-    server = subprocess.Popen(
-        [str(binary), "serve-read-only", "--location", str(location), "--bind", f"127.0.0.1:{port}"],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    url = f"http://127.0.0.1:{port}/query"
-    try:
-        for _ in range(400):
-            try:
-                urllib.request.urlopen(url + "?query=ASK%7B%7D", timeout=1).read()  # noqa: S310 - our own server
-                break
-            except OSError:
-                time.sleep(0.05)
+    with bench.serve_read_only(location) as url:
         yield url, GRAPH
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
 
 
 def run_pushdown(bench: Any, work: Path, cases: list[str]) -> dict[str, dict[int, dict[str, Any]]]:
@@ -215,7 +196,7 @@ def run_pushdown(bench: Any, work: Path, cases: list[str]) -> dict[str, dict[int
 @contextlib.contextmanager
 def _store(name: str, bench: Any, record: Path, work: Path) -> Iterator[tuple[str, str, str | None]]:
     if name == "oxigraph":
-        with oxigraph_with_record(record, work, bench._free_port) as (url, graph):
+        with oxigraph_with_record(record, work, bench) as (url, graph):
             yield url, graph, None
     else:
         with bench.virtuoso_with_record(record, work) as (url, graph):
