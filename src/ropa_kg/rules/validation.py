@@ -29,10 +29,12 @@ from rdflib.plugins.sparql.evaluate import evalQuery
 from rdflib.plugins.sparql.parser import parseQuery
 from rdflib.term import Node, Variable
 
+from ropa_kg.core.blank_nodes import stable_labels
 from ropa_kg.core.errors import RopaInputError, RopaUsageError
 from ropa_kg.core.findings import Family, Finding, Severity
+from ropa_kg.core.terms import to_oxigraph, to_rdflib
 from ropa_kg.load.activities import require_activities
-from ropa_kg.load.graph import collect_files, declared_prefixes, load_graph, ontology_files
+from ropa_kg.load.graph import collect_files, declared_prefixes, load_graph, ontology_files, parse_into
 from ropa_kg.load.vocabulary import suggest
 from ropa_kg.rules.results import (
     ShaclReport,
@@ -152,7 +154,7 @@ def validate(
             shapes_graph=shapes_graph,
             written=written,
             # a shape judging a literal the store does not keep as written runs on the files as parsed
-            written_graph=lambda: load_graph(paths or None, with_ontology=with_ontology),
+            written_graph=lambda: written_graph(store, paths=paths, with_ontology=with_ontology),
         )
         graph = store_graph(store)
         for prefix, namespace in declared_prefixes(
@@ -333,6 +335,148 @@ def _data_graph(sources: Sequence[Graph | Path | str], *, with_ontology: bool) -
     paths = [Path(s) for s in sources if not isinstance(s, Graph)]
     graph = load_graph(paths or None, with_ontology=with_ontology)
     return graph, collect_files(paths) if paths else _default_files()
+
+
+def written_graph(store: ox.Store, *, paths: Sequence[Path], with_ontology: bool = True) -> Graph:
+    """The record in ``paths`` as ``load_graph(paths, with_ontology=...)`` gives it (its files parsed by
+    rdflib, literals as written, blank nodes labelled by that content), made from ``store``, the same
+    record already loaded by ``load_store``: an rdflib copy of the store with each literal the store does
+    not keep as written put back as written, and the blank nodes such a literal hangs off relabelled by
+    their written content. Only a file holding such a blank node is parsed again (by rdflib, on its own),
+    not all of a record that has DPV's files loaded next to it. (Blank nodes that colour refinement cannot
+    tell apart, ``-2`` twins, may swap labels, as they do between two parses.)
+
+    Where the written graph cannot be told from the store with certainty (a stored form the files also
+    write as such, blank nodes that label alike), the files are parsed again with ``load_graph``.
+
+    Raises:
+        RopaInputError: a file cannot be read or parsed any more.
+    """
+    from ropa_kg.load.store import WrittenForms, rdflib_copy
+
+    files = [
+        *(ontology_files() if with_ontology else []),
+        *(collect_files(paths) if paths else _default_files()),
+    ]
+    graph = rdflib_copy(store)
+    put_back: list[tuple[Node, Node, Literal]] = []
+    for path in files:
+        triples = WrittenForms.of_files([path]).lossy_triples() or []
+        put_back += [
+            (URIRef(s.value), URIRef(p.value), to_rdflib(o))  # type: ignore[misc]  # a literal
+            for s, p, o in triples
+            if isinstance(s, ox.NamedNode)
+        ]
+        if any(isinstance(s, ox.BlankNode) for s, _, _ in triples):
+            blank = _blank_nodes_as_written(graph, path)
+            if blank is None:
+                return load_graph(paths or None, with_ontology=with_ontology)
+            put_back += blank
+    canonical = _stored_forms({literal for _, _, literal in put_back})
+    kept = _written_as_such(files, set(canonical.values()))
+    for subject, predicate, literal in put_back:
+        if (subject, predicate, canonical[literal]) not in kept:
+            graph.remove((subject, predicate, canonical[literal]))
+    for triple in put_back:
+        graph.add(triple)
+    return graph
+
+
+def _written_as_such(files: Sequence[Path], forms: set[Literal]) -> set[tuple[Node, Node, Node]]:
+    """The triples of ``files`` with a named subject that write a literal of ``forms`` (stored forms) as
+    such: a file writing ``"01"`` and ``"1"`` has two triples where the store holds one. Only a file
+    writing one is parsed again. (A blank node's are checked where it is relabelled.)"""
+    from ropa_kg.load.store import WrittenForms
+
+    found: set[tuple[Node, Node, Node]] = set()
+    for path in files:
+        written = {to_rdflib(o) for o in WrittenForms.of_files([path])._originals()} & forms
+        if not written:
+            continue
+        parsed = Graph()
+        parse_into(parsed, path)
+        found.update(t for t in parsed if t[2] in written and not isinstance(t[0], BNode))
+    return found
+
+
+def _blank_nodes_as_written(graph: Graph, path: Path) -> list[tuple[Node, Node, Literal]] | None:
+    """Relabel, in ``graph`` (a copy of a store), the blank nodes of the file ``path`` with the labels
+    their written content gives them; return the triples of those blank nodes whose literal the store
+    holds in another form, as written. None when a label is not certain (two blank nodes alike, or a
+    new label already taken)."""
+    from ropa_kg.load.store import WrittenForms
+
+    parsed = Graph()
+    parse_into(parsed, path)
+    triples = [t for t in parsed if isinstance(t[0], BNode) or isinstance(t[2], BNode)]
+    as_written = stable_labels(
+        triples,
+        is_blank=lambda term: isinstance(term, BNode),
+        text=lambda term: str(to_oxigraph(term)),  # type: ignore[arg-type]  # triples hold terms
+    )
+    scratch = ox.Store()
+    scratch.extend(ox.Quad(to_oxigraph(s), to_oxigraph(p), to_oxigraph(o)) for s, p, o in triples)  # type: ignore[arg-type]
+    as_stored = stable_labels(
+        ((q.subject, q.predicate, q.object) for q in scratch),
+        is_blank=lambda term: isinstance(term, ox.BlankNode),
+        text=str,
+    )
+    rename = {BNode(as_stored[ox.BlankNode(str(b))]): BNode(label) for b, label in as_written.items()}
+    labels = [*map(str, rename), *map(str, rename.values())]
+    if any("-" in label for label in labels) or not _free(graph, rename):
+        return None
+    moved = {
+        t for node in rename for t in (*graph.triples((node, None, None)), *graph.triples((None, None, node)))
+    }
+    for s, p, o in moved:
+        graph.remove((s, p, o))
+    for s, p, o in moved:
+        graph.add((rename.get(s, s), p, rename.get(o, o)))  # type: ignore[call-overload]  # a BNode or not
+    typed: list[tuple[Node, Node, Literal]] = [
+        (BNode(as_written[s]), p, o)
+        for s, p, o in triples
+        if isinstance(s, BNode) and isinstance(o, Literal) and WrittenForms.may_differ(to_oxigraph(o))
+    ]
+    stored = _stored_forms({o for _, _, o in typed})
+    lossy = [(s, p, o) for s, p, o in typed if stored[o] != o]
+    if {(s, p, stored[o]) for s, p, o in lossy} & set(typed):  # "01" and "1" on one blank node
+        return None
+    return lossy
+
+
+def _free(graph: Graph, rename: dict[BNode, BNode]) -> bool:
+    """Whether every old label is in ``graph`` once (no ``-2`` twin) and no new label is taken by a blank
+    node that is not renamed."""
+    old, new = set(rename), set(rename.values())
+    twins = {BNode(f"{label}-2") for label in (*old, *new)}
+    return (
+        len(new) == len(old)
+        and all(_in(graph, node) for node in old)
+        and not any(_in(graph, node) for node in twins | (new - old))
+    )
+
+
+def _in(graph: Graph, node: BNode) -> bool:
+    """Whether ``node`` is a subject or an object in ``graph``."""
+    return next(graph.triples((node, None, None)), None) is not None or (
+        next(graph.triples((None, None, node)), None) is not None
+    )
+
+
+def _stored_forms(literals: set[Literal]) -> dict[Literal, Literal]:
+    """Each literal in the form a pyoxigraph store holds it (``"01"^^xsd:int`` as ``"1"^^xsd:int``)."""
+    ordered = sorted(literals, key=str)
+    scratch = ox.Store()
+    probe = ox.NamedNode("urn:ropa-kg:form")
+    scratch.extend(
+        ox.Quad(ox.NamedNode(f"urn:ropa-kg:f{i}"), probe, to_oxigraph(lit)) for i, lit in enumerate(ordered)
+    )
+    found: dict[Literal, Literal] = {}
+    for quad in scratch:
+        stored = to_rdflib(quad.object)
+        assert isinstance(stored, Literal)
+        found[ordered[int(quad.subject.value.rsplit("f", 1)[1])]] = stored
+    return found
 
 
 def _default_files() -> list[Path]:
@@ -530,4 +674,5 @@ __all__ = [
     "validate_shacl",
     "with_suggestions",
     "with_validation_date",
+    "written_graph",
 ]
