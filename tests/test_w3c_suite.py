@@ -10,14 +10,16 @@ import pytest
 from conftest import _shared_path
 from w3c_suite import Outcome, run_suite, suite_tests, table
 
-pytestmark = pytest.mark.slow
+#: One worker runs the suite, once: these tests and the bench's (tests/test_bench.py) share its outcomes.
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("w3c-suite")]
 
 
 @pytest.fixture(scope="module")
 def outcomes() -> dict[str, list[Outcome]]:
     tests = suite_tests(_shared_path("shacl-test-suite"))  # skips when absent, fails in CI
     assert len(tests) == 120, "98 core and 22 SPARQL tests"
-    return {engine: list(run_suite(engine, tests)) for engine in ("fast", "pyshacl")}
+    assert tests == suite_tests(), "the suite run_suite runs"
+    return {engine: list(run_suite(engine)) for engine in ("fast", "pyshacl")}
 
 
 def _passed(rows: dict[str, int]) -> int:

@@ -9,6 +9,7 @@ Used by ``tests/test_w3c_suite.py`` and by ``make bench`` (the table of outcomes
 from __future__ import annotations
 
 import collections
+import functools
 import logging
 import os
 from collections.abc import Iterator
@@ -189,9 +190,14 @@ def _canon(node: Node | None, graph: Graph, depth: int = 0) -> object:
 
 
 def run_suite(engine: str, tests: list[SuiteTest] | None = None) -> Iterator[Outcome]:
-    """Every test on ``engine``."""
-    for test in tests if tests is not None else suite_tests():
-        yield run_test(test, engine)
+    """Every test of ``tests`` on ``engine``; without ``tests``, the whole suite, run once per process
+    (``tests/test_w3c_suite.py`` and the bench's table, which ``tests/test_bench.py`` checks, share it)."""
+    yield from (_whole_suite(engine) if tests is None else (run_test(test, engine) for test in tests))
+
+
+@functools.cache
+def _whole_suite(engine: str) -> tuple[Outcome, ...]:
+    return tuple(run_test(test, engine) for test in suite_tests())
 
 
 def table(outcomes: list[Outcome]) -> dict[str, dict[str, int]]:
