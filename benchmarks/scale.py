@@ -107,31 +107,20 @@ def queries_child(record: str) -> dict[str, object]:
 
 def _stream_csv(query: Any, store: Any, target: Path) -> int:
     """What ``ropa query NAME --format csv`` writes (its worker's streaming path,
-    ``ropa_kg.query.worker._stream_oxigraph``, on a store already in memory), into ``target``; the rows."""
+    ``ropa_kg.query.worker.stream_answer``, on a store already in memory), into ``target``; the rows."""
     import pyoxigraph as ox
 
-    from ropa_kg.query import queries as runner
+    from ropa_kg.core.terms import to_oxigraph
     from ropa_kg.query import worker
-    from ropa_kg.query.stream import sorted_texts, take
-    from ropa_kg.sparql.results import StreamWriter
 
-    result, lists = runner._query_oxigraph(query, store, query.bindings(None))
+    query.check()
+    subs = {ox.Variable(name): to_oxigraph(term) for name, term in query.bindings(None).items()}
     with target.open("w", encoding="utf-8", newline="") as out:
-        if isinstance(result, ox.QueryBoolean):
-            out.write(f"{bool(result)}\n")
+        answer = worker.stream_answer(store, query.text, out, "csv", substitutions=subs, max_rows=10**9)
+        if "boolean" in answer:
+            out.write(f"{answer['boolean']}\n")
             return 1
-        if isinstance(result, ox.QueryTriples):
-            writer = StreamWriter(out, "csv", ("subject", "predicate", "object"))
-            pairs = ((worker._ox_key(t), writer.text((t.subject, t.predicate, t.object))) for t in result)
-            count, _cut = take(sorted_texts(pairs), writer.write_text, offset=0, limit=None, max_rows=10**9)
-        else:
-            columns = [v.value for v in result.variables]
-            writer = StreamWriter(out, "csv", columns)
-            width = len(columns)
-            rows = ([worker._fixed_term(s[i], lists) for i in range(width)] for s in result)
-            count, _cut = take(rows, writer.write, max_rows=10**9)
-        writer.close()
-    return int(count)
+    return int(answer["rows"])
 
 
 def _register_seconds(store: Any) -> dict[str, float | int]:

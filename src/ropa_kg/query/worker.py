@@ -24,20 +24,35 @@ result is cut or paged.
 
 from __future__ import annotations
 
+import itertools
 import json
 import sys
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 import pyoxigraph as ox
 
 from ropa_kg.core.errors import RopaInputError, RopaUsageError
 from ropa_kg.core.terms import JsonTerm, from_json, json_to_oxigraph, to_json
-from ropa_kg.query.stream import Frames, sorted_texts, take, triple_key
+from ropa_kg.query.stream import (
+    Frames,
+    SubjectTriples,
+    graph_rows,
+    graph_texts,
+    sorted_texts,
+    take,
+    take_runs,
+    triple_key,
+    whole_graph,
+    write_run,
+)
 from ropa_kg.sparql.exists import optimise_query
 from ropa_kg.sparql.lists import ListRewrite, ordered_lists
-from ropa_kg.sparql.results import StreamWriter
+from ropa_kg.sparql.results import StreamWriter, TextSink
+from ropa_kg.sparql.whole_graph import is_whole_graph
+
+_TRIPLE_COLUMNS = ("subject", "predicate", "object")
 
 
 def _ox_key(triple: ox.Triple) -> str:
@@ -74,7 +89,8 @@ def _take(rows: Iterable[list[JsonTerm | None]], limit: int) -> tuple[list[list[
     return out, False
 
 
-def _query_oxigraph(request: dict[str, Any]) -> tuple[Any, ListRewrite]:
+def _open_store(request: dict[str, Any]) -> ox.Store:
+    """The request's store: an on-disk store opened read-only, or its files through the parse-once cache."""
     start = time.perf_counter()
     if request.get("store"):
         store = ox.Store.read_only(request["store"])
@@ -87,29 +103,60 @@ def _query_oxigraph(request: dict[str, Any]) -> tuple[Any, ListRewrite]:
         if request.get("require_activities"):
             _require_activities(store, request)
     _emit({"loaded": time.perf_counter() - start})
-    subs: dict[ox.Variable, ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple] = {
+    return store
+
+
+def _substitutions(request: dict[str, Any]) -> dict[ox.Variable, Any]:
+    return {
         ox.Variable(name): json_to_oxigraph(term) for name, term in (request.get("bindings") or {}).items()
     }
+
+
+def _query(store: ox.Store, query: str, substitutions: dict[ox.Variable, Any]) -> tuple[Any, ListRewrite]:
     try:
         # correlated EXISTS filters run once as joins (same answers; see ropa_kg.sparql.exists)
-        lists = ordered_lists(request["query"])  # GROUP_CONCAT items in one order (see sparql_lists)
-        text = optimise_query(lists.text, bound=frozenset(v.value for v in subs))
-        result = store.query(text, substitutions=subs or None)
+        lists = ordered_lists(query)  # GROUP_CONCAT items in one order (see sparql_lists)
+        text = optimise_query(lists.text, bound=frozenset(v.value for v in substitutions))
+        result = store.query(text, substitutions=substitutions or None)
     except SyntaxError as exc:
         raise RopaInputError(f"the SPARQL engine cannot parse the query: {exc}", "query") from exc
     return result, lists
 
 
+def _whole_graph(
+    store: ox.Store, query: str, substitutions: dict[ox.Variable, Any]
+) -> Iterator[SubjectTriples] | None:
+    """The default graph's triples in printed order, read from the store (:func:`whole_graph`), when the
+    query asks for the whole graph without parameters; else None (the engine answers it)."""
+    if substitutions or not is_whole_graph(query):
+        return None
+    return whole_graph(store)
+
+
+def _window(request: dict[str, Any]) -> tuple[int, int | None]:
+    window = request.get("window") or {}
+    limit = window.get("limit")
+    return int(window.get("offset") or 0), None if limit is None else int(limit)
+
+
 def _run_oxigraph(request: dict[str, Any]) -> dict[str, Any]:
-    result, lists = _query_oxigraph(request)
+    store = _open_store(request)
+    subs = _substitutions(request)
     limit = int(request["max_rows"])
+    whole = _whole_graph(store, request["query"], subs)
+    if whole is not None:
+        offset, count = _window(request)
+        kept = itertools.islice(graph_rows(whole), offset, None if count is None else offset + count)
+        rows, truncated = _take(([to_json(s), to_json(p), to_json(o)] for s, p, o in kept), limit)
+        return {"columns": list(_TRIPLE_COLUMNS), "rows": rows, "truncated": truncated}
+    result, lists = _query(store, request["query"], subs)
     if isinstance(result, ox.QueryBoolean):
         return {"boolean": bool(result)}
     if isinstance(result, ox.QueryTriples):
         ordered = _paged(sorted(result, key=_ox_key), request)
         triples = [[to_json(t.subject), to_json(t.predicate), to_json(t.object)] for t in ordered]
         rows, truncated = _take(triples, limit)
-        return {"columns": ["subject", "predicate", "object"], "rows": rows, "truncated": truncated}
+        return {"columns": list(_TRIPLE_COLUMNS), "rows": rows, "truncated": truncated}
     columns = [v.value for v in result.variables]
     solutions = ([_fixed(to_json(s[i]), lists) for i in range(len(columns))] for s in result)
     rows, truncated = _take(solutions, limit)
@@ -129,30 +176,67 @@ def _fixed_term(term: Any, lists: ListRewrite) -> Any:
 
 def _stream_oxigraph(request: dict[str, Any]) -> dict[str, Any]:
     """Write the result as frames while it is read (see the module documentation)."""
-    result, lists = _query_oxigraph(request)
-    if isinstance(result, ox.QueryBoolean):
-        return {"boolean": bool(result)}
+    store = _open_store(request)
     frames = Frames(sys.stdout.buffer)
-    max_rows = int(request["max_rows"])
-    if isinstance(result, ox.QueryTriples):
-        writer = StreamWriter(frames, request["stream"], ("subject", "predicate", "object"))
-        pairs = ((_ox_key(t), writer.text((t.subject, t.predicate, t.object))) for t in result)
-        window = request.get("window") or {}
-        count, truncated = take(
-            sorted_texts(pairs),
-            writer.write_text,
-            offset=int(window.get("offset") or 0),
-            limit=window.get("limit"),
-            max_rows=max_rows,
+    offset, limit = _window(request)
+    answer = stream_answer(
+        store,
+        request["query"],
+        frames,
+        request["stream"],
+        substitutions=_substitutions(request),
+        offset=offset,
+        limit=limit,
+        max_rows=int(request["max_rows"]),
+    )
+    frames.flush()
+    return answer
+
+
+def stream_answer(
+    store: ox.Store,
+    query: str,
+    out: TextSink,
+    fmt: str,
+    *,
+    substitutions: dict[ox.Variable, Any] | None = None,
+    offset: int = 0,
+    limit: int | None = None,
+    max_rows: int,
+) -> dict[str, Any]:
+    """Run ``query`` (checked read-only by the caller) on ``store`` and write its result to ``out`` in
+    ``fmt`` (one of :data:`~ropa_kg.sparql.results.STREAM_FORMATS`) as the rows come; the answer
+    ``{"end": True, "rows": n, "truncated": bool}``, or ``{"boolean": b}`` for ASK (nothing written).
+
+    A CONSTRUCT or DESCRIBE result is printed in :func:`~ropa_kg.query.stream.triple_key` order, then
+    ``offset`` and ``limit`` page it; a SELECT is paged in its text. At most ``max_rows`` rows.
+
+    Raises:
+        RopaInputError: the engine cannot parse the query.
+    """
+    subs = substitutions or {}
+    whole = _whole_graph(store, query, subs)
+    if whole is None:
+        result, lists = _query(store, query, subs)
+        if isinstance(result, ox.QueryBoolean):
+            return {"boolean": bool(result)}
+        if not isinstance(result, ox.QueryTriples):
+            columns = [v.value for v in result.variables]
+            writer = StreamWriter(out, fmt, columns)
+            rows = ([_fixed_term(s[i], lists) for i in range(len(columns))] for s in result)
+            count, truncated = take(rows, writer.write, max_rows=max_rows)
+            writer.close()
+            return {"end": True, "rows": count, "truncated": truncated}
+    writer = StreamWriter(out, fmt, _TRIPLE_COLUMNS)
+    if whole is not None:
+        runs = graph_texts(whole, writer)
+        count, truncated = take_runs(
+            runs, lambda texts: write_run(writer, texts), offset=offset, limit=limit, max_rows=max_rows
         )
     else:
-        columns = [v.value for v in result.variables]
-        writer = StreamWriter(frames, request["stream"], columns)
-        width = len(columns)
-        rows = ([_fixed_term(s[i], lists) for i in range(width)] for s in result)
-        count, truncated = take(rows, writer.write, max_rows=max_rows)
+        texts = sorted_texts((_ox_key(t), writer.text((t.subject, t.predicate, t.object))) for t in result)
+        count, truncated = take(texts, writer.write_text, offset=offset, limit=limit, max_rows=max_rows)
     writer.close()
-    frames.flush()
     return {"end": True, "rows": count, "truncated": truncated}
 
 
@@ -187,7 +271,7 @@ def _run_rdflib(request: dict[str, Any]) -> dict[str, Any]:
             assert result.graph is not None
             ordered = _paged(sorted(result.graph, key=lambda t: tuple(x.n3() for x in t)), request)
             rows, truncated = _take([[to_json(t) for t in triple] for triple in ordered], limit)
-            return {"columns": ["subject", "predicate", "object"], "rows": rows, "truncated": truncated}
+            return {"columns": list(_TRIPLE_COLUMNS), "rows": rows, "truncated": truncated}
         columns = [str(v) for v in (result.vars or [])]
         rows, truncated = _take(([_fixed(to_json(c), lists) for c in row] for row in result), limit)  # type: ignore[union-attr]  # SELECT rows are ResultRow tuples
     return {"columns": columns, "rows": rows, "truncated": truncated}
@@ -219,4 +303,4 @@ if __name__ == "__main__":
     sys.exit(main())
 
 
-__all__ = ["main"]
+__all__ = ["main", "stream_answer"]
