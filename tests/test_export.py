@@ -342,3 +342,29 @@ def test_export_view_offers_the_language_and_the_findings(
     (preview,) = [f.value for f in at.dataframe]
     assert list(preview.columns)[:2] == ["Käsittelytoimen tunniste", "Käsittelytoimi"]
     assert "Chat-toiminto" in set(preview["Käsittelytoimi"])
+
+
+def test_finnish_register_names_each_node_once(tmp_path: Path) -> None:
+    """A value's Finnish name is its node's Finnish label by property rank (skos:prefLabel before
+    rdfs:label), the first in sorted order within a property: one name per node, not one per label; a node
+    without a Finnish label keeps its English-first name."""
+    record = tmp_path / "record.ttl"
+    record.write_text(
+        """@prefix dpv: <https://w3id.org/dpv#> .
+@prefix ex: <https://example.org/r#> .
+@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .
+@prefix skos: <http://www.w3.org/2004/02/skos/core#> .
+ex:A a dpv:Process ; skos:prefLabel "Payroll"@en ; dpv:hasPurpose ex:Pay , ex:Plain .
+ex:Pay a dpv:Purpose ; rdfs:label "Paying"@en , "Palkanmaksu"@fi , "Maksaminen"@fi ;
+    skos:prefLabel "Palkka"@fi .
+ex:Plain a dpv:Purpose ; rdfs:label "Plain purpose"@en , "Toinen"@fi , "Ensimmäinen"@fi .
+ex:Bare a dpv:Purpose .
+""",
+        encoding="utf-8",
+    )
+    store = load_store([record])
+    finnish = register(store, lang="fi")
+    row = dict(zip(finnish.columns, finnish.rows[0], strict=True))
+    assert row["purposes"] == "Ensimmäinen | Palkka"
+    english = dict(zip(register(store).columns, register(store).rows[0], strict=True))
+    assert english["purposes"] == "Paying | Plain purpose"
