@@ -66,13 +66,16 @@ def _triple_key(row: tuple[Term, ...]) -> tuple[str, ...]:
     return tuple(term.n3() for term in row)
 
 
+#: The project's prefixes and their namespaces as strings, read once.
+_NAMESPACES = tuple((prefix, str(namespace)) for prefix, namespace in PREFIXES.items())
+
+
 @lru_cache(maxsize=1 << 16)
 def compact_iri(iri: str) -> str:
     """``alu:Chat`` for an IRI in one of the project's namespaces (longest match), else the IRI
     (memoised: the dashboard compacts the same IRIs many times)."""
     best = ""
-    for prefix, namespace in PREFIXES.items():
-        ns = str(namespace)
+    for prefix, ns in _NAMESPACES:
         if iri.startswith(ns) and len(ns) > len(best):
             local = iri[len(ns) :]
             if local and all(ch.isalnum() or ch in "-_." for ch in local) and not local.endswith("."):
