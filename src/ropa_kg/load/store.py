@@ -142,6 +142,20 @@ _RDF_LANG_STRING = "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString"
 _PROBE = ox.NamedNode("urn:ropa-kg:written-form")
 
 
+def stored_forms(literals: Iterable[ox.Literal]) -> dict[ox.Literal, ox.Literal]:
+    """Each literal and the form a pyoxigraph store holds it in (``"01"^^xsd:int`` as ``"1"^^xsd:integer``):
+    every literal is stored once, alone, in a scratch store and read back."""
+    written = sorted(set(literals), key=str)
+    scratch = ox.Store()
+    scratch.extend(ox.Quad(ox.NamedNode(f"urn:ropa-kg:w{i}"), _PROBE, lit) for i, lit in enumerate(written))
+    found: dict[ox.Literal, ox.Literal] = {}
+    for quad in scratch:
+        stored = quad.object
+        assert isinstance(stored, ox.Literal)
+        found[written[int(quad.subject.value.rsplit("w", 1)[1])]] = stored
+    return found
+
+
 class WrittenForms:
     """The literals of a record as its files write them, to name a literal the way the data does.
 
@@ -197,20 +211,12 @@ class WrittenForms:
     def lossy(self) -> set[ox.Literal]:
         """The stored forms that some written literal does not keep: another lexical form (``"01"`` to
         ``"1"``) or another datatype (``"5"^^xsd:int`` to ``"5"^^xsd:integer``)."""
-        written = sorted({o for o in self._originals() if self.may_differ(o)}, key=str)
-        if not written:
-            return set()
-        scratch = ox.Store()
-        scratch.extend(
-            ox.Quad(ox.NamedNode(f"urn:ropa-kg:w{i}"), _PROBE, lit) for i, lit in enumerate(written)
-        )
-        found: set[ox.Literal] = set()
-        for quad in scratch:
-            original = written[int(quad.subject.value.rsplit("w", 1)[1])]
-            stored = quad.object
-            if stored.value != original.value or stored.datatype != original.datatype:
-                found.add(stored)
-        return found
+        forms = stored_forms(o for o in self._originals() if self.may_differ(o))
+        return {
+            stored
+            for original, stored in forms.items()
+            if stored.value != original.value or stored.datatype != original.datatype
+        }
 
     def lookup(self, stored: set[ox.Literal]) -> dict[ox.Literal, str]:
         """For each literal of ``stored`` whose written form differs, that form (its lexical text).
@@ -218,19 +224,10 @@ class WrittenForms:
         Where several written literals take the same stored form, the stored form is kept if the data
         writes it too, else the first written form in sorted order.
         """
-        written = sorted({o for o in self._originals() if self.may_differ(o)}, key=str)
-        if not written:
-            return {}
-        scratch = ox.Store()
-        scratch.extend(
-            ox.Quad(ox.NamedNode(f"urn:ropa-kg:w{i}"), _PROBE, lit) for i, lit in enumerate(written)
-        )
         forms: dict[ox.Literal, set[str]] = {}
-        for quad in scratch:
-            canonical = quad.object
+        for original, canonical in stored_forms(o for o in self._originals() if self.may_differ(o)).items():
             if canonical in stored:
-                index = int(quad.subject.value.rsplit("w", 1)[1])
-                forms.setdefault(canonical, set()).add(written[index].value)
+                forms.setdefault(canonical, set()).add(original.value)
         return {term: min(values) for term, values in forms.items() if term.value not in values}
 
 
@@ -295,10 +292,8 @@ def _read_typed(path: Path) -> _Typed:
 
 def _stored_pair(value: str, datatype: str) -> tuple[str, str]:
     """The (lexical form, datatype) pyoxigraph stores a literal as."""
-    scratch = ox.Store()
-    scratch.add(ox.Quad(_PROBE, _PROBE, ox.Literal(value, datatype=ox.NamedNode(datatype))))
-    stored = next(iter(scratch)).object
-    assert isinstance(stored, ox.Literal)
+    literal = ox.Literal(value, datatype=ox.NamedNode(datatype))
+    stored = stored_forms([literal])[literal]
     return stored.value, stored.datatype.value
 
 
@@ -419,4 +414,5 @@ __all__ = [
     "relabel_blank_nodes",
     "relabelled_quads",
     "store_graph",
+    "stored_forms",
 ]

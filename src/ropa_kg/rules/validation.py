@@ -464,18 +464,15 @@ def _in(graph: Graph, node: BNode) -> bool:
 
 
 def _stored_forms(literals: set[Literal]) -> dict[Literal, Literal]:
-    """Each literal in the form a pyoxigraph store holds it (``"01"^^xsd:int`` as ``"1"^^xsd:int``)."""
-    ordered = sorted(literals, key=str)
-    scratch = ox.Store()
-    probe = ox.NamedNode("urn:ropa-kg:form")
-    scratch.extend(
-        ox.Quad(ox.NamedNode(f"urn:ropa-kg:f{i}"), probe, to_oxigraph(lit)) for i, lit in enumerate(ordered)
-    )
+    """Each literal in the form a pyoxigraph store holds it (:func:`ropa_kg.load.store.stored_forms`)."""
+    from ropa_kg.load.store import stored_forms
+
+    by_term = {to_oxigraph(lit): lit for lit in literals}
     found: dict[Literal, Literal] = {}
-    for quad in scratch:
-        stored = to_rdflib(quad.object)
-        assert isinstance(stored, Literal)
-        found[ordered[int(quad.subject.value.rsplit("f", 1)[1])]] = stored
+    for term, stored in stored_forms(by_term).items():  # type: ignore[arg-type]  # literals
+        converted = to_rdflib(stored)
+        assert isinstance(converted, Literal)
+        found[by_term[term]] = converted
     return found
 
 
