@@ -31,6 +31,7 @@ from ropa_kg.query.endpoint import (
     EndpointError,
     OxigraphServer,
     fetch_graph,
+    fetch_store,
     free_port,
     graph_store_url_for,
     put_graph,
@@ -88,6 +89,47 @@ def test_fetch_graph_returns_the_loaded_triples(server: OxigraphServer) -> None:
     graph = fetch_graph(server.query_url)
     assert len(graph) == len(load_store())
     assert fetch_graph(server.query_url, graph_iri="urn:ropa-kg:nothing-here").__len__() == 0
+
+
+def test_fetch_store_copies_the_loaded_triples_into_pyoxigraph(server: OxigraphServer) -> None:
+    """The copy `validate --endpoint` runs refused rules on: every triple the record loads to, none else
+    (blank nodes relabelled by the parse, so counted apart)."""
+    copied = fetch_store(server.query_url)
+    loaded = load_store()
+
+    def named(store: object) -> set[tuple[str, str, str]]:
+        return {
+            (str(q.subject), str(q.predicate), str(q.object))
+            for q in store  # type: ignore[attr-defined]  # a pyoxigraph store iterates its quads
+            if "_:" not in str(q.subject) + str(q.object)
+        }
+
+    assert len(copied) == len(loaded)
+    assert named(copied) == named(loaded)
+    assert len(fetch_store(server.query_url, graph_iri="urn:ropa-kg:nothing-here")) == 0
+
+
+class _NotTurtle(http.server.BaseHTTPRequestHandler):
+    def do_POST(self) -> None:  # the http.server name
+        self.send_response(200)
+        self.send_header("Content-Type", "text/turtle")
+        self.end_headers()
+        self.wfile.write(b'<urn:s> <urn:p> <urn:o> .\n<urn:s> <urn:p> "unterminated .\n')
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+def test_fetch_store_names_the_endpoint_when_its_answer_is_not_turtle() -> None:
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _NotTurtle)
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    url = f"http://127.0.0.1:{httpd.server_address[1]}/sparql"
+    try:
+        with pytest.raises(EndpointError, match=f"{url} did not answer with Turtle"):
+            fetch_store(url)
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
 
 
 def test_validate_through_the_endpoint_reports_the_embedded_findings(server: OxigraphServer) -> None:

@@ -14,8 +14,7 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
-from ropa_kg.core.terms import store_from_graph
-from ropa_kg.query.endpoint import DEFAULT_GRAPH_IRI, Endpoint, fetch_graph
+from ropa_kg.query.endpoint import DEFAULT_GRAPH_IRI, Endpoint, fetch_store
 from ropa_kg.query.http_auth import Credentials
 from ropa_kg.query.remote_store import RemoteStore, Traffic
 from ropa_kg.rules.pushdown import validate_in_store
@@ -73,11 +72,11 @@ def validate_endpoint(
     copied: list[int] = []
 
     def copy() -> ox.Store:
-        graph = fetch_graph(
+        graph = fetch_store(
             query_url, graph_iri=graph_iri, credentials=credentials, timeout=max(timeout, 300.0)
         )
         copied.append(len(graph))
-        return store_from_graph(graph)
+        return graph
 
     run = validate_in_store(store, copy=copy, where=query_url, shapes_dir=shapes_dir, today=today)
     return EndpointRun(

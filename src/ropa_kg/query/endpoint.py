@@ -377,6 +377,49 @@ def _refused(endpoint: Endpoint, exc: Unauthorized) -> EndpointError:
     return EndpointError(refused_credentials(endpoint.query_url, endpoint.credentials))
 
 
+def fetch_store(
+    endpoint: str,
+    *,
+    graph_iri: str | None = DEFAULT_GRAPH_IRI,
+    timeout: float = 60.0,
+    credentials: Credentials | None = None,
+) -> ox.Store:
+    """Every triple of ``graph_iri`` (``None``: the store's default graph) on the SPARQL endpoint
+    ``endpoint`` (as ``credentials`` when it asks), in a new in-memory pyoxigraph store, with the saved
+    CONSTRUCT query ``record-triples``: the Turtle answer is parsed by pyoxigraph as it arrives, each
+    typed literal put back in the lexical form the record wrote (:func:`canonical_lexical`). (Through
+    rdflib, at 10,000 activities, the same copy took 31 s instead of 3.)
+
+    This is the copy ``ropa validate --endpoint URL`` validates where the store cannot run a rule.
+
+    Raises:
+        EndpointError: the endpoint cannot be reached, answers with an error or with a body that is
+            not Turtle.
+    """
+    target = Endpoint(
+        endpoint, default_graphs=(graph_iri,) if graph_iri else (), timeout=timeout, credentials=credentials
+    )
+    query = resolve(EXPORT_QUERY)
+    checked = query.check()
+    client = _wrapper(target, optimise_query(query.text), checked.form)
+    client.setReturnFormat(TURTLE)
+    response = _response(client, target)
+    store = ox.Store()
+    literal = ox.Literal
+    try:
+        store.bulk_extend(
+            q if type(q.object) is not literal else ox.Quad(q.subject, q.predicate, _canonical(q.object))
+            for q in _parsed(response)
+        )
+    except (SyntaxError, ValueError) as exc:
+        raise EndpointError(f"{target.query_url} did not answer with Turtle: {exc}") from exc
+    except OSError as exc:
+        raise EndpointError(f"cannot reach {target.query_url}: {exc}") from exc
+    finally:
+        response.close()
+    return store
+
+
 def fetch_graph(
     endpoint: str,
     *,
@@ -384,24 +427,29 @@ def fetch_graph(
     timeout: float = 60.0,
     credentials: Credentials | None = None,
 ) -> Graph:
-    """Every triple of ``graph_iri`` (``None``: the store's default graph) on the SPARQL endpoint
-    ``endpoint`` (as ``credentials`` when it asks), as an rdflib graph, with the saved CONSTRUCT query
-    ``record-triples``.
+    """:func:`fetch_store`'s triples as an rdflib graph (the project's prefixes bound).
 
-    This is what ``ropa validate --endpoint URL`` validates.
+    This is what ``ropa validate --endpoint URL --copy`` validates and the dashboard's endpoint source
+    shows.
 
     Raises:
-        EndpointError: the endpoint cannot be reached or answers with an error.
+        EndpointError: as :func:`fetch_store`.
     """
     from ropa_kg.core.namespaces import bind_prefixes
+    from ropa_kg.core.terms import to_rdflib
 
-    target = Endpoint(
-        endpoint, default_graphs=(graph_iri,) if graph_iri else (), timeout=timeout, credentials=credentials
-    )
-    table = run_remote(resolve(EXPORT_QUERY), target, {})
+    store = fetch_store(endpoint, graph_iri=graph_iri, timeout=timeout, credentials=credentials)
     graph = bind_prefixes(Graph())
-    for row in table.rows:
-        graph.add(row)  # type: ignore[arg-type]  # CONSTRUCT rows are full triples
+    terms: dict[object, Any] = {}
+
+    def term(node: object) -> Any:
+        found = terms.get(node)
+        if found is None:
+            found = terms[node] = to_rdflib(node)
+        return found
+
+    for quad in store:
+        graph.add((term(quad.subject), term(quad.predicate), term(quad.object)))
     return graph
 
 
@@ -637,6 +685,7 @@ __all__ = [
     "check_http_url",
     "empty_graph_note",
     "fetch_graph",
+    "fetch_store",
     "free_port",
     "graph_is_empty",
     "graph_store_url_for",
