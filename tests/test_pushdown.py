@@ -142,6 +142,7 @@ def test_only_select_and_ask_are_sent_and_less_than_the_graph_comes_back(oxigrap
     assert forms <= {QueryForm.SELECT, QueryForm.ASK}
     assert QueryForm.SELECT in forms and QueryForm.ASK in forms
     assert len(sent) == store.traffic.queries
+    assert any("?node" in text for text in sent)  # the report's context (its queries bind ?node)
     whole = fetch_graph(oxigraph.query_url, graph_iri=graph_of("generated"))
     assert len(whole) > 1000
     assert store.traffic.bytes_received > 0
@@ -157,10 +158,13 @@ def test_only_select_and_ask_are_sent_and_less_than_the_graph_comes_back(oxigrap
 @pytest.mark.xdist_group("oxigraph-server")
 def test_a_rule_the_store_refuses_runs_on_a_copy(oxigraph: OxigraphServer, local: dict[str, object]) -> None:
     """A store that refuses the queries of one rule (here every query naming dpv:hasStorageCondition):
-    those rules run on a copy, are named with the store's reason, and the findings are the same."""
+    those rules run on a copy, are named with the store's reason, and the findings are the same; the
+    report's context is then read from the copy, not asked of the store again."""
+    sent: list[str] = []
 
     class Refusing(RemoteStore):
         def query(self, query: str) -> object:
+            sent.append(query)
             if "hasStorageCondition" in query and "?this" in query:  # a rule's query, not the context's
                 raise QueryRefused("test store: no storage conditions today")
             return super().query(query)
@@ -176,6 +180,7 @@ def test_a_rule_the_store_refuses_runs_on_a_copy(oxigraph: OxigraphServer, local
     assert set(run.copied.values()) == {"test store: no storage conditions today"}
     assert "ROPA-A30-RETENTION" not in run.pushed
     assert len(run.pushed) + len(run.copied) == len(run.result.rules) - len(WAIVER_RULES)
+    assert sent and not any("?node" in text for text in sent)
 
 
 @pytest.mark.server

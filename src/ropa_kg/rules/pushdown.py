@@ -9,7 +9,7 @@ the project's ontology added.
 
 * A node shape one of whose queries the store refuses (an HTTP error, a time-out) runs on a copy of the
   graph (``copy()``, made once, only then); :attr:`PushdownResult.copied` names each and why. So does every
-  node shape the engine hands to pyshacl.
+  node shape the engine hands to pyshacl. Once that copy is made, the report's context is read from it.
 * The dated rule (ROPA-REVIEW-OVERDUE) runs in the store too, with ``$validationDate`` bound as a ``VALUES``
   block (:func:`ropa_kg.sparql.bind.bind_values`).
 * The rules read the project's ontology and DPV's hierarchy of the record's terms, which ``ropa load``
@@ -224,7 +224,10 @@ def validate_in_store(
     local = functools.cache(copy)
     raw = run_fast(store=store, shapes_graph=shapes_graph, copy=local, report=reports)
     day = today or dt.date.today()
-    graph = _context(store, raw)
+    # once the graph is here anyway (a rule ran on the copy), the report's context is read from it: the
+    # same triples (it names IRIs only), without a few hundred more queries to the store (on Virtuoso 7.2
+    # at 10,000 activities, 65 s of a 116 s run)
+    graph = _context(local() if local.cache_info().currsize else store, raw)
     raw = with_validation_date(
         raw,
         graph=graph,
