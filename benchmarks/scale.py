@@ -212,6 +212,7 @@ def pushdown_section(table: dict[str, dict[int, dict[str, Any]]]) -> list[str]:
         "| rules on a copy | findings (push / copy) |",
         "|---|---:|---:|---:|---:|---:|---:|---:|---|---|",
     ]
+    notes: list[str] = []
     for store, sizes in table.items():
         for size, runs in sorted(sizes.items()):
             push, copy = runs["push"], runs["copy"]
@@ -236,7 +237,17 @@ def pushdown_section(table: dict[str, dict[int, dict[str, Any]]]) -> list[str]:
                 f"| {cell(copy)} | {copy.peak_mb:.0f} | {copied_bytes} | {copied} "
                 f"| {push.detail.get('findings', '-')} / {copy.detail.get('findings', '-')} |"
             )
-    return lines
+            if copied != "none":
+                notes.append(f"- {store} at {size:,}: {note.removeprefix('note: ')}")
+    return (
+        lines
+        + (
+            ["", "Why rules ran on a copy (the run's note on stderr, cut at 400 characters):", ""]
+            if notes
+            else []
+        )
+        + notes
+    )
 
 
 #: Queries whose answer has a row per activity (or more): bounded by their output, not by the 1 s target.
