@@ -159,7 +159,8 @@ def test_validate_endpoint_usage_errors(server: OxigraphServer, tmp_path: Path) 
     assert both.exit_code == 2 and "not both" in both.output
     lonely = CliRunner().invoke(main, ["validate", "--graph", "urn:x"])
     assert (
-        lonely.exit_code == 2 and "--graph, --store-default-graph and --user need --endpoint" in lonely.output
+        lonely.exit_code == 2
+        and "--graph, --store-default-graph, --timeout and --user need --endpoint" in lonely.output
     )
 
 

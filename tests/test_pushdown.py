@@ -13,8 +13,14 @@ copied, as before push-down.
 from __future__ import annotations
 
 import datetime as dt
+import http.server
 import io
 import json
+import re
+import threading
+import time
+import urllib.parse
+import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -207,6 +213,65 @@ def test_the_cli_runs_the_rules_in_the_store_or_copies_when_told(oxigraph: Oxigr
 
     assert ids(pushed.stdout) == ids(copied.stdout) == ids(embedded.stdout)
     assert CliRunner().invoke(main, ["validate", "--copy"]).exit_code == 2  # --copy needs --endpoint
+
+
+class _SlowOnRetention(http.server.BaseHTTPRequestHandler):
+    """A proxy in front of the Oxigraph server that answers one rule's queries (those naming
+    dpv:hasStorageCondition and $this) 1.5 s late, every other request at once."""
+
+    target = ""
+
+    def do_POST(self) -> None:
+        body = self.rfile.read(int(self.headers["Content-Length"]))
+        text = " ".join(urllib.parse.parse_qs(body.decode()).get("query", [""]))
+        if "hasStorageCondition" in text and "?this" in text:
+            time.sleep(1.5)
+        request = urllib.request.Request(self.target, data=body, headers=dict(self.headers))
+        try:
+            with urllib.request.urlopen(request, timeout=30) as answer:
+                data, status, kind = answer.read(), answer.status, answer.headers["Content-Type"]
+        except (BrokenPipeError, ConnectionError):  # pragma: no cover - the client gave up
+            return
+        try:
+            self.send_response(status)
+            self.send_header("Content-Type", kind)
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+        except (BrokenPipeError, ConnectionError):  # the client gave up waiting (its --timeout)
+            pass
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+@pytest.mark.server
+@pytest.mark.xdist_group("oxigraph-server")
+def test_timeout_sends_a_rule_the_store_answers_too_late_to_the_copy(oxigraph: OxigraphServer) -> None:
+    """`validate --endpoint --timeout 1`: the rule whose queries come 1.5 s late runs on the copy,
+    stderr says why, and the findings are the same; with the default limit (60 s) it runs in the store."""
+    handler = type("Slow", (_SlowOnRetention,), {"target": oxigraph.query_url})
+    proxy = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=proxy.serve_forever, daemon=True).start()
+    url = f"http://127.0.0.1:{proxy.server_address[1]}/query"
+    args = ["validate", "--endpoint", url, "--graph", graph_of("alumeco"), "--today", "2026-06-01"]
+    try:
+        quick = CliRunner().invoke(main, [*args, "--format", "json", "--timeout", "1"])
+        patient = CliRunner().invoke(main, [*args, "--format", "json"])
+    finally:
+        proxy.shutdown()
+        proxy.server_close()
+    assert quick.exit_code == patient.exit_code == 1, quick.output
+    # (on a loaded machine another rule may be late too: the note lists the rules by cause)
+    assert re.search(r"did not answer within 1 s: [^;]*\bROPA-A30-RETENTION\b", quick.stderr), quick.stderr
+    assert "on a copy" not in patient.stderr
+
+    def ids(text: str) -> list[tuple[str, str]]:
+        return sorted((f["rule_id"], f["focus_node"]) for f in json.loads(text)["findings"])
+
+    assert ids(quick.stdout) == ids(patient.stdout)
+    lonely = CliRunner().invoke(main, ["validate", "--timeout", "5"])
+    assert lonely.exit_code == 2 and "--timeout and --user need --endpoint" in lonely.output
 
 
 @pytest.mark.server

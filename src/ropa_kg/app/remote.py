@@ -20,7 +20,12 @@ from ropa_kg.query.remote_store import RemoteStore, Traffic
 from ropa_kg.rules.pushdown import validate_in_store
 from ropa_kg.rules.validation import ValidationResult
 
-__all__ = ["EndpointRun", "validate_endpoint"]
+__all__ = ["COPY_TIMEOUT", "QUERY_TIMEOUT", "EndpointRun", "validate_endpoint"]
+
+#: The default time limit, in seconds, of each query sent to the store.
+QUERY_TIMEOUT = 60.0
+#: The least time the one query that copies the graph is given (it reads every triple).
+COPY_TIMEOUT = 300.0
 
 
 @dataclass(frozen=True)
@@ -55,10 +60,12 @@ def validate_endpoint(
     credentials: Credentials | None = None,
     shapes_dir: Path | str | None = None,
     today: dt.date | None = None,
-    timeout: float = 60.0,
+    timeout: float = QUERY_TIMEOUT,
 ) -> EndpointRun:
     """Validate the record in ``graph_iri`` (None: the store's default graph) at ``query_url`` with the
-    rules running inside the store.
+    rules running inside the store, each query given ``timeout`` seconds (a rule whose query is not
+    answered by then runs on the copy; the copy is given :data:`COPY_TIMEOUT` seconds, or ``timeout`` if
+    longer).
 
     Raises:
         OntologyMissing: the graph lacks the project's ontology (load it with ``ropa load``).
@@ -73,7 +80,7 @@ def validate_endpoint(
 
     def copy() -> ox.Store:
         graph = fetch_store(
-            query_url, graph_iri=graph_iri, credentials=credentials, timeout=max(timeout, 300.0)
+            query_url, graph_iri=graph_iri, credentials=credentials, timeout=max(timeout, COPY_TIMEOUT)
         )
         copied.append(len(graph))
         return graph

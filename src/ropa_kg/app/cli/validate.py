@@ -93,6 +93,14 @@ def _parse_today(value: str | None) -> dt.date | None:
     "inside the store (the default with the fast engine; a note on stderr says which rules ran on a copy).",
 )
 @click.option(
+    "--timeout",
+    type=click.FloatRange(min=0, min_open=True),
+    default=None,
+    help="With --endpoint: the time limit in seconds of each query sent to the store (default 60); a rule "
+    "whose query has not answered by then runs on a copy of the graph. The copy is given 300 s, or this "
+    "if longer.",
+)
+@click.option(
     "--baseline",
     "baseline_file",
     type=click.Path(dir_okay=False, path_type=Path),
@@ -124,6 +132,7 @@ def validate_command(
     no_ontology: bool,
     credentials: Credentials | None,
     copy_graph: bool = False,
+    timeout: float | None = None,
 ) -> None:
     """Check a record (default: the bundled Alumeco record) against the GDPR rule set.
 
@@ -153,12 +162,18 @@ def validate_command(
             credentials=credentials,
             shapes_dir=shapes_dir,
             today=day,
+            timeout=timeout,
         )
     remote = (
         None
         if pushed is not None
         else _fetch(
-            endpoint, graph_iri, paths, store_default_graph=store_default_graph, credentials=credentials
+            endpoint,
+            graph_iri,
+            paths,
+            store_default_graph=store_default_graph,
+            credentials=credentials,
+            timeout=timeout,
         )
     )
     if pushed is not None:
@@ -262,6 +277,7 @@ def _in_store(
     credentials: Credentials | None,
     shapes_dir: Path | None,
     today: dt.date | None,
+    timeout: float | None,
 ) -> ValidationResult | None:
     """The rules run inside the store at ``endpoint`` (:func:`ropa_kg.app.remote.validate_endpoint`), a
     note on stderr saying where each ran; None when the graph lacks the project's ontology (a note says
@@ -275,14 +291,19 @@ def _in_store(
         raise RopaUsageError("give PATHS or --endpoint, not both")
     if graph_iri is not None and store_default_graph:
         raise RopaUsageError("--graph and --store-default-graph exclude each other")
-    from ropa_kg.app.remote import validate_endpoint
+    from ropa_kg.app.remote import QUERY_TIMEOUT, validate_endpoint
     from ropa_kg.query.endpoint import DEFAULT_GRAPH_IRI
     from ropa_kg.rules.pushdown import OntologyMissing
 
     chosen = None if store_default_graph else graph_iri or DEFAULT_GRAPH_IRI
     try:
         run = validate_endpoint(
-            endpoint, graph_iri=chosen, credentials=credentials, shapes_dir=shapes_dir, today=today
+            endpoint,
+            graph_iri=chosen,
+            credentials=credentials,
+            shapes_dir=shapes_dir,
+            today=today,
+            timeout=QUERY_TIMEOUT if timeout is None else timeout,
         )
     except OntologyMissing as exc:
         click.echo(f"note: {exc}; copying the graph and adding the ontology instead", err=True)
@@ -298,6 +319,7 @@ def _fetch(
     *,
     store_default_graph: bool,
     credentials: Credentials | None = None,
+    timeout: float | None = None,
 ) -> Graph | None:
     """The record on ``endpoint`` with the project's ontology added, or None without an endpoint.
 
@@ -306,18 +328,21 @@ def _fetch(
             endpoint fails.
     """
     if endpoint is None:
-        if graph_iri is not None or store_default_graph or credentials:
-            raise RopaUsageError("--graph, --store-default-graph and --user need --endpoint")
+        if graph_iri is not None or store_default_graph or credentials or timeout is not None:
+            raise RopaUsageError("--graph, --store-default-graph, --timeout and --user need --endpoint")
         return None
     if paths:
         raise RopaUsageError("give PATHS or --endpoint, not both")
     if graph_iri is not None and store_default_graph:
         raise RopaUsageError("--graph and --store-default-graph exclude each other")
+    from ropa_kg.app.remote import COPY_TIMEOUT
     from ropa_kg.load.graph import ontology_files, parse_into
     from ropa_kg.query.endpoint import DEFAULT_GRAPH_IRI, Endpoint, empty_graph_note, fetch_graph
 
     chosen = None if store_default_graph else graph_iri or DEFAULT_GRAPH_IRI
-    graph = fetch_graph(endpoint, graph_iri=chosen, credentials=credentials)
+    graph = fetch_graph(
+        endpoint, graph_iri=chosen, credentials=credentials, timeout=max(timeout or 0.0, COPY_TIMEOUT)
+    )
     if len(graph) == 0:
         target = Endpoint(endpoint, default_graphs=(chosen,) if chosen else (), credentials=credentials)
         raise RopaUsageError(empty_graph_note(target).removeprefix("note: "))
