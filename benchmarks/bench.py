@@ -435,7 +435,11 @@ def virtuoso_with_record(record: Path, work: Path) -> Iterator[tuple[str, str]]:
     shutil.rmtree(folder, ignore_errors=True)
     with support.VirtuosoServer(folder, binary=binary) as server:
         upload_record(
-            server.graph_store_url, [record], graph_iri=VIRTUOSO_GRAPH, credentials=server.credentials
+            server.graph_store_url,
+            [record],
+            graph_iri=VIRTUOSO_GRAPH,
+            credentials=server.credentials,
+            timeout=3600.0,  # a large record takes Virtuoso minutes
         )
         yield server.query_url, VIRTUOSO_GRAPH
     shutil.rmtree(folder, ignore_errors=True)

@@ -120,6 +120,42 @@ class _NotTurtle(http.server.BaseHTTPRequestHandler):
         pass
 
 
+class _SlowStore(http.server.BaseHTTPRequestHandler):
+    """A Graph Store that reads the whole body, then takes 3 s to answer."""
+
+    def do_PUT(self) -> None:
+        self.rfile.read(int(self.headers["Content-Length"]))
+        time.sleep(3)
+        try:
+            self.send_response(204)
+            self.end_headers()
+        except (BrokenPipeError, ConnectionError):  # the client stopped waiting
+            pass
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+def test_load_waits_timeout_seconds_for_the_store_and_says_so() -> None:
+    """`ropa load --timeout`: a store slower than the limit is an exit 2 naming the limit and the remedy
+    (not "cannot reach"); a limit long enough loads."""
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _SlowStore)
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    base = f"http://127.0.0.1:{httpd.server_address[1]}"
+    args = ["load", "--endpoint", f"{base}/query", "--graph-store", f"{base}/store", "--format", "json"]
+    try:
+        hasty = CliRunner().invoke(main, [*args, "--timeout", "1"])
+        patient = CliRunner().invoke(main, [*args, "--timeout", "30"])
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
+    assert hasty.exit_code == 2, hasty.output
+    assert f"{base}/store did not answer within 1 s after the" in hasty.output
+    assert "raise the limit with --timeout SECONDS" in hasty.output and "cannot reach" not in hasty.output
+    assert patient.exit_code == 0, patient.output
+    assert json.loads(patient.stdout)["triples"] == len(load_store())
+
+
 def test_fetch_store_names_the_endpoint_when_its_answer_is_not_turtle() -> None:
     httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _NotTurtle)
     threading.Thread(target=httpd.serve_forever, daemon=True).start()

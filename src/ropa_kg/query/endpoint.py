@@ -57,6 +57,8 @@ if TYPE_CHECKING:
 DEFAULT_GRAPH_IRI = "urn:ropa-kg:record"
 #: The saved query that returns every triple (used by :func:`fetch_graph`).
 EXPORT_QUERY = "record-triples"
+#: How long, in seconds, a Graph Store ``PUT`` waits for the store's answer by default.
+PUT_TIMEOUT = 120.0
 
 
 class EndpointError(RopaUsageError):
@@ -488,7 +490,7 @@ def put_graph(
     graph_iri: str,
     data: bytes,
     content_type: str = "application/n-triples",
-    timeout: float = 120.0,
+    timeout: float = PUT_TIMEOUT,
     credentials: Credentials | None = None,
 ) -> int:
     """Replace the named graph ``graph_iri`` with ``data`` (SPARQL 1.1 Graph Store Protocol ``PUT``, one
@@ -524,6 +526,12 @@ def put_graph(
             f"{graph_store_url} refused the graph ({exc.code} {exc.reason}): {detail}"
         ) from exc
     except (urllib.error.URLError, OSError) as exc:
+        if isinstance(exc, TimeoutError) or isinstance(getattr(exc, "reason", None), TimeoutError):
+            raise EndpointError(
+                f"{graph_store_url} did not answer within {timeout:g} s after the {len(data):,} bytes were "
+                "sent (a large record takes a store longer to load: raise the limit with --timeout "
+                "SECONDS; the store may still be loading, and loading again replaces the graph whole)"
+            ) from exc
         # a store that answers 401 before reading the body breaks the pipe of a large one (Virtuoso)
         if not login and asks_for_credentials(target, timeout=timeout):
             raise EndpointError(refused_credentials(graph_store_url, credentials)) from exc
@@ -658,10 +666,11 @@ def upload_record(
     graph_iri: str = DEFAULT_GRAPH_IRI,
     with_ontology: bool = True,
     credentials: Credentials | None = None,
+    timeout: float = PUT_TIMEOUT,
 ) -> int:
     """Parse the record (and the ontology) locally, then replace ``graph_iri`` at ``graph_store_url``
-    with it in one :func:`put_graph` (as ``credentials`` when the store asks). Returns the number of
-    triples sent.
+    with it in one :func:`put_graph` (as ``credentials`` when the store asks; the store's answer awaited
+    ``timeout`` seconds). Returns the number of triples sent.
 
     Raises:
         RopaInputError: a file cannot be parsed (nothing is sent then).
@@ -670,13 +679,20 @@ def upload_record(
     from ropa_kg.load.store import dump_ntriples, load_store
 
     store = load_store(list(paths) if paths else None, with_ontology=with_ontology)
-    put_graph(graph_store_url, graph_iri=graph_iri, data=dump_ntriples(store), credentials=credentials)
+    put_graph(
+        graph_store_url,
+        graph_iri=graph_iri,
+        data=dump_ntriples(store),
+        credentials=credentials,
+        timeout=timeout,
+    )
     return len(store)
 
 
 __all__ = [
     "DEFAULT_GRAPH_IRI",
     "EXPORT_QUERY",
+    "PUT_TIMEOUT",
     "Credentials",
     "Endpoint",
     "EndpointError",

@@ -14,6 +14,7 @@ from ropa_kg.app.cli.app import input_errors_exit_2, main, paths_argument
 from ropa_kg.app.cli.credentials import credential_options
 from ropa_kg.query.endpoint import (
     DEFAULT_GRAPH_IRI,
+    PUT_TIMEOUT,
     Credentials,
     OxigraphServer,
     check_http_url,
@@ -36,6 +37,14 @@ def _say(fmt: str, text: str, **fields: object) -> None:
 )
 @click.option("--graph", "graph_iri", default=DEFAULT_GRAPH_IRI, show_default=True, metavar="IRI")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.option(
+    "--timeout",
+    type=click.FloatRange(min=0, min_open=True),
+    default=PUT_TIMEOUT,
+    show_default=True,
+    help="Seconds to wait for the store's answer to the PUT (Virtuoso 7.2 took over 120 s for a record "
+    "of 100,000 activities).",
+)
 @credential_options
 @input_errors_exit_2
 def load_command(
@@ -45,6 +54,7 @@ def load_command(
     graph_iri: str,
     fmt: str,
     credentials: Credentials | None,
+    timeout: float = PUT_TIMEOUT,
 ) -> None:
     """Replace the named graph IRI in a triple store with the record in PATHS (default: the bundled
     Alumeco record) plus the project's ontology, in one HTTP PUT of the Graph Store Protocol.
@@ -52,10 +62,13 @@ def load_command(
     With --user, the store gets the user and password (from $ROPA_ENDPOINT_PASSWORD or --password-file)
     with the PUT, basic or digest as it asks. Oxigraph applies the PUT all or nothing; Virtuoso 7.2
     empties the graph first, so a load it refuses halfway leaves part of the record (exit 2; load again).
-    Exit 2 when the store cannot be reached, refuses the credentials or refuses the data.
+    Exit 2 when the store cannot be reached, refuses the credentials, refuses the data or has not
+    answered within --timeout seconds.
     """
     store_url = check_http_url(graph_store) if graph_store else graph_store_url_for(endpoint)
-    count = upload_record(store_url, list(paths) or None, graph_iri=graph_iri, credentials=credentials)
+    count = upload_record(
+        store_url, list(paths) or None, graph_iri=graph_iri, credentials=credentials, timeout=timeout
+    )
     _say(
         fmt,
         f"loaded {count} triples into graph <{graph_iri}> at {store_url}",
