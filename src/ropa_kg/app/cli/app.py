@@ -47,6 +47,18 @@ def input_errors_exit_2(func: F) -> F:
 paths_argument = click.argument("paths", nargs=-1, type=click.Path(path_type=str))
 
 
+def timeout_option(*, default: float | None, help: str) -> Callable[[F], F]:
+    """The ``--timeout SECONDS`` option of the verbs that wait for something (a positive number;
+    ``default`` shown in the help unless None)."""
+    return click.option(
+        "--timeout",
+        type=click.FloatRange(min=0, min_open=True),
+        default=default,
+        show_default=default is not None,
+        help=help,
+    )
+
+
 __all__ = [
     "EXIT_FINDINGS",
     "EXIT_INPUT",
@@ -55,4 +67,5 @@ __all__ = [
     "input_errors_exit_2",
     "main",
     "paths_argument",
+    "timeout_option",
 ]

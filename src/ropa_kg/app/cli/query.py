@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from ropa_kg.app.cli.app import input_errors_exit_2, main
+from ropa_kg.app.cli.app import input_errors_exit_2, main, timeout_option
 from ropa_kg.app.cli.credentials import credential_options
 from ropa_kg.core.errors import RopaUsageError
 from ropa_kg.query.http_auth import Credentials
@@ -160,11 +160,8 @@ class _Echo:
     is_flag=True,
     help="With --endpoint: query the store's own default graph (no default-graph-uri).",
 )
-@click.option(
-    "--timeout",
-    type=click.FloatRange(min=0, min_open=True),
+@timeout_option(
     default=DEFAULT_TIMEOUT,
-    show_default=True,
     help="Time limit in seconds; a query still running then is stopped (exit 2). A streamed result's "
     "time counts its output too.",
 )

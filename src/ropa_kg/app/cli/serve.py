@@ -10,7 +10,7 @@ from types import FrameType
 
 import click
 
-from ropa_kg.app.cli.app import input_errors_exit_2, main, paths_argument
+from ropa_kg.app.cli.app import input_errors_exit_2, main, paths_argument, timeout_option
 from ropa_kg.app.cli.credentials import credential_options
 from ropa_kg.query.endpoint import (
     DEFAULT_GRAPH_IRI,
@@ -37,11 +37,8 @@ def _say(fmt: str, text: str, **fields: object) -> None:
 )
 @click.option("--graph", "graph_iri", default=DEFAULT_GRAPH_IRI, show_default=True, metavar="IRI")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
-@click.option(
-    "--timeout",
-    type=click.FloatRange(min=0, min_open=True),
+@timeout_option(
     default=PUT_TIMEOUT,
-    show_default=True,
     help="Seconds to wait for the store's answer to the PUT (Virtuoso 7.2 took over 120 s for a record "
     "of 100,000 activities).",
 )

@@ -15,7 +15,14 @@ from typing import TYPE_CHECKING
 import click
 from rdflib import Graph
 
-from ropa_kg.app.cli.app import EXIT_FINDINGS, EXIT_OK, input_errors_exit_2, main, paths_argument
+from ropa_kg.app.cli.app import (
+    EXIT_FINDINGS,
+    EXIT_OK,
+    input_errors_exit_2,
+    main,
+    paths_argument,
+    timeout_option,
+)
 from ropa_kg.app.cli.credentials import credential_options
 from ropa_kg.core.errors import RopaUsageError
 from ropa_kg.core.findings import Severity
@@ -92,9 +99,7 @@ def _parse_today(value: str | None) -> dt.date | None:
     help="With --endpoint: copy the whole graph out and validate it here, instead of running the rules "
     "inside the store (the default with the fast engine; a note on stderr says which rules ran on a copy).",
 )
-@click.option(
-    "--timeout",
-    type=click.FloatRange(min=0, min_open=True),
+@timeout_option(
     default=None,
     help="With --endpoint: the time limit in seconds of each query sent to the store (default 60); a rule "
     "whose query has not answered by then runs on a copy of the graph. The copy is given 300 s, or this "
