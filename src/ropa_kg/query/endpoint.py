@@ -29,7 +29,7 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import TracebackType
@@ -143,14 +143,13 @@ def run_remote(query: SavedQuery, endpoint: Endpoint, bindings: Mapping[str, Ter
         RopaUsageError: the query is not read-only, or cannot take parameters.
     """
     checked = query.check()
-    # the same decorrelation as in-process (plain SPARQL 1.1: every engine evaluates a correlated EXISTS
-    # once per row)
-    lists = portable_lists(ordered_lists(query.text))  # GROUP_CONCAT items in one order (sparql.lists)
-    text = optimise_query(bind_values(lists.text, bindings), bound=frozenset(bindings))
+    text, lists = _prepared(query, bindings)
     client = _wrapper(endpoint, text, checked.form)
     if checked.form in {QueryForm.CONSTRUCT, QueryForm.DESCRIBE}:
+        from ropa_kg.load.store import rdflib_copy
+
         client.setReturnFormat(TURTLE)
-        graph = _canonical_graph(Graph().parse(data=_fetch(client, endpoint), format="turtle"))
+        graph = rdflib_copy(_turtle_store(client, endpoint))
         return ResultTable.triples(checked.form, graph)  # type: ignore[arg-type]  # graph triples are terms
     client.setReturnFormat(JSON)
     body = _fetch(client, endpoint)
@@ -190,17 +189,14 @@ def stream_remote(
     """
     from ropa_kg.query.limits import StreamedResult
     from ropa_kg.query.stream import sorted_texts, take, triple_key
-    from ropa_kg.sparql.paging import Window, page_query
+    from ropa_kg.sparql.paging import Window
 
     page = window or Window()
     checked = query.check()
     if page != Window() and checked.form is QueryForm.ASK:
         raise RopaUsageError("--limit and --offset page SELECT, CONSTRUCT and DESCRIBE results, not ASK")
-    lists = portable_lists(ordered_lists(query.text))
-    text = lists.text
-    if checked.form is QueryForm.SELECT and page != Window():
-        text = page_query(text, page, source=str(query.path))
-    text = optimise_query(bind_values(text, bindings), bound=frozenset(bindings))
+    paged = checked.form is QueryForm.SELECT and page != Window()
+    text, lists = _prepared(query, bindings, window=page if paged else None)
     client = _wrapper(endpoint, text, checked.form)
     start = time.perf_counter()
     triples = checked.form in {QueryForm.CONSTRUCT, QueryForm.DESCRIBE}
@@ -211,7 +207,7 @@ def stream_remote(
             writer = StreamWriter(out, fmt, ("subject", "predicate", "object"))
             pairs = (
                 (triple_key(*cells), writer.text(cells))
-                for cells in (_canonical_cells(q.subject, q.predicate, q.object) for q in _parsed(response))
+                for cells in ((q.subject, q.predicate, q.object) for q in _canonical_quads(response))
             )
             count, truncated = take(
                 sorted_texts(pairs, unique=True),
@@ -237,8 +233,31 @@ def stream_remote(
     return StreamedResult(checked.form, count, truncated, time.perf_counter() - start)
 
 
-def _parsed(response: IO[bytes]) -> Any:
-    return ox.parse(response, format=ox.RdfFormat.TURTLE)
+def _prepared(
+    query: SavedQuery, bindings: Mapping[str, Term], *, window: Window | None = None
+) -> tuple[str, ListRewrite]:
+    """The text sent to an endpoint for ``query`` with ``bindings`` (and ``window`` as its ``LIMIT`` /
+    ``OFFSET``, for a SELECT), and the list rewrite its answers are read back with: GROUP_CONCAT items in
+    one order with ASCII list markers (:func:`portable_lists`), and the same decorrelation as in-process
+    (plain SPARQL 1.1: every engine evaluates a correlated EXISTS once per row)."""
+    from ropa_kg.sparql.paging import page_query
+
+    lists = portable_lists(ordered_lists(query.text))
+    text = lists.text if window is None else page_query(lists.text, window, source=str(query.path))
+    return optimise_query(bind_values(text, bindings), bound=frozenset(bindings)), lists
+
+
+def _canonical_quads(response: IO[bytes]) -> Iterator[ox.Quad]:
+    """The triples of a Turtle answer (a CONSTRUCT's), parsed as they arrive, each literal object in the
+    lexical form the record wrote (:func:`canonical_lexical`; a subject or predicate is never a literal).
+
+    Raises:
+        SyntaxError: the body is not Turtle.
+    """
+    literal = ox.Literal
+    for quad in ox.parse(response, format=ox.RdfFormat.TURTLE):
+        obj = quad.object
+        yield quad if type(obj) is not literal else ox.Quad(quad.subject, quad.predicate, _canonical(obj))
 
 
 def _canonical(term: Any) -> Any:
@@ -248,10 +267,6 @@ def _canonical(term: Any) -> Any:
         if fixed != term.value:
             return ox.Literal(fixed, datatype=term.datatype)
     return term
-
-
-def _canonical_cells(*cells: Any) -> tuple[Any, ...]:
-    return tuple(_canonical(cell) for cell in cells)
 
 
 def _remote_cell(term: Any, lists: ListRewrite) -> Any:
@@ -351,17 +366,6 @@ def _day_time(seconds: float) -> str:
     return f"{sign}P{text or 'T0S'}"
 
 
-def _canonical_graph(graph: Graph) -> Graph:
-    """``graph`` with :func:`canonical_lexical` applied to its literals (in place; returned)."""
-    for s, p, o in list(graph):
-        if isinstance(o, Literal) and o.datatype is not None:
-            fixed = canonical_lexical(str(o), str(o.datatype))
-            if fixed != str(o):
-                graph.remove((s, p, o))
-                graph.add((s, p, Literal(fixed, datatype=o.datatype)))
-    return graph
-
-
 def _fetch(client: SPARQLWrapper, endpoint: Endpoint) -> bytes:
     """The endpoint's whole answer; the errors of :func:`_response` (a read cut short: cannot reach)."""
     response = _response(client, endpoint)
@@ -402,21 +406,27 @@ def fetch_store(
         endpoint, default_graphs=(graph_iri,) if graph_iri else (), timeout=timeout, credentials=credentials
     )
     query = resolve(EXPORT_QUERY)
-    checked = query.check()
-    client = _wrapper(target, optimise_query(query.text), checked.form)
+    client = _wrapper(target, _prepared(query, {})[0], query.check().form)
     client.setReturnFormat(TURTLE)
-    response = _response(client, target)
+    return _turtle_store(client, target)
+
+
+def _turtle_store(client: SPARQLWrapper, endpoint: Endpoint) -> ox.Store:
+    """The graph ``endpoint`` answers ``client``'s CONSTRUCT or DESCRIBE with (Turtle), read as it arrives
+    into a new in-memory pyoxigraph store (:func:`_canonical_quads`).
+
+    Raises:
+        EndpointError: the endpoint cannot be reached, answers with an error or with a body that is not
+            Turtle.
+    """
+    response = _response(client, endpoint)
     store = ox.Store()
-    literal = ox.Literal
     try:
-        store.bulk_extend(
-            q if type(q.object) is not literal else ox.Quad(q.subject, q.predicate, _canonical(q.object))
-            for q in _parsed(response)
-        )
+        store.bulk_extend(_canonical_quads(response))
     except (SyntaxError, ValueError) as exc:
-        raise EndpointError(f"{target.query_url} did not answer with Turtle: {exc}") from exc
+        raise EndpointError(f"{endpoint.query_url} did not answer with Turtle: {exc}") from exc
     except OSError as exc:
-        raise EndpointError(f"cannot reach {target.query_url}: {exc}") from exc
+        raise EndpointError(f"cannot reach {endpoint.query_url}: {exc}") from exc
     finally:
         response.close()
     return store
@@ -438,21 +448,10 @@ def fetch_graph(
         EndpointError: as :func:`fetch_store`.
     """
     from ropa_kg.core.namespaces import bind_prefixes
-    from ropa_kg.core.terms import to_rdflib
+    from ropa_kg.load.store import rdflib_copy
 
     store = fetch_store(endpoint, graph_iri=graph_iri, timeout=timeout, credentials=credentials)
-    graph = bind_prefixes(Graph())
-    terms: dict[object, Any] = {}
-
-    def term(node: object) -> Any:
-        found = terms.get(node)
-        if found is None:
-            found = terms[node] = to_rdflib(node)
-        return found
-
-    for quad in store:
-        graph.add((term(quad.subject), term(quad.predicate), term(quad.object)))
-    return graph
+    return bind_prefixes(rdflib_copy(store))
 
 
 def graph_is_empty(endpoint: Endpoint) -> bool:
