@@ -1095,7 +1095,7 @@ class _Compiler:
         self.graph = graph
         self.store = store
         #: whether correlated EXISTS become joins (a store may say it evaluates them better as written)
-        self.decorrelate = bool(getattr(store, "decorrelate_exists", True))
+        self.decorrelate = _decorrelates(store)
         self.components = _components(graph)
         self.custom = frozenset(p for c in self.components for p, _ in c.parameters)
         self._active: list[Node] = []
@@ -1442,6 +1442,13 @@ def validate_fast(
     )
 
 
+def _decorrelates(store: SparqlStore) -> bool:
+    """Whether queries compiled for ``store`` turn correlated ``EXISTS`` into joins: the one dialect
+    property the compiled text depends on (the rest comes from the data, e.g. the subclasses of a target
+    class, which a copy holds too); a store that says nothing does."""
+    return bool(getattr(store, "decorrelate_exists", True))
+
+
 def _plans_for_copy(
     shapes: Graph,
     store: SparqlStore,
@@ -1452,7 +1459,7 @@ def _plans_for_copy(
     """The plans of the ``refused`` node shapes, compiled for ``copy`` where it evaluates correlated
     ``EXISTS`` differently from ``store`` (a query written for Virtuoso keeps them as written, and Oxigraph
     runs those once per candidate: at 10,000 activities, minutes per rule instead of a second)."""
-    if getattr(copy, "decorrelate_exists", True) != getattr(store, "decorrelate_exists", True):
+    if _decorrelates(copy) != _decorrelates(store):
         plans = compile_plans(shapes, copy, all_shapes=True)
     return [p for p in plans if (p.root or p.shape) in refused]
 
