@@ -20,12 +20,18 @@ from ropa_kg.query.remote_store import RemoteStore, Traffic
 from ropa_kg.rules.pushdown import validate_in_store
 from ropa_kg.rules.validation import ValidationResult
 
-__all__ = ["COPY_TIMEOUT", "QUERY_TIMEOUT", "EndpointRun", "validate_endpoint"]
+__all__ = ["COPY_TIMEOUT", "QUERY_TIMEOUT", "EndpointRun", "copy_timeout", "validate_endpoint"]
 
 #: The default time limit, in seconds, of each query sent to the store.
 QUERY_TIMEOUT = 60.0
 #: The least time the one query that copies the graph is given (it reads every triple).
 COPY_TIMEOUT = 300.0
+
+
+def copy_timeout(timeout: float | None) -> float:
+    """The time limit of the query that copies the graph when each query gets ``timeout`` seconds
+    (None: the default): :data:`COPY_TIMEOUT`, or ``timeout`` if longer."""
+    return max(timeout or 0.0, COPY_TIMEOUT)
 
 
 @dataclass(frozen=True)
@@ -60,12 +66,11 @@ def validate_endpoint(
     credentials: Credentials | None = None,
     shapes_dir: Path | str | None = None,
     today: dt.date | None = None,
-    timeout: float = QUERY_TIMEOUT,
+    timeout: float | None = None,
 ) -> EndpointRun:
     """Validate the record in ``graph_iri`` (None: the store's default graph) at ``query_url`` with the
-    rules running inside the store, each query given ``timeout`` seconds (a rule whose query is not
-    answered by then runs on the copy; the copy is given :data:`COPY_TIMEOUT` seconds, or ``timeout`` if
-    longer).
+    rules running inside the store, each query given ``timeout`` seconds (None: :data:`QUERY_TIMEOUT`; a
+    rule whose query is not answered by then runs on the copy, which gets :func:`copy_timeout`).
 
     Raises:
         OntologyMissing: the graph lacks the project's ontology (load it with ``ropa load``).
@@ -73,14 +78,17 @@ def validate_endpoint(
         EndpointError, QueryRefused: the store cannot be reached, or fails a query that has no fallback.
     """
     endpoint = Endpoint(
-        query_url, default_graphs=(graph_iri,) if graph_iri else (), timeout=timeout, credentials=credentials
+        query_url,
+        default_graphs=(graph_iri,) if graph_iri else (),
+        timeout=QUERY_TIMEOUT if timeout is None else timeout,
+        credentials=credentials,
     )
     store = RemoteStore(endpoint)
     copied: list[int] = []
 
     def copy() -> ox.Store:
         graph = fetch_store(
-            query_url, graph_iri=graph_iri, credentials=credentials, timeout=max(timeout, COPY_TIMEOUT)
+            query_url, graph_iri=graph_iri, credentials=credentials, timeout=copy_timeout(timeout)
         )
         copied.append(len(graph))
         return graph

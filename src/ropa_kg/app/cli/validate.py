@@ -296,7 +296,7 @@ def _in_store(
         raise RopaUsageError("give PATHS or --endpoint, not both")
     if graph_iri is not None and store_default_graph:
         raise RopaUsageError("--graph and --store-default-graph exclude each other")
-    from ropa_kg.app.remote import QUERY_TIMEOUT, validate_endpoint
+    from ropa_kg.app.remote import validate_endpoint
     from ropa_kg.query.endpoint import DEFAULT_GRAPH_IRI
     from ropa_kg.rules.pushdown import OntologyMissing
 
@@ -308,7 +308,7 @@ def _in_store(
             credentials=credentials,
             shapes_dir=shapes_dir,
             today=today,
-            timeout=QUERY_TIMEOUT if timeout is None else timeout,
+            timeout=timeout,
         )
     except OntologyMissing as exc:
         click.echo(f"note: {exc}; copying the graph and adding the ontology instead", err=True)
@@ -340,14 +340,12 @@ def _fetch(
         raise RopaUsageError("give PATHS or --endpoint, not both")
     if graph_iri is not None and store_default_graph:
         raise RopaUsageError("--graph and --store-default-graph exclude each other")
-    from ropa_kg.app.remote import COPY_TIMEOUT
+    from ropa_kg.app.remote import copy_timeout
     from ropa_kg.load.graph import ontology_files, parse_into
     from ropa_kg.query.endpoint import DEFAULT_GRAPH_IRI, Endpoint, empty_graph_note, fetch_graph
 
     chosen = None if store_default_graph else graph_iri or DEFAULT_GRAPH_IRI
-    graph = fetch_graph(
-        endpoint, graph_iri=chosen, credentials=credentials, timeout=max(timeout or 0.0, COPY_TIMEOUT)
-    )
+    graph = fetch_graph(endpoint, graph_iri=chosen, credentials=credentials, timeout=copy_timeout(timeout))
     if len(graph) == 0:
         target = Endpoint(endpoint, default_graphs=(chosen,) if chosen else (), credentials=credentials)
         raise RopaUsageError(empty_graph_note(target).removeprefix("note: "))
