@@ -12,12 +12,14 @@ import subprocess
 import sys
 import threading
 import time
+import urllib.parse
 from collections.abc import Iterator
 from pathlib import Path
 from typing import ClassVar
 
 import pytest
 from click.testing import CliRunner
+from rdflib import XSD
 
 from query_cases import all_cases, case_id, is_ordered, normalise, parse_csv
 from ropa_kg.app.cli import main
@@ -125,15 +127,63 @@ def test_fetch_store_copies_the_loaded_triples_into_pyoxigraph(server: OxigraphS
     assert len(fetch_store(server.query_url, graph_iri="urn:ropa-kg:nothing-here")) == 0
 
 
-class _NotTurtle(http.server.BaseHTTPRequestHandler):
+class _FakeStore(http.server.BaseHTTPRequestHandler):
+    """A SPARQL endpoint that counts :attr:`count` triples and answers every CONSTRUCT with :attr:`body`."""
+
+    count: ClassVar[int] = 5
+    body: ClassVar[bytes] = b'<urn:s> <urn:p> <urn:o> .\n<urn:s> <urn:p> "unterminated .\n'
+
     def do_POST(self) -> None:  # the http.server name
+        asked = urllib.parse.parse_qs(self.rfile.read(int(self.headers["Content-Length"])).decode())
+        counting = "COUNT(*)" in asked["query"][0]
         self.send_response(200)
-        self.send_header("Content-Type", "text/turtle")
+        self.send_header("Content-Type", "application/sparql-results+json" if counting else "text/turtle")
         self.end_headers()
-        self.wfile.write(b'<urn:s> <urn:p> <urn:o> .\n<urn:s> <urn:p> "unterminated .\n')
+        if counting:
+            cell = {"type": "literal", "datatype": str(XSD.integer), "value": str(self.count)}
+            self.wfile.write(
+                json.dumps(
+                    {"head": {"vars": ["triples"]}, "results": {"bindings": [{"triples": cell}]}}
+                ).encode()
+            )
+        else:
+            self.wfile.write(self.body)
 
     def log_message(self, *args: object) -> None:
         pass
+
+
+class _NotTurtle(_FakeStore):
+    pass
+
+
+class _CapsAnswers(_FakeStore):
+    """Counts 5 triples, answers 2 (as a store with a cap on an answer's rows does)."""
+
+    body: ClassVar[bytes] = b"<urn:s> <urn:p> <urn:o> .\n<urn:s> <urn:p> <urn:o2> .\n"
+
+
+def test_fetch_store_in_pages_gives_the_whole_copy_blank_nodes_included(server: OxigraphServer) -> None:
+    """A copy in pages of 500 triples (``LIMIT`` / ``OFFSET``, over 15 requests) holds exactly the
+    triples of the copy in one page: blank nodes keep the store's labels across pages."""
+    whole = fetch_store(server.query_url)
+    paged = fetch_store(server.query_url, page_size=500)
+    assert len(whole) > 15 * 500
+    assert set(paged) == set(whole)
+
+
+def test_fetch_store_refuses_a_copy_the_store_cut_short() -> None:
+    """A store that counts more triples than it answers (a cap on its answers' rows, or a graph changing
+    while copied) is an error naming the endpoint and both numbers, not a partial copy."""
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _CapsAnswers)
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    url = f"http://127.0.0.1:{httpd.server_address[1]}/sparql"
+    try:
+        with pytest.raises(EndpointError, match=f"{url} counted 5 triples in the graph but answered 2 "):
+            fetch_store(url)
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
 
 
 class _SlowStore(http.server.BaseHTTPRequestHandler):

@@ -32,6 +32,7 @@ from ropa_kg.query.endpoint import (
     Endpoint,
     EndpointError,
     canonical_lexical,
+    fetch_store,
     portable_lists,
     put_graph,
 )
@@ -250,6 +251,16 @@ def test_a_put_virtuoso_refuses_halfway_leaves_the_triples_before_the_bad_line(
     assert _triples(virtuoso, scratch) == 25_000  # the old 30 are gone, the lines before the bad one are in
     put_graph(virtuoso.graph_store_url, graph_iri=scratch, data=good, credentials=login)
     assert _triples(virtuoso, scratch) == 30
+
+
+def test_a_copy_in_pages_is_the_whole_copy_on_virtuoso(virtuoso: VirtuosoServer) -> None:
+    """Virtuoso answers no CONSTRUCT of more than 1,000,000 triples, so a copy goes in pages
+    (``LIMIT`` / ``OFFSET``, no ``ORDER BY``): in pages of 500 it holds exactly the one-page copy's
+    triples, blank nodes and canonical literals included."""
+    whole = fetch_store(virtuoso.query_url, graph_iri=GRAPH)
+    paged = fetch_store(virtuoso.query_url, graph_iri=GRAPH, page_size=500)
+    assert len(whole) > 15 * 500
+    assert set(paged) == set(whole)
 
 
 @SERVER[0]
