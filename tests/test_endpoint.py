@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import base64
+import contextlib
 import http.server
 import json
 import os
@@ -172,18 +173,32 @@ def test_fetch_store_in_pages_gives_the_whole_copy_blank_nodes_included(server: 
     assert set(paged) == set(whole)
 
 
-def test_fetch_store_refuses_a_copy_the_store_cut_short() -> None:
-    """A store that counts more triples than it answers (a cap on its answers' rows, or a graph changing
-    while copied) is an error naming the endpoint and both numbers, not a partial copy."""
-    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _CapsAnswers)
+@contextlib.contextmanager
+def _serving(handler: type[http.server.BaseHTTPRequestHandler]) -> Iterator[str]:
+    """``handler`` serving on a free loopback port, for the block; yields its base URL."""
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
     threading.Thread(target=httpd.serve_forever, daemon=True).start()
-    url = f"http://127.0.0.1:{httpd.server_address[1]}/sparql"
     try:
-        with pytest.raises(EndpointError, match=f"{url} counted 5 triples in the graph but answered 2 "):
-            fetch_store(url)
+        yield f"http://127.0.0.1:{httpd.server_address[1]}"
     finally:
         httpd.shutdown()
         httpd.server_close()
+
+
+@pytest.mark.parametrize(
+    ("store", "message"),
+    [
+        # a cap on an answer's rows, or a graph changing while copied: an error, not a partial copy
+        (_CapsAnswers, "{url} counted 5 triples in the graph but answered 2 "),
+        (_NotTurtle, "{url} did not answer with Turtle"),
+    ],
+    ids=["cut-short", "not-turtle"],
+)
+def test_fetch_store_refuses_a_bad_copy_and_names_the_endpoint(
+    store: type[http.server.BaseHTTPRequestHandler], message: str
+) -> None:
+    with _serving(store) as base, pytest.raises(EndpointError, match=message.format(url=f"{base}/sparql")):
+        fetch_store(f"{base}/sparql")
 
 
 class _SlowStore(http.server.BaseHTTPRequestHandler):
@@ -205,33 +220,15 @@ class _SlowStore(http.server.BaseHTTPRequestHandler):
 def test_load_waits_timeout_seconds_for_the_store_and_says_so() -> None:
     """`ropa load --timeout`: a store slower than the limit is an exit 2 naming the limit and the remedy
     (not "cannot reach"); a limit long enough loads."""
-    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _SlowStore)
-    threading.Thread(target=httpd.serve_forever, daemon=True).start()
-    base = f"http://127.0.0.1:{httpd.server_address[1]}"
-    args = ["load", "--endpoint", f"{base}/query", "--graph-store", f"{base}/store", "--format", "json"]
-    try:
+    with _serving(_SlowStore) as base:
+        args = ["load", "--endpoint", f"{base}/query", "--graph-store", f"{base}/store", "--format", "json"]
         hasty = CliRunner().invoke(main, [*args, "--timeout", "1"])
         patient = CliRunner().invoke(main, [*args, "--timeout", "30"])
-    finally:
-        httpd.shutdown()
-        httpd.server_close()
     assert hasty.exit_code == 2, hasty.output
     assert f"{base}/store did not answer within 1 s after the" in hasty.output
     assert "raise the limit with --timeout SECONDS" in hasty.output and "cannot reach" not in hasty.output
     assert patient.exit_code == 0, patient.output
     assert json.loads(patient.stdout)["triples"] == len(load_store())
-
-
-def test_fetch_store_names_the_endpoint_when_its_answer_is_not_turtle() -> None:
-    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _NotTurtle)
-    threading.Thread(target=httpd.serve_forever, daemon=True).start()
-    url = f"http://127.0.0.1:{httpd.server_address[1]}/sparql"
-    try:
-        with pytest.raises(EndpointError, match=f"{url} did not answer with Turtle"):
-            fetch_store(url)
-    finally:
-        httpd.shutdown()
-        httpd.server_close()
 
 
 def test_validate_through_the_endpoint_reports_the_embedded_findings(server: OxigraphServer) -> None:
