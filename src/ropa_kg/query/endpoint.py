@@ -151,7 +151,7 @@ def run_remote(query: SavedQuery, endpoint: Endpoint, bindings: Mapping[str, Ter
         from ropa_kg.load.store import rdflib_copy
 
         client.setReturnFormat(TURTLE)
-        graph = rdflib_copy(_turtle_store(client, endpoint))
+        graph = rdflib_copy(_turtle_into(ox.Store(), client, endpoint))
         return ResultTable.triples(checked.form, graph)  # type: ignore[arg-type]  # graph triples are terms
     client.setReturnFormat(JSON)
     body = _fetch(client, endpoint)
@@ -446,21 +446,9 @@ def _triple_count(endpoint: Endpoint) -> int:
     return value
 
 
-def _turtle_store(client: SPARQLWrapper, endpoint: Endpoint) -> ox.Store:
-    """The graph ``endpoint`` answers ``client``'s CONSTRUCT or DESCRIBE with (Turtle), in a new
-    in-memory pyoxigraph store (:func:`_turtle_into`).
-
-    Raises:
-        EndpointError: as :func:`_turtle_into`.
-    """
-    store = ox.Store()
-    _turtle_into(store, client, endpoint)
-    return store
-
-
-def _turtle_into(store: ox.Store, client: SPARQLWrapper, endpoint: Endpoint) -> None:
-    """Add to ``store`` the triples ``endpoint`` answers ``client``'s CONSTRUCT or DESCRIBE with (Turtle),
-    read as they arrive (:func:`_canonical_quads`).
+def _turtle_into(store: ox.Store, client: SPARQLWrapper, endpoint: Endpoint) -> ox.Store:
+    """``store``, with the triples ``endpoint`` answers ``client``'s CONSTRUCT or DESCRIBE with (Turtle)
+    added as they arrive (:func:`_canonical_quads`).
 
     Raises:
         EndpointError: the endpoint cannot be reached, answers with an error or with a body that is not
@@ -475,6 +463,7 @@ def _turtle_into(store: ox.Store, client: SPARQLWrapper, endpoint: Endpoint) -> 
         raise EndpointError(f"cannot reach {endpoint.query_url}: {exc}") from exc
     finally:
         response.close()
+    return store
 
 
 def fetch_graph(
