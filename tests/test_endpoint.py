@@ -201,6 +201,16 @@ def test_fetch_store_refuses_a_bad_copy_and_names_the_endpoint(
         fetch_store(f"{base}/sparql")
 
 
+def test_validate_copy_from_a_store_that_cut_the_copy_short_is_exit_2() -> None:
+    """`ropa validate --endpoint URL --copy` on a store that answers fewer triples than it counts: exit 2
+    with the reason, no report (as the README's store table says)."""
+    with _serving(_CapsAnswers) as base:
+        result = CliRunner().invoke(main, ["validate", "--endpoint", f"{base}/sparql", "--copy"])
+    assert result.exit_code == 2, result.output
+    assert f"{base}/sparql counted 5 triples in the graph but answered 2 " in result.output
+    assert "ResultSetMaxRows" in result.output and "conforms" not in result.output.lower()
+
+
 class _SlowStore(http.server.BaseHTTPRequestHandler):
     """A Graph Store that reads the whole body, then takes 3 s to answer."""
 
